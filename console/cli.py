@@ -1,0 +1,60 @@
+"""The `front-counter` command line: parses, opens the database, resolves the user, calls services."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from sqlalchemy.exc import OperationalError
+
+from console import commands_admin, commands_inbox, settings
+from console.context import open_context
+from services.errors import KnownError
+from services.users import resolve_actor
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="front-counter",
+        description="Front Counter: one inbox for what the public says to the force online.",
+    )
+    parser.add_argument(
+        "--db", help=f"database URL or SQLite file (env {settings.DB.env}; default: user data folder)"
+    )
+    parser.add_argument(
+        "--user", help=f"act as this user (env {settings.USER.env}; default: your login name)"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands_inbox.register(sub)
+    commands_admin.register(sub)
+    gui = sub.add_parser("gui", help="open the desktop console (the default)")
+    gui.set_defaults(run=None)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "run", None) is None:
+        from console import gui  # imported late: CLI commands never load Qt
+
+        return gui.launch(args)
+    try:
+        ctx = open_context(settings.database_url(args.db), settings.timezone_name())
+    except KnownError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OperationalError as exc:
+        print(f"error: cannot open the database: {exc.orig}", file=sys.stderr)
+        return 1
+    try:
+        actor = None
+        if not getattr(args, "no_actor", False):
+            actor = resolve_actor(ctx.factory, settings.acting_user(args.user))
+        return int(args.run(ctx, actor, args))
+    except KnownError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        ctx.close()

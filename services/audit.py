@@ -1,0 +1,226 @@
+"""The audit trail: one hash-chained event per change, written in the change's own transaction.
+
+`write_transaction` is the unit of work every use case runs in. Its first
+statement locks the chain's head row, which serialises writers on both
+SQLite (no deferred-lock upgrade deadlock) and PostgreSQL (row lock), so the
+chain never forks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from services.changes import Changes
+from services.store.db import SessionFactory
+from services.store.models import AuditEvent, AuditHead, Change, User, utcnow
+
+if TYPE_CHECKING:
+    from services.users import Actor
+
+GENESIS = "0" * 64
+
+
+def event_hash(
+    *,
+    seq: int,
+    at: datetime,
+    actor_id: int | None,
+    action: str,
+    subject_type: str,
+    subject_id: int | None,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    prev_hash: str,
+) -> str:
+    payload = {
+        "seq": seq,
+        "at": at.isoformat(timespec="microseconds"),
+        "actor_id": actor_id,
+        "action": action,
+        "subject_type": subject_type,
+        "subject_id": subject_id,
+        "before": before,
+        "after": after,
+        "prev_hash": prev_hash,
+    }
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class Transaction:
+    """One use case's unit of work: the session, the actor, and what it changed."""
+
+    session: Session
+    actor: Actor | None
+    now: datetime
+    _seq: int
+    _hash: str
+    kinds: set[str] = field(default_factory=set)
+    item_ids: set[int] = field(default_factory=set)
+
+    def audit(
+        self,
+        action: str,
+        subject_type: str,
+        subject_id: int | None,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+        *,
+        actor_id: int | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        """Append one event; `actor_id`/`at` override the defaults only for imported history."""
+        self._seq += 1
+        actor_id = actor_id if actor_id is not None else (self.actor.id if self.actor else None)
+        at = at or self.now
+        digest = event_hash(
+            seq=self._seq,
+            at=at,
+            actor_id=actor_id,
+            action=action,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            before=before,
+            after=after,
+            prev_hash=self._hash,
+        )
+        self.session.add(
+            AuditEvent(
+                seq=self._seq,
+                at=at,
+                actor_id=actor_id,
+                action=action,
+                subject_type=subject_type,
+                subject_id=subject_id,
+                before=before,
+                after=after,
+                prev_hash=self._hash,
+                hash=digest,
+            )
+        )
+        self._hash = digest
+
+    def touched(self, kind: str, *item_ids: int) -> None:
+        self.kinds.add(kind)
+        self.item_ids.update(item_ids)
+
+    def changes(self) -> Changes:
+        return Changes(frozenset(self.kinds), frozenset(self.item_ids))
+
+
+@contextmanager
+def write_transaction(factory: SessionFactory, actor: Actor | None) -> Iterator[Transaction]:
+    with factory() as session, session.begin():
+        # A write as the very first statement takes the database's write lock at once.
+        session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq))
+        seq, last_hash = session.execute(
+            select(AuditHead.seq, AuditHead.last_hash).where(AuditHead.id == 1)
+        ).one()
+        tx = Transaction(session, actor, utcnow(), seq, last_hash)
+        yield tx
+        if tx._seq != seq:
+            session.execute(
+                update(AuditHead)
+                .where(AuditHead.id == 1)
+                .values(seq=tx._seq, last_hash=tx._hash)
+            )
+        if tx.kinds:
+            session.add(
+                Change(
+                    at=tx.now,
+                    kinds=",".join(sorted(tx.kinds)),
+                    item_ids=sorted(tx.item_ids)[:5000] or None,
+                )
+            )
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    events: int
+    ok: bool
+    broken_seq: int | None = None
+    broken_id: int | None = None
+    reason: str | None = None
+
+
+def verify_chain(factory: SessionFactory, batch: int = 5000) -> ChainReport:
+    """Walk the chain in order; name the first event whose hash or link does not hold."""
+    prev = GENESIS
+    expected_seq = 0
+    count = 0
+    with factory() as session:
+        last_seq = 0
+        while True:
+            events = session.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.seq > last_seq)
+                .order_by(AuditEvent.seq)
+                .limit(batch)
+            ).all()
+            if not events:
+                break
+            for ev in events:
+                expected_seq += 1
+                count += 1
+                if ev.seq != expected_seq:
+                    return ChainReport(
+                        count, False, ev.seq, ev.id, f"event {expected_seq} is missing"
+                    )
+                if ev.prev_hash != prev:
+                    return ChainReport(
+                        count, False, ev.seq, ev.id, "link to the previous event is broken"
+                    )
+                digest = event_hash(
+                    seq=ev.seq,
+                    at=ev.at,
+                    actor_id=ev.actor_id,
+                    action=ev.action,
+                    subject_type=ev.subject_type,
+                    subject_id=ev.subject_id,
+                    before=ev.before,
+                    after=ev.after,
+                    prev_hash=ev.prev_hash,
+                )
+                if digest != ev.hash:
+                    return ChainReport(
+                        count, False, ev.seq, ev.id, "contents differ from what was recorded"
+                    )
+                prev = ev.hash
+            last_seq = events[-1].seq
+            session.expunge_all()
+        head = session.get(AuditHead, 1)
+        if head is None or head.seq != expected_seq or head.last_hash != prev:
+            return ChainReport(
+                count, False, expected_seq + 1, None, "events after the last one were removed"
+            )
+    return ChainReport(count, True)
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    seq: int
+    at: datetime
+    actor: str | None
+    action: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+def item_trail(session: Session, item_id: int) -> list[AuditEntry]:
+    rows = session.execute(
+        select(AuditEvent, User.name)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(AuditEvent.subject_type == "item", AuditEvent.subject_id == item_id)
+        .order_by(AuditEvent.seq)
+    ).all()
+    return [AuditEntry(e.seq, e.at, name, e.action, e.before, e.after) for e, name in rows]

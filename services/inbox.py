@@ -1,0 +1,232 @@
+"""Reading the inbox: filtered id lists, keyset pages and display rows, sized for a million items.
+
+The list is ordered newest first by (received_at, id). `item_ids` returns
+every matching id in that order as a compact array (8 bytes an id) so a view
+can scroll anywhere; `rows` turns a slice of ids into display rows by primary
+key; `first_page` serves the first paint with keyset paging.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, tuple_
+from sqlalchemy.orm import Session
+
+from services.search import SearchContext, to_condition
+from services.store.db import SessionFactory
+from services.store.models import (
+    Channel,
+    Contact,
+    Escalation,
+    Item,
+    ItemTag,
+    Status,
+    Tag,
+    User,
+    utcnow,
+)
+
+DEFAULT_TZ = ZoneInfo("Europe/London")
+SNIPPET_CHARS = 160
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    id: int
+    version: int
+    channel_id: int
+    channel_name: str
+    channel_kind: str
+    kind: str
+    direction: str
+    author: str
+    author_handle: str | None
+    snippet: str
+    received_at: datetime
+    status: str
+    snoozed_until: datetime | None
+    assignee: str | None
+    tags: tuple[str, ...]
+    escalated: bool
+    needs_reply: bool
+    first_response_at: datetime | None
+    priority: int
+
+
+@dataclass(frozen=True)
+class Query:
+    """What a list shows: a search string, in the context of a user."""
+
+    text: str = ""
+    user_id: int | None = None
+    tz: ZoneInfo = DEFAULT_TZ
+
+
+def _condition(session: Session, query: Query) -> ColumnElement[bool]:
+    ctx = SearchContext(query.user_id, session.get_bind().dialect.name, query.tz, utcnow())
+    return to_condition(query.text, ctx)
+
+
+def validate(query_text: str) -> None:
+    """Raise QuerySyntaxError if the query cannot be parsed; touches no database."""
+    to_condition(query_text, SearchContext(None, "sqlite", DEFAULT_TZ, utcnow()))
+
+
+def _ordered_ids(condition: ColumnElement[bool]) -> Select[tuple[int]]:
+    return select(Item.id).where(condition).order_by(Item.received_at.desc(), Item.id.desc())
+
+
+def item_ids(factory: SessionFactory, query: Query) -> array[int]:
+    ids: array[int] = array("q")
+    with factory() as session:
+        result = session.execute(_ordered_ids(_condition(session, query))).scalars()
+        for chunk in result.partitions(10_000):
+            ids.extend(chunk)
+    return ids
+
+
+def count(factory: SessionFactory, query: Query) -> int:
+    with factory() as session:
+        stmt = select(func.count()).select_from(Item).where(_condition(session, query))
+        return int(session.scalar(stmt) or 0)
+
+
+def first_page(
+    factory: SessionFactory,
+    query: Query,
+    limit: int = 100,
+    after: tuple[datetime, int] | None = None,
+) -> list[ItemRow]:
+    """One page of rows newest first; pass the last row's (received_at, id) for the next."""
+    with factory() as session:
+        cond = _condition(session, query)
+        if after is not None:
+            cond = and_(cond, tuple_(Item.received_at, Item.id) < tuple_(*after))
+        ids = list(session.scalars(_ordered_ids(cond).limit(limit)))
+        return _rows(session, ids)
+
+
+def rows(factory: SessionFactory, ids: Sequence[int]) -> list[ItemRow]:
+    """Display rows for `ids`, in the order given; ids no longer present are skipped."""
+    with factory() as session:
+        return _rows(session, list(ids))
+
+
+def _rows(session: Session, ids: list[int]) -> list[ItemRow]:
+    if not ids:
+        return []
+    channels = {c.id: (c.name, c.kind) for c in session.execute(select(Channel.id, Channel.name, Channel.kind))}
+    tags: dict[int, list[str]] = {}
+    for item_id, name in session.execute(
+        select(ItemTag.item_id, Tag.name)
+        .join(Tag, Tag.id == ItemTag.tag_id)
+        .where(ItemTag.item_id.in_(ids))
+        .order_by(Tag.name)
+    ):
+        tags.setdefault(item_id, []).append(name)
+    escalated = set(
+        session.scalars(
+            select(Escalation.item_id).where(
+                Escalation.item_id.in_(ids), Escalation.resolved_at.is_(None)
+            )
+        )
+    )
+    stmt = (
+        select(
+            Item.id,
+            Item.version,
+            Item.channel_id,
+            Item.kind,
+            Item.direction,
+            Contact.display_name,
+            Contact.handle,
+            func.substr(Item.body_text, 1, SNIPPET_CHARS),
+            Item.received_at,
+            Item.status,
+            Item.snoozed_until,
+            User.name,
+            Item.needs_reply,
+            Item.first_response_at,
+            Item.priority,
+        )
+        .outerjoin(Contact, Contact.id == Item.contact_id)
+        .outerjoin(User, User.id == Item.assignee_id)
+        .where(Item.id.in_(ids))
+    )
+    by_id: dict[int, ItemRow] = {}
+    for r in session.execute(stmt):
+        channel_name, channel_kind = channels.get(r[2], ("?", "?"))
+        by_id[r[0]] = ItemRow(
+            id=r[0],
+            version=r[1],
+            channel_id=r[2],
+            channel_name=channel_name,
+            channel_kind=channel_kind,
+            kind=str(r[3]),
+            direction=str(r[4]),
+            author=r[5] or r[6] or "(unknown)",
+            author_handle=r[6],
+            snippet=" ".join((r[7] or "").split()),
+            received_at=r[8],
+            status=str(r[9]),
+            snoozed_until=r[10],
+            assignee=r[11],
+            tags=tuple(tags.get(r[0], ())),
+            escalated=r[0] in escalated,
+            needs_reply=bool(r[12]),
+            first_response_at=r[13],
+            priority=r[14],
+        )
+    return [by_id[i] for i in ids if i in by_id]
+
+
+@dataclass(frozen=True)
+class ViewCounts:
+    inbox: int
+    mine: int
+    escalated: int
+    snoozed: int
+    unread: int
+
+
+def view_counts(factory: SessionFactory, user_id: int | None) -> ViewCounts:
+    now = utcnow()
+    with factory() as session:
+        inbox_cond = or_(
+            Item.status.in_((Status.NEW, Status.OPEN)),
+            and_(Item.status == Status.SNOOZED, Item.snoozed_until <= now),
+        )
+        inbox = session.scalar(select(func.count()).where(inbox_cond)) or 0
+        unread = session.scalar(select(func.count()).where(Item.status == Status.NEW)) or 0
+        mine = (
+            session.scalar(
+                select(func.count()).where(
+                    Item.assignee_id == user_id,
+                    Item.status.not_in((Status.DONE, Status.SPAM)),
+                )
+            )
+            if user_id is not None
+            else 0
+        ) or 0
+        escalated = (
+            session.scalar(
+                select(func.count(func.distinct(Escalation.item_id))).where(
+                    Escalation.resolved_at.is_(None)
+                )
+            )
+            or 0
+        )
+        snoozed = (
+            session.scalar(
+                select(func.count()).where(
+                    Item.status == Status.SNOOZED, Item.snoozed_until > now
+                )
+            )
+            or 0
+        )
+    return ViewCounts(int(inbox), int(mine), int(escalated), int(snoozed), int(unread))

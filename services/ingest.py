@@ -1,0 +1,194 @@
+"""Idempotent ingest: public items upserted by (channel, external id), with their threads and contacts.
+
+Connectors and the demo loader hand over `Incoming` values (the common item
+model of CHANNELS.md §8); `upsert` inserts newcomers, updates edits and marks
+deletions, so running the same input twice leaves the same database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.sanitise import html_to_text, sanitise_html, text_to_html
+from services.store.models import (
+    Contact,
+    Direction,
+    Item,
+    ItemKind,
+    Status,
+    Thread,
+)
+
+
+@dataclass(frozen=True)
+class Author:
+    external_id: str
+    display_name: str
+    handle: str | None = None
+    profile_url: str | None = None
+
+
+@dataclass(frozen=True)
+class ThreadRef:
+    external_id: str
+    title: str | None = None
+    url: str | None = None
+    body_text: str | None = None
+
+
+@dataclass(frozen=True)
+class Incoming:
+    external_id: str
+    kind: ItemKind
+    created_at: datetime
+    author: Author | None
+    thread: ThreadRef | None
+    body_html: str | None = None
+    body_text: str | None = None
+    parent_external_id: str | None = None
+    permalink: str | None = None
+    source_state: str = "published"
+    source_updated_at: datetime | None = None
+    direction: Direction = Direction.INBOUND
+    needs_reply: bool = True
+    raw: dict[str, Any] | None = field(default=None, compare=False)
+
+
+@dataclass
+class UpsertResult:
+    inserted: list[int] = field(default_factory=list)
+    updated: list[int] = field(default_factory=list)
+
+    @property
+    def item_ids(self) -> list[int]:
+        return self.inserted + self.updated
+
+
+def content_version(body_html: str | None, body_text: str | None, state: str) -> str:
+    digest = hashlib.sha256(
+        json.dumps([body_html, body_text, state], ensure_ascii=False).encode()
+    )
+    return digest.hexdigest()[:16]
+
+
+def _contact(session: Session, channel_id: int, author: Author, now: datetime) -> int:
+    contact = session.scalar(
+        select(Contact).where(
+            Contact.channel_id == channel_id, Contact.external_id == author.external_id
+        )
+    )
+    if contact is None:
+        contact = Contact(
+            channel_id=channel_id,
+            external_id=author.external_id,
+            handle=author.handle,
+            display_name=author.display_name or author.handle or author.external_id,
+            profile_url=author.profile_url,
+            person_key=(author.handle or "").lower() or None,
+            first_seen_at=now,
+        )
+        session.add(contact)
+        session.flush()
+    elif author.display_name and contact.display_name != author.display_name:
+        contact.display_name = author.display_name
+    return contact.id
+
+
+def _thread(session: Session, channel_id: int, ref: ThreadRef) -> int:
+    thread = session.scalar(
+        select(Thread).where(Thread.channel_id == channel_id, Thread.external_id == ref.external_id)
+    )
+    if thread is None:
+        thread = Thread(
+            channel_id=channel_id,
+            external_id=ref.external_id,
+            title=ref.title,
+            url=ref.url,
+            body_text=ref.body_text,
+        )
+        session.add(thread)
+        session.flush()
+    else:
+        thread.title = ref.title or thread.title
+        thread.url = ref.url or thread.url
+        thread.body_text = ref.body_text or thread.body_text
+    return thread.id
+
+
+def _bodies(incoming: Incoming) -> tuple[str, str | None]:
+    if incoming.body_html is not None:
+        text = incoming.body_text or html_to_text(incoming.body_html)
+        return text, sanitise_html(incoming.body_html)
+    text = incoming.body_text or ""
+    return text, text_to_html(text)
+
+
+def upsert(
+    session: Session, channel_id: int, batch: Iterable[Incoming], now: datetime
+) -> UpsertResult:
+    result = UpsertResult()
+    for incoming in batch:
+        text, safe_html = _bodies(incoming)
+        item = session.scalar(
+            select(Item).where(
+                Item.channel_id == channel_id, Item.external_id == incoming.external_id
+            )
+        )
+        if item is None:
+            item = Item(
+                channel_id=channel_id,
+                external_id=incoming.external_id,
+                thread_id=_thread(session, channel_id, incoming.thread) if incoming.thread else None,
+                parent_external_id=incoming.parent_external_id,
+                contact_id=_contact(session, channel_id, incoming.author, now)
+                if incoming.author
+                else None,
+                direction=incoming.direction,
+                kind=incoming.kind,
+                body_text=text,
+                body_html=safe_html,
+                raw=incoming.raw,
+                permalink=incoming.permalink,
+                created_at=incoming.created_at,
+                received_at=now,
+                source_updated_at=incoming.source_updated_at,
+                source_state=incoming.source_state,
+                status=_initial_status(incoming),
+                needs_reply=incoming.needs_reply,
+                resolved_at=now if incoming.direction == Direction.OUTBOUND else None,
+            )
+            session.add(item)
+            session.flush()
+            result.inserted.append(item.id)
+            continue
+        if (item.body_text, item.body_html, item.source_state) == (
+            text,
+            safe_html,
+            incoming.source_state,
+        ):
+            continue
+        item.body_text = text
+        item.body_html = safe_html
+        item.raw = incoming.raw
+        item.source_state = incoming.source_state
+        item.source_updated_at = incoming.source_updated_at or now
+        if incoming.source_state == "spam" and item.status in (Status.NEW, Status.OPEN):
+            item.status = Status.SPAM
+        result.updated.append(item.id)
+    return result
+
+
+def _initial_status(incoming: Incoming) -> Status:
+    if incoming.direction == Direction.OUTBOUND:
+        return Status.DONE
+    if incoming.source_state == "spam":
+        return Status.SPAM
+    return Status.NEW

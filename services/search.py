@@ -1,0 +1,247 @@
+"""The search language, parsed into SQL expressions (never into SQL text).
+
+    complaint "no reply" tag:urgent -status:spam from:alex after:2026-11-01 is:escalated
+
+Free words and "quoted phrases" go to full-text search (FTS5 on SQLite,
+tsvector on PostgreSQL); `key:value` terms are filters; a leading `-` negates
+any term. Terms are ANDed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    exists,
+    false,
+    func,
+    literal,
+    literal_column,
+    not_,
+    or_,
+    select,
+    text,
+    true,
+)
+
+from services.errors import QuerySyntaxError
+from services.store.models import (
+    Channel,
+    Contact,
+    Direction,
+    Escalation,
+    Item,
+    ItemTag,
+    Status,
+    Tag,
+    User,
+)
+
+KEYS = ("tag", "channel", "status", "from", "assignee", "is", "before", "after")
+IS_VALUES = (
+    "escalated",
+    "unanswered",
+    "unassigned",
+    "unread",
+    "inbox",
+    "snoozed",
+    "answered",
+    "outbound",
+)
+_TOKEN = re.compile(
+    r"""\s*(?P<neg>-)?(?:(?P<key>[A-Za-z]+):(?:"(?P<qvalue>[^"]*)"|(?P<value>[^\s"]*))"""
+    r"""|"(?P<phrase>[^"]*)(?P<closed>"?)|(?P<word>[^\s"]+))"""
+)
+
+
+@dataclass(frozen=True)
+class Term:
+    key: str | None  # None: full-text word or phrase
+    value: str
+    negated: bool = False
+    phrase: bool = False
+
+
+def parse(query: str) -> list[Term]:
+    terms: list[Term] = []
+    pos = 0
+    query = query.strip()
+    while pos < len(query):
+        m = _TOKEN.match(query, pos)
+        if m is None or m.end() == pos:
+            raise QuerySyntaxError(f"cannot read the query at character {pos + 1}", pos)
+        negated = bool(m.group("neg"))
+        if m.group("key") is not None:
+            key = m.group("key").lower()
+            value = m.group("qvalue") if m.group("qvalue") is not None else m.group("value")
+            if m.group("qvalue") is None and query[m.end() : m.end() + 1] == '"':
+                raise QuerySyntaxError("a quoted value is not closed: add the missing \"", pos)
+            if key not in KEYS:
+                raise QuerySyntaxError(
+                    f"unknown filter '{key}:' — use one of "
+                    + ", ".join(f"{k}:" for k in KEYS),
+                    m.start("key"),
+                )
+            if not value:
+                raise QuerySyntaxError(f"'{key}:' needs a value, e.g. {_example(key)}", m.start())
+            terms.append(Term(key, value, negated))
+        elif m.group("phrase") is not None:
+            if not m.group("closed"):
+                raise QuerySyntaxError("a quoted phrase is not closed: add the missing \"", pos)
+            phrase = m.group("phrase").strip()
+            if phrase:
+                terms.append(Term(None, phrase, negated, phrase=True))
+        else:
+            word = m.group("word")
+            if word == "-":
+                raise QuerySyntaxError("'-' must be followed by a word or filter", m.start())
+            terms.append(Term(None, word, negated))
+        pos = m.end()
+    return terms
+
+
+def _example(key: str) -> str:
+    return {
+        "tag": "tag:urgent",
+        "channel": "channel:blog",
+        "status": "status:open",
+        "from": "from:alex",
+        "assignee": "assignee:me",
+        "is": "is:escalated",
+        "before": "before:2026-11-20",
+        "after": "after:2026-11-01",
+    }[key]
+
+
+@dataclass(frozen=True)
+class SearchContext:
+    user_id: int | None
+    dialect: str
+    tz: ZoneInfo
+    now: datetime
+
+
+def _like(value: str) -> str:
+    escaped = value.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _date_bound(value: str, ctx: SearchContext, key: str) -> datetime:
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise QuerySyntaxError(
+            f"'{key}:{value}' is not a date: write it as YYYY-MM-DD, e.g. {_example(key)}"
+        ) from None
+    return datetime.combine(day, time(0), ctx.tz)
+
+
+def _filter(term: Term, ctx: SearchContext) -> ColumnElement[bool]:
+    key, value = term.key, term.value
+    low = value.lower()
+    if key == "tag":
+        tag_ids = select(Tag.id).where(func.lower(Tag.name) == low)
+        return Item.id.in_(select(ItemTag.item_id).where(ItemTag.tag_id.in_(tag_ids)))
+    if key == "channel":
+        ids = select(Channel.id).where(
+            or_(func.lower(Channel.name).like(_like(value), escape="\\"), Channel.kind == low)
+        )
+        return Item.channel_id.in_(ids)
+    if key == "status":
+        try:
+            return Item.status == Status(low)
+        except ValueError:
+            raise QuerySyntaxError(
+                f"unknown status '{value}' — use one of " + ", ".join(s.value for s in Status)
+            ) from None
+    if key == "from":
+        pattern = _like(value)
+        ids = select(Contact.id).where(
+            or_(
+                func.lower(Contact.display_name).like(pattern, escape="\\"),
+                func.lower(Contact.handle).like(pattern, escape="\\"),
+            )
+        )
+        return Item.contact_id.in_(ids)
+    if key == "assignee":
+        if low == "me":
+            return Item.assignee_id == ctx.user_id if ctx.user_id is not None else false()
+        if low in ("none", "nobody"):
+            return Item.assignee_id.is_(None)
+        return Item.assignee_id.in_(select(User.id).where(func.lower(User.name) == low))
+    if key == "before":
+        return Item.received_at < _date_bound(value, ctx, key)
+    if key == "after":
+        return Item.received_at >= _date_bound(value, ctx, key)
+    return _is_filter(low, ctx)
+
+
+def _is_filter(value: str, ctx: SearchContext) -> ColumnElement[bool]:
+    if value == "escalated":
+        return exists().where(Escalation.item_id == Item.id, Escalation.resolved_at.is_(None))
+    if value == "unanswered":
+        return and_(
+            Item.direction == Direction.INBOUND,
+            Item.needs_reply.is_(True),
+            Item.first_response_at.is_(None),
+            Item.status.not_in((Status.SPAM, Status.DONE)),
+        )
+    if value == "answered":
+        return Item.first_response_at.is_not(None)
+    if value == "unassigned":
+        return Item.assignee_id.is_(None)
+    if value == "unread":
+        return Item.status == Status.NEW
+    if value == "snoozed":
+        return and_(Item.status == Status.SNOOZED, Item.snoozed_until > ctx.now)
+    if value == "inbox":
+        return or_(
+            Item.status.in_((Status.NEW, Status.OPEN)),
+            and_(Item.status == Status.SNOOZED, Item.snoozed_until <= ctx.now),
+        )
+    if value == "outbound":
+        return Item.direction == Direction.OUTBOUND
+    raise QuerySyntaxError(f"unknown 'is:{value}' — use one of " + ", ".join(IS_VALUES))
+
+
+def _fts_match_string(terms: list[Term]) -> str:
+    # Every word and phrase becomes an FTS5 string literal: user text is never FTS syntax.
+    return " ".join('"' + t.value.replace('"', '""') + '"' for t in terms)
+
+
+def _text_condition(terms: list[Term], ctx: SearchContext) -> ColumnElement[bool]:
+    if ctx.dialect == "sqlite":
+        match = _fts_match_string(terms)
+        fts = literal_column("item_fts")
+        return Item.id.in_(
+            select(literal_column("rowid")).select_from(text("item_fts")).where(
+                fts.op("MATCH")(literal(match))
+            )
+        )
+    conditions = []
+    vector = literal_column("item.search_vector")
+    for t in terms:
+        fn = func.phraseto_tsquery if t.phrase else func.plainto_tsquery
+        conditions.append(vector.op("@@")(fn("english", t.value)))
+    return and_(*conditions)
+
+
+def to_condition(query: str, ctx: SearchContext) -> ColumnElement[bool]:
+    """The WHERE condition for `query`; raises QuerySyntaxError with a readable message."""
+    terms = parse(query)
+    conditions: list[ColumnElement[bool]] = []
+    positive_words = [t for t in terms if t.key is None and not t.negated]
+    if positive_words:
+        conditions.append(_text_condition(positive_words, ctx))
+    for t in terms:
+        if t.key is None and t.negated:
+            conditions.append(not_(_text_condition([t], ctx)))
+        elif t.key is not None:
+            cond = _filter(t, ctx)
+            conditions.append(not_(cond) if t.negated else cond)
+    return and_(true(), *conditions)
