@@ -20,7 +20,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Front Counter: one inbox for what the public says to the force online.",
     )
     parser.add_argument(
-        "--db", help=f"database URL or SQLite file (env {settings.DB.env}; default: user data folder)"
+        "--db",
+        help=f"database URL or SQLite file (env {settings.DB.env}; default: user data folder)",
     )
     parser.add_argument(
         "--user", help=f"act as this user (env {settings.USER.env}; default: your login name)"

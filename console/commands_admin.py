@@ -52,7 +52,11 @@ def cmd_db_upgrade(ctx: AppContext, _actor: Actor | None, _args: argparse.Namesp
 
 def cmd_demo_load(ctx: AppContext, _actor: Actor, _args: argparse.Namespace) -> int:
     result = demo.load(ctx.factory)
-    print(f"demo workspace loaded: {result.items} items" if result.loaded else "demo workspace already loaded")
+    print(
+        f"demo workspace loaded: {result.items} items"
+        if result.loaded
+        else "demo workspace already loaded"
+    )
     return 0
 
 

@@ -104,7 +104,9 @@ def cmd_item_show(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> in
     it = conv.item
     print(f"#{it.id}  {it.channel_name} · {it.kind} · {conv.status}  (version {conv.version})")
     if conv.thread_title:
-        print(f"Thread: {conv.thread_title}" + (f"  <{conv.thread_url}>" if conv.thread_url else ""))
+        print(
+            f"Thread: {conv.thread_title}" + (f"  <{conv.thread_url}>" if conv.thread_url else "")
+        )
     print(f"From:   {it.author}" + (f" ({it.author_handle})" if it.author_handle else ""))
     print(f"When:   {it.created_at.astimezone(ctx.tz):%a %d %b %Y %H:%M}")
     print(f"Tags:   {', '.join(conv.tags) or '—'}    Assignee: {conv.assignee or '—'}")
@@ -117,7 +119,10 @@ def cmd_item_show(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> in
             print(f" {marker} #{m.id} {m.author}, {age(m.created_at)} ago: {clip(m.body_text, 80)}")
     for sect, lines in (
         ("Replies", [f" [{r.state}] {r.author}: {clip(r.body, 80)}" for r in conv.replies]),
-        ("Notes (internal)", [f" {n.author}, {age(n.created_at)} ago: {n.body}" for n in conv.notes]),
+        (
+            "Notes (internal)",
+            [f" {n.author}, {age(n.created_at)} ago: {n.body}" for n in conv.notes],
+        ),
         (
             "Escalations",
             [
@@ -178,7 +183,9 @@ def _snooze_until(ctx: AppContext, args: argparse.Namespace) -> datetime | None:
         try:
             when = datetime.fromisoformat(args.until)
         except ValueError:
-            raise InvalidInput(f"'{args.until}' is not a date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM") from None
+            raise InvalidInput(
+                f"'{args.until}' is not a date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM"
+            ) from None
         if len(args.until) == 10:
             when = when.replace(hour=8)
         return when.replace(tzinfo=ctx.tz) if when.tzinfo is None else when
@@ -196,7 +203,9 @@ def cmd_status(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
 
 
 def cmd_escalate(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
-    escalation.escalate(ctx.factory, actor, args.ids, args.reason, to_user=args.to, to_team=args.team)
+    escalation.escalate(
+        ctx.factory, actor, args.ids, args.reason, to_user=args.to, to_team=args.team
+    )
     print(f"escalated {len(args.ids)} item(s) to {args.to or args.team}")
     return 0
 

@@ -15,12 +15,8 @@ def launch(args: argparse.Namespace) -> int:
     ctx = open_context(settings.database_url(args.db), settings.timezone_name())
     try:
         actor = resolve_actor(ctx.factory, settings.acting_user(args.user))
-        if not demo.is_loaded(ctx.factory) and _is_empty(ctx):
+        if demo.is_empty_workspace(ctx.factory):
             demo.load(ctx.factory)
         return cmd_inbox(ctx, actor, argparse.Namespace(query=[], all=False, limit=50, json=False))
     finally:
         ctx.close()
-
-
-def _is_empty(ctx: object) -> bool:
-    return True

@@ -130,9 +130,7 @@ def write_transaction(factory: SessionFactory, actor: Actor | None) -> Iterator[
         yield tx
         if tx._seq != seq:
             session.execute(
-                update(AuditHead)
-                .where(AuditHead.id == 1)
-                .values(seq=tx._seq, last_hash=tx._hash)
+                update(AuditHead).where(AuditHead.id == 1).values(seq=tx._seq, last_hash=tx._hash)
             )
         if tx.kinds:
             session.add(

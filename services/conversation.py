@@ -153,7 +153,11 @@ def load(factory: SessionFactory, item_id: int) -> Conversation:
                 .limit(HISTORY_LIMIT)
             ):
                 history.append(_message(other, c, ch_name))
-        assignee = s.scalar(select(User.name).where(User.id == item.assignee_id)) if item.assignee_id else None
+        assignee = (
+            s.scalar(select(User.name).where(User.id == item.assignee_id))
+            if item.assignee_id
+            else None
+        )
         tags = tuple(
             s.scalars(
                 select(Tag.name)

@@ -55,6 +55,12 @@ class DemoResult:
     changes: Changes
 
 
+def is_empty_workspace(factory: SessionFactory) -> bool:
+    """A database without channels: a first start, where the demo is loaded."""
+    with factory() as s:
+        return s.scalar(select(Channel.id).limit(1)) is None
+
+
 def is_loaded(factory: SessionFactory) -> bool:
     with factory() as s:
         return any(c.get("demo") for c in s.scalars(select(Channel.config)))
@@ -91,7 +97,9 @@ def _users(tx: Transaction, specs: list[dict[str, Any]]) -> dict[str, int]:
             )
             tx.session.add(user)
             tx.session.flush()
-            tx.audit("user.create", "user", user.id, None, {"name": user.name, "role": spec["role"]})
+            tx.audit(
+                "user.create", "user", user.id, None, {"name": user.name, "role": spec["role"]}
+            )
         ids[spec["name"]] = user.id
     return ids
 
@@ -127,7 +135,9 @@ def _item(
     channel = channels[spec["channel"]]
     at = tx.now - parse_offset(spec["ago"])
     thread_spec = data["threads"][spec["thread"]]
-    thread = ThreadRef(spec["thread"], thread_spec["title"], thread_spec.get("url"), thread_spec.get("body"))
+    thread = ThreadRef(
+        spec["thread"], thread_spec["title"], thread_spec.get("url"), thread_spec.get("body")
+    )
     a = spec["author"]
     incoming = Incoming(
         external_id=spec["id"],
@@ -138,7 +148,9 @@ def _item(
         body_html=spec.get("html"),
         body_text=spec.get("text"),
         parent_external_id=spec.get("parent"),
-        permalink=(thread_spec.get("url") or "") + f"#{spec['id']}" if thread_spec.get("url") else None,
+        permalink=(thread_spec.get("url") or "") + f"#{spec['id']}"
+        if thread_spec.get("url")
+        else None,
         source_state=spec.get("source_state", "published"),
         needs_reply=spec.get("needs_reply", True),
         raw={"demo": spec},
@@ -152,7 +164,7 @@ def _item(
         item.snoozed_until = tx.now + parse_offset(spec["snooze"])
     if item.status in (Status.DONE, Status.SPAM):
         item.resolved_at = at + timedelta(hours=4)
-    actor = users.get(spec.get("assignee", ""), None)
+    actor = users.get(spec.get("assignee", ""))
     step = at + timedelta(minutes=25)
     for name in spec.get("tags", []):
         tag = tx.session.scalar(select(Tag).where(Tag.name == name))
@@ -164,11 +176,34 @@ def _item(
         tx.audit("item.tag", "item", item_id, None, {"tag": name}, actor_id=actor, at=step)
     if spec.get("assignee"):
         item.assignee_id = users[spec["assignee"]]
-        tx.audit("item.assign", "item", item_id, {"assignee": None}, {"assignee": spec["assignee"]}, actor_id=users["g.okafor"], at=step)
+        tx.audit(
+            "item.assign",
+            "item",
+            item_id,
+            {"assignee": None},
+            {"assignee": spec["assignee"]},
+            actor_id=users["g.okafor"],
+            at=step,
+        )
     if "note" in spec:
         note = spec["note"]
-        tx.session.add(Note(item_id=item_id, author_id=users[note["by"]], body=note["text"], created_at=step + timedelta(hours=2)))
-        tx.audit("item.note", "item", item_id, None, {"body": note["text"]}, actor_id=users[note["by"]], at=step + timedelta(hours=2))
+        tx.session.add(
+            Note(
+                item_id=item_id,
+                author_id=users[note["by"]],
+                body=note["text"],
+                created_at=step + timedelta(hours=2),
+            )
+        )
+        tx.audit(
+            "item.note",
+            "item",
+            item_id,
+            None,
+            {"body": note["text"]},
+            actor_id=users[note["by"]],
+            at=step + timedelta(hours=2),
+        )
     if "escalate" in spec:
         esc = spec["escalate"]
         tx.session.add(
@@ -181,7 +216,15 @@ def _item(
                 created_at=step + timedelta(hours=1),
             )
         )
-        tx.audit("item.escalate", "item", item_id, None, {"reason": esc["reason"]}, actor_id=users[esc["by"]], at=step + timedelta(hours=1))
+        tx.audit(
+            "item.escalate",
+            "item",
+            item_id,
+            None,
+            {"reason": esc["reason"]},
+            actor_id=users[esc["by"]],
+            at=step + timedelta(hours=1),
+        )
     count = 1
     if "reply" in spec:
         count += _reply(tx, spec, item, channel, users, at, thread)

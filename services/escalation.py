@@ -70,9 +70,7 @@ def escalate(
         return tx.changes()
 
 
-def resolve(
-    factory: SessionFactory, actor: Actor, item_id: int, resolution: str = ""
-) -> Changes:
+def resolve(factory: SessionFactory, actor: Actor, item_id: int, resolution: str = "") -> Changes:
     """Resolve every open escalation on the item."""
     actor.require(Permission.TRIAGE)
     with write_transaction(factory, actor) as tx:

@@ -77,7 +77,7 @@ def validate(query_text: str) -> None:
     to_condition(query_text, SearchContext(None, "sqlite", DEFAULT_TZ, utcnow()))
 
 
-def _ordered_ids(condition: ColumnElement[bool]) -> Select[tuple[int]]:
+def _ordered_ids(condition: ColumnElement[bool]) -> Select[int]:
     return select(Item.id).where(condition).order_by(Item.received_at.desc(), Item.id.desc())
 
 
@@ -120,7 +120,10 @@ def rows(factory: SessionFactory, ids: Sequence[int]) -> list[ItemRow]:
 def _rows(session: Session, ids: list[int]) -> list[ItemRow]:
     if not ids:
         return []
-    channels = {c.id: (c.name, c.kind) for c in session.execute(select(Channel.id, Channel.name, Channel.kind))}
+    channels = {
+        c.id: (c.name, c.kind)
+        for c in session.execute(select(Channel.id, Channel.name, Channel.kind))
+    }
     tags: dict[int, list[str]] = {}
     for item_id, name in session.execute(
         select(ItemTag.item_id, Tag.name)
@@ -223,9 +226,7 @@ def view_counts(factory: SessionFactory, user_id: int | None) -> ViewCounts:
         )
         snoozed = (
             session.scalar(
-                select(func.count()).where(
-                    Item.status == Status.SNOOZED, Item.snoozed_until > now
-                )
+                select(func.count()).where(Item.status == Status.SNOOZED, Item.snoozed_until > now)
             )
             or 0
         )

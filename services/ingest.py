@@ -73,9 +73,7 @@ class UpsertResult:
 
 
 def content_version(body_html: str | None, body_text: str | None, state: str) -> str:
-    digest = hashlib.sha256(
-        json.dumps([body_html, body_text, state], ensure_ascii=False).encode()
-    )
+    digest = hashlib.sha256(json.dumps([body_html, body_text, state], ensure_ascii=False).encode())
     return digest.hexdigest()[:16]
 
 
@@ -146,7 +144,9 @@ def upsert(
             item = Item(
                 channel_id=channel_id,
                 external_id=incoming.external_id,
-                thread_id=_thread(session, channel_id, incoming.thread) if incoming.thread else None,
+                thread_id=_thread(session, channel_id, incoming.thread)
+                if incoming.thread
+                else None,
                 parent_external_id=incoming.parent_external_id,
                 contact_id=_contact(session, channel_id, incoming.author, now)
                 if incoming.author

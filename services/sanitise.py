@@ -9,8 +9,24 @@ from urllib.parse import urlsplit
 import nh3
 
 _TAGS = {
-    "a", "b", "blockquote", "br", "code", "del", "em", "i", "li", "ol", "p", "pre",
-    "s", "strong", "sub", "sup", "u", "ul",
+    "a",
+    "b",
+    "blockquote",
+    "br",
+    "code",
+    "del",
+    "em",
+    "i",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "s",
+    "strong",
+    "sub",
+    "sup",
+    "u",
+    "ul",
 }
 _ATTRIBUTES = {"a": {"href", "title"}}
 _SCHEMES = {"http", "https", "mailto"}
@@ -29,7 +45,9 @@ def _show_target(match: re.Match[str]) -> str:
     if label_text in (target, target.rstrip("/"), host):
         return f'<a href="{href}"{rest}>{label}</a>'
     # A link's words may lie about where it goes; show the real destination beside it.
-    return f'<a href="{href}"{rest}>{label}</a> <span class="link-target">[{html.escape(host)}]</span>'
+    return (
+        f'<a href="{href}"{rest}>{label}</a> <span class="link-target">[{html.escape(host)}]</span>'
+    )
 
 
 def sanitise_html(raw: str) -> str:
@@ -57,6 +75,4 @@ def html_to_text(raw: str) -> str:
 def text_to_html(text: str) -> str:
     """Plain public text shown as HTML: escaped, paragraphs kept."""
     paragraphs = [p for p in re.split(r"\n\s*\n", text.strip()) if p]
-    return "".join(
-        "<p>" + html.escape(p).replace("\n", "<br>") + "</p>" for p in paragraphs
-    )
+    return "".join("<p>" + html.escape(p).replace("\n", "<br>") + "</p>" for p in paragraphs)

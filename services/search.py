@@ -80,11 +80,10 @@ def parse(query: str) -> list[Term]:
             key = m.group("key").lower()
             value = m.group("qvalue") if m.group("qvalue") is not None else m.group("value")
             if m.group("qvalue") is None and query[m.end() : m.end() + 1] == '"':
-                raise QuerySyntaxError("a quoted value is not closed: add the missing \"", pos)
+                raise QuerySyntaxError('a quoted value is not closed: add the missing "', pos)
             if key not in KEYS:
                 raise QuerySyntaxError(
-                    f"unknown filter '{key}:' — use one of "
-                    + ", ".join(f"{k}:" for k in KEYS),
+                    f"unknown filter '{key}:' — use one of " + ", ".join(f"{k}:" for k in KEYS),
                     m.start("key"),
                 )
             if not value:
@@ -92,7 +91,7 @@ def parse(query: str) -> list[Term]:
             terms.append(Term(key, value, negated))
         elif m.group("phrase") is not None:
             if not m.group("closed"):
-                raise QuerySyntaxError("a quoted phrase is not closed: add the missing \"", pos)
+                raise QuerySyntaxError('a quoted phrase is not closed: add the missing "', pos)
             phrase = m.group("phrase").strip()
             if phrase:
                 terms.append(Term(None, phrase, negated, phrase=True))
@@ -217,14 +216,14 @@ def _fts_match_string(terms: list[Term]) -> str:
 def _text_condition(terms: list[Term], ctx: SearchContext) -> ColumnElement[bool]:
     if ctx.dialect == "sqlite":
         match = _fts_match_string(terms)
-        fts = literal_column("item_fts")
+        fts: ColumnElement[str] = literal_column("item_fts")
         return Item.id.in_(
-            select(literal_column("rowid")).select_from(text("item_fts")).where(
-                fts.op("MATCH")(literal(match))
-            )
+            select(literal_column("rowid"))
+            .select_from(text("item_fts"))
+            .where(fts.op("MATCH")(literal(match)))
         )
     conditions = []
-    vector = literal_column("item.search_vector")
+    vector: ColumnElement[str] = literal_column("item.search_vector")
     for t in terms:
         fn = func.phraseto_tsquery if t.phrase else func.plainto_tsquery
         conditions.append(vector.op("@@")(fn("english", t.value)))

@@ -65,7 +65,9 @@ def _bump(item: Item) -> None:
 def _tag_names(tx: Transaction, item_id: int) -> list[str]:
     return sorted(
         tx.session.scalars(
-            select(Tag.name).join(ItemTag, ItemTag.tag_id == Tag.id).where(ItemTag.item_id == item_id)
+            select(Tag.name)
+            .join(ItemTag, ItemTag.tag_id == Tag.id)
+            .where(ItemTag.item_id == item_id)
         )
     )
 
@@ -102,7 +104,9 @@ def tag(
                 continue
             tx.session.add(ItemTag(item_id=item.id, tag_id=tag_row.id))
             _bump(item)
-            tx.audit("item.tag", "item", item.id, {"tags": before}, {"tags": sorted([*before, name])})
+            tx.audit(
+                "item.tag", "item", item.id, {"tags": before}, {"tags": sorted([*before, name])}
+            )
             tx.touched("items", item.id)
         return tx.changes()
 
@@ -150,7 +154,7 @@ def assign(
             assignee = tx.session.scalar(select(User).where(User.name == user_name))
             if assignee is None or not assignee.active:
                 raise NotFound(f"no active user named {user_name!r}")
-        names = dict(tx.session.execute(select(User.id, User.name)).tuples().all())
+        names = {uid: name for uid, name in tx.session.execute(select(User.id, User.name))}
         for item in load_items(tx, item_ids, expected):
             new_id = assignee.id if assignee else None
             if item.assignee_id == new_id:

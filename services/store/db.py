@@ -11,6 +11,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -79,13 +80,20 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
     """Bring the schema to head; refuse a database written by a newer release."""
     before = current_revision(engine)
     script = ScriptDirectory(str(MIGRATIONS))
-    if before is not None and script.get_revision(before) is None:
+    if before is not None and not _known_revision(script, before):
         raise KnownError(
             f"This database was written by a newer Front Counter (schema {before}); "
             "upgrade the application before opening it."
         )
     command.upgrade(_alembic_config(engine), "head")
     return before, head_revision()
+
+
+def _known_revision(script: ScriptDirectory, revision: str) -> bool:
+    try:
+        return script.get_revision(revision) is not None
+    except CommandError:
+        return False
 
 
 def is_up_to_date(engine: Engine) -> bool:

@@ -1,0 +1,50 @@
+"""Test data through the real ingest path: channels and items with hand-placed times."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from services.audit import write_transaction
+from services.ingest import Author, Incoming, ThreadRef, upsert
+from services.store.db import SessionFactory
+from services.store.models import Channel, ItemKind, utcnow
+
+
+def add_channel(factory: SessionFactory, name: str = "Force blog", kind: str = "wordpress") -> int:
+    with write_transaction(factory, None) as tx:
+        channel = Channel(name=name, kind=kind, config={})
+        tx.session.add(channel)
+        tx.session.flush()
+        tx.touched("channels")
+        return channel.id
+
+
+def add_item(
+    factory: SessionFactory,
+    channel_id: int,
+    external_id: str,
+    text: str = "hello",
+    *,
+    author: str = "Alex Reader",
+    handle: str | None = None,
+    thread: str = "post-1",
+    received_at: datetime | None = None,
+    html: str | None = None,
+    kind: ItemKind = ItemKind.COMMENT,
+    needs_reply: bool = True,
+) -> int:
+    at = received_at or utcnow()
+    incoming = Incoming(
+        external_id=external_id,
+        kind=kind,
+        created_at=at - timedelta(minutes=1),
+        author=Author(author.lower().replace(" ", "."), author, handle),
+        thread=ThreadRef(thread, f"Post {thread}"),
+        body_html=html,
+        body_text=None if html else text,
+        needs_reply=needs_reply,
+    )
+    with write_transaction(factory, None) as tx:
+        result = upsert(tx.session, channel_id, [incoming], at)
+        tx.touched("items", *result.item_ids)
+        return (result.inserted or result.updated or [0])[0]

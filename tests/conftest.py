@@ -1,0 +1,138 @@
+"""Shared fixtures: a real database per test on SQLite and on PostgreSQL, actors, isolated dirs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from services.store.db import (
+    SessionFactory,
+    make_engine,
+    make_session_factory,
+    upgrade,
+)
+from services.store.models import Base, Role
+from services.users import Actor, add_user, resolve_actor
+
+PG_ADMIN_URL = os.environ.get(
+    "FRONT_COUNTER_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+UNDER_CI = os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
+    monkeypatch.delenv("FRONT_COUNTER_DB", raising=False)
+    monkeypatch.delenv("FRONT_COUNTER_USER", raising=False)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = make_engine(str(path))
+    upgrade(engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+def _pg_unavailable(reason: str) -> None:
+    message = f"PostgreSQL unavailable at {make_url(PG_ADMIN_URL).render_as_string()}: {reason}"
+    if UNDER_CI:
+        pytest.fail(message + " (CI=true: PostgreSQL tests may not be skipped)")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A throw-away PostgreSQL database for the whole session, at schema head."""
+    name = f"fc_test_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # any connection failure means "no server here"
+        _pg_unavailable(str(exc).splitlines()[0])
+    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _truncate_pg(engine: Engine) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        conn.execute(
+            text("INSERT INTO audit_head (id, seq, last_hash) VALUES (1, 0, :h)"), {"h": "0" * 64}
+        )
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
+    if request.param == "sqlite":
+        path = tmp_path / "front-counter.db"
+        shutil.copy(sqlite_template, path)
+        return str(path)
+    url: str = request.getfixturevalue("pg_database")
+    engine = make_engine(url)
+    _truncate_pg(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
+    path = tmp_path / "front-counter.db"
+    shutil.copy(sqlite_template, path)
+    return str(path)
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def factory(engine: Engine) -> SessionFactory:
+    return make_session_factory(engine)
+
+
+@pytest.fixture
+def admin(factory: SessionFactory) -> Actor:
+    return resolve_actor(factory, "ruth")
+
+
+@pytest.fixture
+def officer(factory: SessionFactory, admin: Actor) -> Actor:
+    return add_user(factory, admin, "dan", Role.OFFICER, "PC Dan Hughes", "4521")
+
+
+@pytest.fixture
+def supervisor(factory: SessionFactory, admin: Actor) -> Actor:
+    return add_user(factory, admin, "grace", Role.SUPERVISOR, "Sgt Grace Okafor", "1187")

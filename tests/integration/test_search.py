@@ -1,0 +1,134 @@
+"""The search language against real full-text indexes (FTS5 and tsvector)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from services import escalation, inbox, triage
+from services.errors import QuerySyntaxError
+from services.store.db import SessionFactory
+from services.store.models import ItemKind, Status
+from services.users import Actor
+from tests.builders import add_channel, add_item
+
+LONDON = ZoneInfo("Europe/London")
+
+
+@pytest.fixture
+def world(factory: SessionFactory, officer: Actor) -> dict[str, int]:
+    blog = add_channel(factory, "Force blog", "wordpress")
+    mail = add_channel(factory, "Contact mailbox", "email")
+    t0 = datetime(2026, 11, 10, 12, 0, tzinfo=LONDON)
+    ids = {
+        "letter": add_item(
+            factory,
+            blog,
+            "1",
+            "I wrote a letter and got no reply at all",
+            author="Helen Brennan",
+            received_at=t0,
+        ),
+        "speeding": add_item(
+            factory,
+            blog,
+            "2",
+            "Cars are speeding outside the school",
+            author="Gordon Ellis",
+            received_at=t0 + timedelta(days=1),
+        ),
+        "replies": add_item(
+            factory,
+            mail,
+            "3",
+            "No replies to my letters, none",
+            author="Tom Kettering",
+            handle="tomk@mail.example",
+            received_at=t0 + timedelta(days=2),
+        ),
+        "feed": add_item(
+            factory,
+            blog,
+            "4",
+            "Appeal for witnesses",
+            author="Comms",
+            kind=ItemKind.FEED_ENTRY,
+            needs_reply=False,
+            received_at=t0 + timedelta(days=3),
+        ),
+    }
+    triage.tag(factory, officer, [ids["letter"], ids["replies"]], "complaint")
+    triage.assign(factory, officer, [ids["speeding"]], "dan")
+    escalation.escalate(factory, officer, [ids["replies"]], "press", to_team="Comms")
+    triage.set_status(factory, officer, [ids["feed"]], Status.DONE)
+    return ids
+
+
+def q(factory: SessionFactory, text: str, user_id: int | None = None) -> set[int]:
+    return set(inbox.item_ids(factory, inbox.Query(text, user_id, LONDON)))
+
+
+def test_free_words_are_stemmed_and_anded(factory: SessionFactory, world: dict[str, int]) -> None:
+    assert q(factory, "letter") == {world["letter"], world["replies"]}  # letters ~ letter
+    assert q(factory, "letter reply") == {world["letter"], world["replies"]}  # replies ~ reply
+    assert q(factory, "letter school") == set()
+
+
+def test_phrase_matches_words_in_order(factory: SessionFactory, world: dict[str, int]) -> None:
+    assert q(factory, '"wrote a letter"') == {world["letter"]}
+    assert q(factory, '"letter wrote"') == set()
+    assert q(factory, '"no reply"') == {world["letter"], world["replies"]}  # stemmed phrase
+
+
+def test_negation_of_words_and_filters(factory: SessionFactory, world: dict[str, int]) -> None:
+    assert q(factory, "letter -none") == {world["letter"]}
+    assert q(factory, "-tag:complaint") == {world["speeding"], world["feed"]}
+
+
+def test_filters(factory: SessionFactory, officer: Actor, world: dict[str, int]) -> None:
+    assert q(factory, "tag:complaint") == {world["letter"], world["replies"]}
+    assert q(factory, "channel:mailbox") == {world["replies"]}
+    assert q(factory, "channel:wordpress status:done") == {world["feed"]}
+    assert q(factory, "from:helen") == {world["letter"]}
+    assert q(factory, "from:tomk@mail") == {world["replies"]}
+    assert q(factory, "assignee:me", officer.id) == {world["speeding"]}
+    assert q(factory, "assignee:none") == {world["letter"], world["replies"], world["feed"]}
+    assert q(factory, "is:escalated") == {world["replies"]}
+    assert q(factory, "is:unanswered") == {world["letter"], world["speeding"], world["replies"]}
+
+
+def test_dates_are_days_in_the_force_time_zone(
+    factory: SessionFactory, world: dict[str, int]
+) -> None:
+    assert q(factory, "after:2026-11-11 before:2026-11-13") == {world["speeding"], world["replies"]}
+    assert q(factory, "before:2026-11-11") == {world["letter"]}
+
+
+def test_user_text_is_never_fts_syntax(factory: SessionFactory, world: dict[str, int]) -> None:
+    # FTS5 operators and column filters in user text are just words here.
+    assert q(factory, "letter OR NEAR body_text:x") == set()
+    assert q(factory, "*") == set()
+
+
+def test_results_are_newest_first(factory: SessionFactory, world: dict[str, int]) -> None:
+    ids = list(inbox.item_ids(factory, inbox.Query("tag:complaint")))
+    assert ids == [world["replies"], world["letter"]]
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("colour:red", "unknown filter 'colour:'"),
+        ("status:closed", "unknown status 'closed'"),
+        ('"unfinished phrase', "not closed"),
+        ("tag:", "needs a value"),
+        ("after:yesterday", "not a date"),
+        ("is:happy", "unknown 'is:happy'"),
+        ('from:"helen', "not closed"),
+    ],
+)
+def test_malformed_queries_give_clear_messages(query: str, message: str) -> None:
+    with pytest.raises(QuerySyntaxError, match=message):
+        inbox.validate(query)
