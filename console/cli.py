@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.exc import OperationalError
 
-from console import commands_admin, commands_inbox, settings
+from console import commands_admin, commands_inbox, gui, settings
 from console.context import open_context
 from services.errors import KnownError
 from services.users import resolve_actor
@@ -29,8 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands_inbox.register(sub)
     commands_admin.register(sub)
-    gui = sub.add_parser("gui", help="open the desktop console (the default)")
-    gui.set_defaults(run=None)
+    gui.register(sub)
+    desktop = sub.add_parser("gui", help="open the desktop console (the default)")
+    desktop.set_defaults(run=None)
     return parser
 
 
@@ -38,8 +39,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "run", None) is None:
-        from console import gui  # imported late: CLI commands never load Qt
-
         return gui.launch(args)
     try:
         ctx = open_context(settings.database_url(args.db), settings.timezone_name())

@@ -31,6 +31,7 @@ from services.store.models import (
     Reply,
     ReplyState,
     Role,
+    SavedReply,
     Status,
     Tag,
     User,
@@ -77,6 +78,12 @@ def load(factory: SessionFactory, path: Path = DEMO_FILE) -> DemoResult:
         count = 0
         for spec in data["items"]:
             count += _item(tx, spec, data, channels, users)
+        for spec in data.get("saved_replies", []):
+            tx.session.add(
+                SavedReply(
+                    name=spec["name"], body=spec["body"], channel_kind=spec.get("channel_kind")
+                )
+            )
         tx.audit("demo.load", "workspace", None, None, {"items": count})
         tx.touched("items")
         tx.touched("channels")

@@ -37,6 +37,8 @@ from services.store.models import (
     Escalation,
     Item,
     ItemTag,
+    Reply,
+    ReplyState,
     Status,
     Tag,
     User,
@@ -52,6 +54,7 @@ IS_VALUES = (
     "snoozed",
     "answered",
     "outbound",
+    "in-review",
 )
 _TOKEN = re.compile(
     r"""\s*(?P<neg>-)?(?:(?P<key>[A-Za-z]+):(?:"(?P<qvalue>[^"]*)"|(?P<value>[^\s"]*))"""
@@ -203,6 +206,8 @@ def _is_filter(value: str, ctx: SearchContext) -> ColumnElement[bool]:
             Item.status.in_((Status.NEW, Status.OPEN)),
             and_(Item.status == Status.SNOOZED, Item.snoozed_until <= ctx.now),
         )
+    if value == "in-review":
+        return exists().where(Reply.item_id == Item.id, Reply.state == ReplyState.IN_REVIEW)
     if value == "outbound":
         return Item.direction == Direction.OUTBOUND
     raise QuerySyntaxError(f"unknown 'is:{value}' — use one of " + ", ".join(IS_VALUES))

@@ -1,0 +1,34 @@
+"""The cross-process change feed: what other desktops and the sync worker changed."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from services.changes import Changes
+from services.store.db import SessionFactory
+from services.store.models import Change
+
+MAX_ROWS = 1000
+
+
+def latest_id(factory: SessionFactory) -> int:
+    with factory() as s:
+        return int(s.scalar(select(func.max(Change.id))) or 0)
+
+
+def since(factory: SessionFactory, last_id: int) -> tuple[int, Changes]:
+    """Changes recorded after `last_id`, merged, and the id to ask from next time."""
+    with factory() as s:
+        rows = s.execute(
+            select(Change.id, Change.kinds, Change.item_ids)
+            .where(Change.id > last_id)
+            .order_by(Change.id)
+            .limit(MAX_ROWS)
+        ).all()
+    kinds: set[str] = set()
+    items: set[int] = set()
+    for _id, row_kinds, item_ids in rows:
+        kinds.update(k for k in row_kinds.split(",") if k)
+        items.update(item_ids or ())
+    new_last = rows[-1][0] if rows else last_id
+    return new_last, Changes(frozenset(kinds), frozenset(items))

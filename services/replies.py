@@ -1,0 +1,163 @@
+"""Replies as the composer writes them: drafts that autosave, submitted for review or sent.
+
+The review workflow and the outbox build on these rows: a reply moves
+draft → in_review → approved → sending → sent (or returned / failed).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from services.audit import write_transaction
+from services.changes import Changes
+from services.errors import InvalidInput, NotFound
+from services.store.db import SessionFactory
+from services.store.models import Channel, Item, Reply, ReplyState, SavedReply, User
+from services.triage import load_items
+from services.users import Actor, Permission
+
+# Per-platform limits from CHANNELS.md; counted as the platform counts where it matters.
+CHARACTER_LIMITS = {
+    "mastodon": 500,
+    "bluesky": 300,
+    "x": 280,
+    "facebook": 8000,
+    "wordpress": 65_525,
+    "email": 100_000,
+}
+READ_ONLY_KINDS = {"feed"}
+_URL = re.compile(r"https?://\S+")
+
+
+def length_for(channel_kind: str, text: str) -> int:
+    """The length the platform will count: graphemes, URLs as 23 on Mastodon and X."""
+    if channel_kind in ("mastodon", "x"):
+        text = _URL.sub("x" * 23, text)
+    # Combining marks, joiners and variation selectors do not start a new grapheme.
+    return sum(1 for ch in text if not unicodedata.combining(ch) and ch not in "\u200d\ufe0f\ufe0e")
+
+
+def limit_for(channel_kind: str) -> int | None:
+    return CHARACTER_LIMITS.get(channel_kind)
+
+
+@dataclass(frozen=True)
+class DraftState:
+    reply_id: int
+    version: int
+    state: str
+
+
+def _check_length(kind: str, body: str) -> None:
+    limit = limit_for(kind)
+    if limit is not None and length_for(kind, body) > limit:
+        raise InvalidInput(
+            f"the reply is {length_for(kind, body)} characters; {kind} allows {limit}"
+        )
+
+
+def save_draft(
+    factory: SessionFactory, actor: Actor, item_id: int, body: str, reply_id: int | None = None
+) -> DraftState:
+    """Create or update the author's draft on an item (autosave); nothing is sent."""
+    actor.require(Permission.TRIAGE)
+    with write_transaction(factory, actor) as tx:
+        item = load_items(tx, [item_id], None)[0]
+        kind = tx.session.scalar(select(Channel.kind).where(Channel.id == item.channel_id)) or ""
+        if kind in READ_ONLY_KINDS:
+            raise InvalidInput("feed entries are read-only: there is nobody to reply to")
+        reply = None
+        if reply_id is not None:
+            reply = tx.session.get(Reply, reply_id)
+            if reply is None or reply.author_id != actor.id:
+                raise NotFound(f"no draft #{reply_id} of yours")
+            if reply.state not in (ReplyState.DRAFT, ReplyState.RETURNED):
+                raise InvalidInput(
+                    f"reply #{reply_id} is {reply.state.value} and can no longer be edited"
+                )
+        if reply is None:
+            reply = Reply(
+                item_id=item.id, author_id=actor.id, body=body, created_at=tx.now, updated_at=tx.now
+            )
+            tx.session.add(reply)
+            tx.session.flush()
+            tx.audit("reply.draft", "item", item.id, None, {"reply_id": reply.id})
+        else:
+            reply.body = body
+            reply.updated_at = tx.now
+        tx.touched("replies", item.id)
+        tx.session.flush()
+        return DraftState(reply.id, reply.version, reply.state.value)
+
+
+def submit(factory: SessionFactory, actor: Actor, reply_id: int) -> Changes:
+    """Officers' replies go to review; a supervisor's own reply is approved to send."""
+    actor.require(Permission.TRIAGE)
+    with write_transaction(factory, actor) as tx:
+        reply = tx.session.get(Reply, reply_id)
+        if reply is None or reply.author_id != actor.id:
+            raise NotFound(f"no draft #{reply_id} of yours")
+        if reply.state not in (ReplyState.DRAFT, ReplyState.RETURNED):
+            raise InvalidInput(f"reply #{reply_id} is already {reply.state.value}")
+        if not reply.body.strip():
+            raise InvalidInput("the reply is empty")
+        item = tx.session.get_one(Item, reply.item_id)
+        kind = tx.session.scalar(select(Channel.kind).where(Channel.id == item.channel_id)) or ""
+        _check_length(kind, reply.body)
+        before = reply.state.value
+        reply.state = ReplyState.APPROVED if actor.can(Permission.REVIEW) else ReplyState.IN_REVIEW
+        reply.submitted_at = tx.now
+        reply.updated_at = tx.now
+        tx.audit(
+            "reply.submit",
+            "item",
+            item.id,
+            {"state": before},
+            {"state": reply.state.value, "reply_id": reply.id, "body": reply.body},
+        )
+        tx.touched("replies", item.id)
+        return tx.changes()
+
+
+@dataclass(frozen=True)
+class SavedReplyView:
+    id: int
+    name: str
+    body: str
+    channel_kind: str | None
+
+
+def saved_replies(factory: SessionFactory, channel_kind: str | None = None) -> list[SavedReplyView]:
+    with factory() as s:
+        rows = s.scalars(select(SavedReply).order_by(SavedReply.name)).all()
+    return [
+        SavedReplyView(r.id, r.name, r.body, r.channel_kind)
+        for r in rows
+        if r.channel_kind in (None, channel_kind)
+    ]
+
+
+def fill_placeholders(template: str, values: dict[str, str]) -> str:
+    """{name}-style placeholders; unknown ones are left visible for the officer to fill."""
+    return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), template)
+
+
+def placeholder_values(factory: SessionFactory, actor: Actor, item_id: int) -> dict[str, str]:
+    from services.conversation import load  # local: conversation imports nothing from here
+
+    conv = load(factory, item_id)
+    with factory() as s:
+        me = s.get(User, actor.id)
+    first = conv.item.author.split()[0] if conv.item.author else ""
+    return {
+        "name": first,
+        "full_name": conv.item.author,
+        "officer": me.display_name if me else actor.name,
+        "collar": (me.collar_number if me else None) or "",
+        "reference": f"FC-{item_id}",
+        "non_emergency": "101",
+    }

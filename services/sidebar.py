@@ -1,0 +1,85 @@
+"""What the sidebar shows: views, channels with their state, tags — each with a live count."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select
+
+from services.inbox import ViewCounts, view_counts
+from services.store.db import SessionFactory
+from services.store.models import Channel, Item, ItemTag, Reply, ReplyState, Status, Tag, utcnow
+
+
+@dataclass(frozen=True)
+class ChannelEntry:
+    id: int
+    name: str
+    kind: str
+    state: str
+    state_reason: str | None
+    last_success_at: datetime | None
+    open_count: int
+
+
+@dataclass(frozen=True)
+class TagEntry:
+    name: str
+    open_count: int
+
+
+@dataclass(frozen=True)
+class SidebarData:
+    views: ViewCounts
+    in_review: int
+    channels: tuple[ChannelEntry, ...]
+    tags: tuple[TagEntry, ...]
+
+
+def load(factory: SessionFactory, user_id: int | None) -> SidebarData:
+    now = utcnow()
+    open_cond = or_(
+        Item.status.in_((Status.NEW, Status.OPEN)),
+        and_(Item.status == Status.SNOOZED, Item.snoozed_until <= now),
+    )
+    with factory() as s:
+        per_channel = dict(
+            s.execute(
+                select(Item.channel_id, func.count()).where(open_cond).group_by(Item.channel_id)
+            ).all()
+        )
+        channels = tuple(
+            ChannelEntry(
+                c.id,
+                c.name,
+                c.kind,
+                c.state,
+                c.state_reason,
+                c.last_success_at,
+                int(per_channel.get(c.id, 0)),
+            )
+            for c in s.scalars(select(Channel).order_by(Channel.name))
+        )
+        tag_counts = s.execute(
+            select(Tag.name, func.count(Item.id))
+            .select_from(Tag)
+            .outerjoin(ItemTag, ItemTag.tag_id == Tag.id)
+            .outerjoin(Item, and_(Item.id == ItemTag.item_id, open_cond))
+            .group_by(Tag.name)
+            .order_by(Tag.name)
+        ).all()
+        in_review = (
+            s.scalar(
+                select(func.count(func.distinct(Reply.item_id))).where(
+                    Reply.state == ReplyState.IN_REVIEW
+                )
+            )
+            or 0
+        )
+    return SidebarData(
+        view_counts(factory, user_id),
+        int(in_review),
+        channels,
+        tuple(TagEntry(name, int(n)) for name, n in tag_counts),
+    )

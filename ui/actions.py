@@ -1,0 +1,135 @@
+"""The one action registry: every user command with its label, keys and handler.
+
+Menus, the toolbar, the shortcut cheat-sheet and the tests all read this
+registry, so a shortcut is defined here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction, QKeySequence
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    id: str
+    label: str
+    keys: tuple[str, ...]
+    menu: str
+    description: str
+    needs_item: bool = True
+    toolbar: bool = False
+    cli: str | None = None
+
+
+@dataclass
+class ActionRegistry:
+    specs: dict[str, ActionSpec] = field(default_factory=dict)
+    actions: dict[str, QAction] = field(default_factory=dict)
+
+    def add(self, spec: ActionSpec, handler: Callable[[], None], parent: QObject) -> QAction:
+        action = QAction(spec.label, parent)
+        action.setObjectName(f"action_{spec.id}")
+        action.setShortcuts([QKeySequence(k) for k in spec.keys])
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.setToolTip(
+            f"{spec.description} ({' or '.join(spec.keys)})" if spec.keys else spec.description
+        )
+        action.setStatusTip(spec.description)
+        action.triggered.connect(lambda _checked=False: handler())
+        self.specs[spec.id] = spec
+        self.actions[spec.id] = action
+        return action
+
+    def set_item_selected(self, selected: bool) -> None:
+        for spec_id, spec in self.specs.items():
+            if spec.needs_item:
+                self.actions[spec_id].setEnabled(selected)
+
+    def cheat_sheet(self) -> list[tuple[str, str, str]]:
+        """(menu, keys, label) rows in registry order."""
+        return [(s.menu, "  or  ".join(s.keys), s.label) for s in self.specs.values() if s.keys]
+
+
+SPECS: tuple[ActionSpec, ...] = (
+    ActionSpec("next", "Next item", ("J",), "Go", "Move to the next item", needs_item=False),
+    ActionSpec(
+        "previous", "Previous item", ("K",), "Go", "Move to the previous item", needs_item=False
+    ),
+    ActionSpec("open", "Open item", ("Return",), "Go", "Open the item and mark it read"),
+    ActionSpec(
+        "search",
+        "Search…",
+        ("/", "Ctrl+F"),
+        "Go",
+        "Search with the query language",
+        needs_item=False,
+    ),
+    ActionSpec(
+        "done",
+        "Mark done",
+        ("E",),
+        "Item",
+        "Mark the selected items done",
+        toolbar=True,
+        cli="status done",
+    ),
+    ActionSpec(
+        "tag", "Tag…", ("T",), "Item", "Add a tag to the selected items", toolbar=True, cli="tag"
+    ),
+    ActionSpec(
+        "assign", "Assign…", ("A",), "Item", "Assign the selected items", toolbar=True, cli="assign"
+    ),
+    ActionSpec(
+        "escalate",
+        "Escalate…",
+        ("!", "Shift+1"),
+        "Item",
+        "Escalate to a person or team, with a reason",
+        toolbar=True,
+        cli="escalate",
+    ),
+    ActionSpec(
+        "snooze",
+        "Snooze…",
+        ("S",),
+        "Item",
+        "Hide the items until a time",
+        toolbar=True,
+        cli="status snoozed",
+    ),
+    ActionSpec(
+        "spam",
+        "Mark spam",
+        ("#", "Shift+3"),
+        "Item",
+        "Mark the selected items as spam",
+        cli="status spam",
+    ),
+    ActionSpec(
+        "note", "Add note…", ("N",), "Item", "Add an internal note (never published)", cli="note"
+    ),
+    ActionSpec("reply", "Reply", ("R",), "Item", "Write a reply in the composer", toolbar=True),
+    ActionSpec(
+        "undo",
+        "Undo last triage action",
+        ("Z", "Ctrl+Z"),
+        "Edit",
+        "Undo the last tag, assignment or status change",
+        needs_item=False,
+    ),
+    ActionSpec(
+        "refresh", "Refresh", ("F5",), "View", "Reload the list and counts", needs_item=False
+    ),
+    ActionSpec(
+        "cheatsheet",
+        "Keyboard shortcuts",
+        ("?", "Shift+/"),
+        "Help",
+        "Show every shortcut",
+        needs_item=False,
+    ),
+)

@@ -1,0 +1,44 @@
+"""Builds the desktop application from what the console hands it."""
+
+from __future__ import annotations
+
+import sys
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+
+from services.store.db import SessionFactory
+from services.users import Actor
+from ui.context import UiContext
+from ui.jobs import Jobs
+from ui.main_window import MainWindow
+
+
+def application() -> QApplication:
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        return app
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName("Front Counter")
+    app.setOrganizationName("front-counter")
+    return app
+
+
+def build_window(
+    factory: SessionFactory, actor: Actor, tz: ZoneInfo, settings: QSettings | None = None
+) -> MainWindow:
+    application()
+    jobs = Jobs()
+    window = MainWindow(UiContext(factory, actor, tz, jobs), settings or QSettings())
+    jobs.setParent(window)
+    return window
+
+
+def run(factory: SessionFactory, actor: Actor, tz: ZoneInfo) -> int:
+    app = application()
+    window = build_window(factory, actor, tz)
+    window.resize(1280, 800)
+    window.show()
+    window.start()
+    return app.exec()

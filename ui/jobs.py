@@ -1,0 +1,101 @@
+"""Off-thread work for the GUI: a plain function on a thread pool, its result posted back.
+
+Each job has a key; starting a newer job with the same key makes the older
+one's result stale, and stale results are dropped (a generation counter), so
+a fast typist never sees an old search land after a new one.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+log = logging.getLogger(__name__)
+
+
+class _Relay(QObject):
+    """Lives on the GUI thread: a signal emitted from a worker is queued back here."""
+
+    finished = Signal(object, object)  # (result, exception)
+
+    def __init__(self, callback: Callable[[Any, Exception | None], None]) -> None:
+        super().__init__()
+        self._callback = callback
+        self.finished.connect(self._on_finished)
+
+    @Slot(object, object)
+    def _on_finished(self, result: Any, error: Exception | None) -> None:
+        self._callback(result, error)
+
+
+class _Runnable(QRunnable):
+    def __init__(self, fn: Callable[[], Any], relay: _Relay) -> None:
+        super().__init__()
+        self._fn = fn
+        self._relay = relay
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            result = self._fn()
+        except Exception as exc:  # delivered to the GUI thread, never swallowed
+            log.debug("job failed: %s", traceback.format_exc())
+            self._relay.finished.emit(None, exc)
+        else:
+            self._relay.finished.emit(result, None)
+
+
+class Jobs(QObject):
+    """Runs callables off the GUI thread; callbacks run on the GUI thread."""
+
+    busy_changed = Signal(int)
+    """The number of running jobs changed (drives the status-bar progress)."""
+
+    def __init__(self, parent: QObject | None = None, max_threads: int = 4) -> None:
+        super().__init__(parent)
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(max_threads)
+        self._generation: dict[str, int] = {}
+        self._running = 0
+        self._relays: set[_Relay] = set()
+
+    @property
+    def running(self) -> int:
+        return self._running
+
+    def run(
+        self,
+        key: str,
+        fn: Callable[[], Any],
+        on_done: Callable[[Any], None],
+        on_error: Callable[[Exception], None] | None = None,
+    ) -> None:
+        generation = self._generation.get(key, 0) + 1
+        self._generation[key] = generation
+
+        def deliver(result: Any, error: Exception | None) -> None:
+            self._relays.discard(relay)
+            self._running -= 1
+            self.busy_changed.emit(self._running)
+            if self._generation.get(key) != generation:
+                return  # a newer job with this key superseded this one
+            if error is not None:
+                if on_error is None:
+                    log.error("background job %s failed: %s", key, error)
+                else:
+                    on_error(error)
+            else:
+                on_done(result)
+
+        relay = _Relay(deliver)
+        self._relays.add(relay)
+        self._running += 1
+        self.busy_changed.emit(self._running)
+        self._pool.start(_Runnable(fn, relay))
+
+    def wait(self, msecs: int = 30_000) -> bool:
+        return self._pool.waitForDone(msecs)

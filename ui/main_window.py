@@ -1,0 +1,303 @@
+"""The main window: assembles sidebar, list, conversation and composer; wires signals. Decides nothing."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QProgressBar,
+    QSplitter,
+    QTableView,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from services import conversation, sidebar, triage
+from services.changes import Changes
+from services.conversation import Conversation
+from services.errors import NotFound
+from services.sidebar import SidebarData
+from services.users import Permission
+from ui.actions import SPECS, ActionRegistry
+from ui.change_poller import ChangePoller
+from ui.context import UiContext
+from ui.dialogs.cheat_sheet import CheatSheet
+from ui.inbox_controller import InboxController
+from ui.models.inbox_model import (
+    COL_AGE,
+    COL_ASSIGNEE,
+    COL_AUTHOR,
+    COL_BADGE,
+    COL_CHANNEL,
+    COL_SNIPPET,
+    COL_TAGS,
+)
+from ui.panes.composer import Composer
+from ui.panes.conversation_pane import ConversationPane
+from ui.panes.sidebar import Sidebar
+from ui.triage_actions import TriageActions
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, ctx: UiContext, settings: QSettings) -> None:
+        super().__init__()
+        self.setObjectName("main_window")
+        self.setWindowTitle(f"Front Counter — {ctx.actor.display_name} ({ctx.actor.role.value})")
+        self._ctx = ctx
+        self._settings = settings
+        self.sidebar = Sidebar()
+        self.search = QLineEdit()
+        self.search.setObjectName("search")
+        self.search.setPlaceholderText(
+            'Search:  words  "a phrase"  tag:  from:  channel:  is:escalated  after:2026-11-01   (press /)'
+        )
+        self.search.setClearButtonEnabled(True)
+        self.search_error = QLabel("")
+        self.search_error.setObjectName("search_error")
+        self.search_error.setStyleSheet("color: #b3261e")
+        self.search_error.hide()
+        self.list = QTableView()
+        self.list.setObjectName("item_list")
+        self.inbox = InboxController(ctx, self.list, self)
+        self._setup_list()
+        self.pane = ConversationPane(ctx.tz)
+        self.composer = Composer(ctx)
+        self.triage = TriageActions(ctx, self.inbox, self)
+        self.actions_ = ActionRegistry()
+        self._build_layout()
+        self._build_actions()
+        self._build_status_bar()
+        self.poller = ChangePoller(ctx, self)
+        self._wire()
+        self._restore()
+
+    # ---- assembly ----------------------------------------------------------------
+    def _setup_list(self) -> None:
+        v = self.list
+        v.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        v.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        v.setShowGrid(False)
+        v.setWordWrap(False)
+        v.setAlternatingRowColors(True)
+        v.verticalHeader().hide()
+        v.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        v.verticalHeader().setDefaultSectionSize(26)
+        v.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        header = v.horizontalHeader()
+        header.setHighlightSections(False)
+        for col, width in (
+            (COL_CHANNEL, 30),
+            (COL_AUTHOR, 130),
+            (COL_AGE, 40),
+            (COL_TAGS, 110),
+            (COL_ASSIGNEE, 72),
+            (COL_BADGE, 50),
+        ):
+            header.resizeSection(col, width)
+        header.setSectionResizeMode(COL_SNIPPET, QHeaderView.ResizeMode.Stretch)
+
+    def _build_layout(self) -> None:
+        middle = QWidget()
+        ml = QVBoxLayout(middle)
+        ml.setContentsMargins(0, 0, 0, 0)
+        ml.addWidget(self.search)
+        ml.addWidget(self.search_error)
+        ml.addWidget(self.list)
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(0, 0, 0, 0)
+        rl.addWidget(self.pane, 1)
+        rl.addWidget(self.composer)
+        self.splitter = QSplitter()
+        self.splitter.setObjectName("main_splitter")
+        self.splitter.addWidget(self.sidebar)
+        self.splitter.addWidget(middle)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setStretchFactor(2, 2)
+        self.setCentralWidget(self.splitter)
+
+    def _build_actions(self) -> None:
+        handlers = {
+            "next": lambda: self.inbox.move(1),
+            "previous": lambda: self.inbox.move(-1),
+            "open": self._open_current,
+            "search": self._focus_search,
+            "done": self.triage.done,
+            "tag": self.triage.tag,
+            "assign": self.triage.assign,
+            "escalate": self.triage.escalate,
+            "snooze": self.triage.snooze,
+            "spam": self.triage.spam,
+            "note": self.triage.note,
+            "reply": self.composer.focus_editor,
+            "undo": self.triage.undo,
+            "refresh": self.refresh_all,
+            "cheatsheet": self.show_cheat_sheet,
+        }
+        toolbar = QToolBar("Actions")
+        toolbar.setObjectName("toolbar")
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.addToolBar(toolbar)
+        menus: dict[str, object] = {}
+        for spec in SPECS:
+            action = self.actions_.add(spec, handlers[spec.id], self)
+            if spec.menu not in menus:
+                menus[spec.menu] = self.menuBar().addMenu(spec.menu)
+            menus[spec.menu].addAction(action)  # type: ignore[attr-defined]  # QMenu
+            self.addAction(action)
+            if spec.toolbar:
+                action.setIconText(f"{spec.label.rstrip('…')}  {spec.keys[0].lower()}")
+                toolbar.addAction(action)
+        self.actions_.set_item_selected(False)
+
+    def _build_status_bar(self) -> None:
+        self.status_label = QLabel("")
+        self.count_label = QLabel("")
+        self.progress = QProgressBar()
+        self.progress.setObjectName("busy")
+        self.progress.setMaximumWidth(120)
+        self.progress.setRange(0, 0)
+        self.progress.hide()
+        bar = self.statusBar()
+        bar.addWidget(self.status_label, 1)
+        bar.addPermanentWidget(self.count_label)
+        bar.addPermanentWidget(self.progress)
+
+    def _wire(self) -> None:
+        self.sidebar.view_selected.connect(self._on_view_selected)
+        self.search.returnPressed.connect(self._on_search_entered)
+        self.search.textChanged.connect(lambda _t: self.search_error.hide())
+        self.inbox.current_item_changed.connect(self._on_current_item_changed)
+        self.inbox.list_loaded.connect(lambda n: self.count_label.setText(f"{n:,} items"))
+        self.inbox.query_failed.connect(self._on_query_failed)
+        self.inbox.busy.connect(self._on_busy)
+        self.triage.changes_applied.connect(self.apply_changes)
+        self.triage.message.connect(self.show_message)
+        self.composer.changes_applied.connect(self.apply_changes)
+        self.composer.message.connect(self.show_message)
+        self.poller.changes_seen.connect(self.apply_changes)
+        self.pane.link_hovered.connect(
+            lambda url: self.statusBar().showMessage(url, 4000) if url else None
+        )
+        self.list.doubleClicked.connect(lambda _i: self._open_current())
+
+    def _restore(self) -> None:
+        geometry = self._settings.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        splitter = self._settings.value("window/splitter")
+        if isinstance(splitter, QByteArray):
+            self.splitter.restoreState(splitter)
+        else:
+            self.splitter.setSizes([210, 640, 430])
+
+    def start(self) -> None:
+        """Show the last view and begin live updates."""
+        view = str(self._settings.value("view/last", "inbox"))
+        self.sidebar.select_view(view)
+        self.refresh_sidebar()
+        self.poller.start()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.composer.save_now()
+        self._settings.setValue("window/geometry", self.saveGeometry())
+        self._settings.setValue("window/splitter", self.splitter.saveState())
+        self.poller.timer.stop()
+        self._ctx.jobs.wait(10_000)
+        super().closeEvent(event)
+
+    # ---- event handlers ------------------------------------------------------------
+    def _on_view_selected(self, query: str, title: str) -> None:
+        key = self.sidebar.view_key_for(query)
+        if key:
+            self._settings.setValue("view/last", key)
+        self.setWindowTitle(f"{title} — Front Counter — {self._ctx.actor.display_name}")
+        self.inbox.set_view(query)
+
+    def _on_search_entered(self) -> None:
+        if self.inbox.set_search(self.search.text()):
+            self.list.setFocus()
+
+    def _on_query_failed(self, message: str) -> None:
+        self.search_error.setText(message)
+        self.search_error.show()
+
+    def _focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def _on_busy(self, text: str) -> None:
+        self.progress.setVisible(bool(text))
+        if text:
+            self.status_label.setText(text)
+        elif self.status_label.text() == "Searching…":
+            self.status_label.setText("")
+
+    def show_message(self, text: str) -> None:
+        self.status_label.setText(text)
+
+    def _on_current_item_changed(self, item_id: int | None) -> None:
+        self.actions_.set_item_selected(item_id is not None)
+        if item_id is None:
+            self.pane.show_placeholder("No items here.")
+            self.composer.set_conversation(None)
+            return
+        self._load_conversation(item_id, mark_read=True)
+
+    def _load_conversation(self, item_id: int, mark_read: bool = False) -> None:
+        f, actor = self._ctx.factory, self._ctx.actor
+
+        def work() -> Conversation:
+            if mark_read and actor.can(Permission.TRIAGE):
+                triage.mark_read(f, actor, item_id)
+            return conversation.load(f, item_id)
+
+        def done(conv: Conversation) -> None:
+            if conv.item.id == self.inbox.current_id():
+                self.pane.show_conversation(conv)
+                if self.composer.isHidden() or self.composer._item_id != conv.item.id:
+                    self.composer.set_conversation(conv)
+                if mark_read:
+                    self.inbox.model.refresh_items([item_id])
+
+        def failed(exc: Exception) -> None:
+            if isinstance(exc, NotFound):
+                self.pane.show_placeholder("This item no longer exists.")
+
+        self._ctx.jobs.run("conversation", work, done, failed)
+
+    def _open_current(self) -> None:
+        self.pane.setFocus()
+
+    def apply_changes(self, changes: Changes) -> None:
+        """The one place a change reaches every pane (local action, other desktop or worker)."""
+        self.inbox.apply_changes(changes)
+        current = self.inbox.current_id()
+        if current is not None and (
+            current in changes.item_ids or changes.touches("notes", "replies", "escalations")
+        ):
+            self._load_conversation(current)
+        self.refresh_sidebar()
+
+    def refresh_all(self) -> None:
+        self.inbox.load(first_paint=False)
+        self.refresh_sidebar()
+
+    def refresh_sidebar(self) -> None:
+        f, uid = self._ctx.factory, self._ctx.actor.id
+        self._ctx.jobs.run("sidebar", lambda: sidebar.load(f, uid), self._on_sidebar_loaded)
+
+    def _on_sidebar_loaded(self, data: SidebarData) -> None:
+        self.sidebar.update_data(data)
+        self.triage.known_tags = [t.name for t in data.tags]
+
+    def show_cheat_sheet(self) -> None:
+        sheet = CheatSheet(self.actions_.cheat_sheet(), self)
+        sheet.open()

@@ -1,0 +1,247 @@
+"""The item list's Qt model: an id array over the database, rows loaded a page at a time.
+
+The model holds every matching id (8 bytes each) but builds display rows
+only for pages the view asks for, keeping the most recent pages in an LRU
+cache. `rowCount()` and `flags()` never touch the database.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+)
+from PySide6.QtGui import QColor, QFont
+
+from services.inbox import ItemRow
+from services.store.models import utcnow
+from ui.icons import channel_icon
+
+PAGE_SIZE = 256
+MAX_PAGES = 64
+
+COLUMNS = ("", "From", "Message", "Age", "Tags", "Assignee", "")
+COL_CHANNEL, COL_AUTHOR, COL_SNIPPET, COL_AGE, COL_TAGS, COL_ASSIGNEE, COL_BADGE = range(7)
+
+RowLoader = Callable[[Sequence[int]], list[ItemRow]]
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+def short_age(when: datetime, now: datetime) -> str:
+    seconds = max(0, int((now - when).total_seconds()))
+    if seconds < 60:
+        return "now"
+    if seconds < 3600:
+        return f"{seconds // 60}m"
+    if seconds < 86400:
+        return f"{seconds // 3600}h"
+    if seconds < 86400 * 60:
+        return f"{seconds // 86400}d"
+    return when.strftime("%d %b %Y")
+
+
+class InboxModel(QAbstractTableModel):
+    ItemIdRole = Qt.ItemDataRole.UserRole + 1
+    RowRole = Qt.ItemDataRole.UserRole + 2
+
+    def __init__(self, loader: RowLoader, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._loader = loader
+        self._ids: array[int] = array("q")
+        self._pages: OrderedDict[int, list[ItemRow | None]] = OrderedDict()
+        self._bold = QFont()
+        self._bold.setBold(True)
+        self._now = utcnow()
+        self.page_loads = 0
+
+    # ---- the id list -------------------------------------------------
+    @property
+    def ids(self) -> array[int]:
+        return self._ids
+
+    def set_ids(self, ids: array[int], rows: Iterable[ItemRow] = ()) -> None:
+        """Replace the list; `rows` pre-fills the cache (the first page, already loaded)."""
+        self.beginResetModel()
+        self._ids = ids
+        self._pages.clear()
+        self._now = utcnow()
+        self._prefill(list(rows))
+        self.endResetModel()
+
+    def extend_ids(self, full: array[int]) -> bool:
+        """Grow to `full` if the current ids are its prefix (selection survives); else False."""
+        n = len(self._ids)
+        if len(full) < n or full[:n] != self._ids:
+            return False
+        if len(full) > n:
+            self.beginInsertRows(QModelIndex(), n, len(full) - 1)
+            self._ids = full
+            self.endInsertRows()
+        return True
+
+    def _prefill(self, rows: list[ItemRow]) -> None:
+        by_id = {r.id: r for r in rows}
+        for row_no, item_id in enumerate(self._ids[: len(rows)]):
+            page_no = row_no // PAGE_SIZE
+            page = self._pages.setdefault(page_no, [None] * self._page_len(page_no))
+            page[row_no % PAGE_SIZE] = by_id.get(item_id)
+
+    def row_of(self, item_id: int) -> int:
+        try:
+            return self._ids.index(item_id)
+        except ValueError:
+            return -1
+
+    def item_id(self, row: int) -> int | None:
+        return self._ids[row] if 0 <= row < len(self._ids) else None
+
+    def refresh_items(self, item_ids: Iterable[int]) -> None:
+        """Reload cached rows for changed items and repaint them."""
+        wanted = set(item_ids)
+        for page_no, page in list(self._pages.items()):
+            hit_rows = [i for i, r in enumerate(page) if r is not None and r.id in wanted]
+            if hit_rows:
+                del self._pages[page_no]
+                start = page_no * PAGE_SIZE
+                self.dataChanged.emit(
+                    self.index(start + min(hit_rows), 0),
+                    self.index(start + max(hit_rows), len(COLUMNS) - 1),
+                )
+
+    def invalidate(self) -> None:
+        self._pages.clear()
+        self._now = utcnow()
+        if self._ids:
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(len(self._ids) - 1, len(COLUMNS) - 1)
+            )
+
+    # ---- rows ----------------------------------------------------------
+    def _page_len(self, page_no: int) -> int:
+        return min(PAGE_SIZE, len(self._ids) - page_no * PAGE_SIZE)
+
+    def row_at(self, row: int) -> ItemRow | None:
+        if not 0 <= row < len(self._ids):
+            return None
+        page_no = row // PAGE_SIZE
+        page = self._pages.get(page_no)
+        if page is None or page[row % PAGE_SIZE] is None:
+            page = self._load_page(page_no)
+        else:
+            self._pages.move_to_end(page_no)
+        return page[row % PAGE_SIZE]
+
+    def _load_page(self, page_no: int) -> list[ItemRow | None]:
+        start = page_no * PAGE_SIZE
+        ids = self._ids[start : start + self._page_len(page_no)]
+        loaded = {r.id: r for r in self._loader(ids)}
+        page: list[ItemRow | None] = [loaded.get(i) for i in ids]
+        self._pages[page_no] = page
+        self._pages.move_to_end(page_no)
+        while len(self._pages) > MAX_PAGES:
+            self._pages.popitem(last=False)
+        self.page_loads += 1
+        return page
+
+    # ---- Qt model interface ------------------------------------------------
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._ids)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._ids):
+            return None
+        if role == self.ItemIdRole:
+            return self._ids[index.row()]
+        row = self.row_at(index.row())
+        if row is None:
+            return "…" if role == Qt.ItemDataRole.DisplayRole else None
+        if role == self.RowRole:
+            return row
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(row, col)
+        if role == Qt.ItemDataRole.DecorationRole and col == COL_CHANNEL:
+            return channel_icon(row.channel_kind)
+        if role == Qt.ItemDataRole.FontRole and row.status == "new":
+            return self._bold
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(row, col)
+        if role == Qt.ItemDataRole.ForegroundRole and col == COL_BADGE:
+            return QColor("#b3261e") if row.escalated or row.priority >= 2 else QColor("#8a6d00")
+        if role == Qt.ItemDataRole.ForegroundRole and row.status in ("done", "spam"):
+            return QColor("#777777")
+        return None
+
+    def _display(self, row: ItemRow, col: int) -> str:
+        if col == COL_AUTHOR:
+            return row.author
+        if col == COL_SNIPPET:
+            return row.snippet
+        if col == COL_AGE:
+            return short_age(row.received_at, self._now)
+        if col == COL_TAGS:
+            return " ".join(f"#{t}" for t in row.tags)
+        if col == COL_ASSIGNEE:
+            return row.assignee or ""
+        if col == COL_BADGE:
+            return _badge(row, self._now)
+        return ""
+
+    def _tooltip(self, row: ItemRow, col: int) -> str | None:
+        if col == COL_CHANNEL:
+            return f"{row.channel_name} · {row.kind.replace('_', ' ')}"
+        if col == COL_BADGE:
+            return _badge_tooltip(row)
+        if col == COL_AGE:
+            return row.received_at.astimezone().strftime("%a %d %b %Y %H:%M")
+        return None
+
+
+SLA_HOURS = 24
+
+
+def _badge(row: ItemRow, now: datetime) -> str:
+    if row.escalated:
+        return "▲ ESC"
+    if row.status == "snoozed":
+        return "zz"
+    if row.needs_reply and row.first_response_at is None and row.status in ("new", "open"):
+        hours = (now - row.received_at).total_seconds() / 3600
+        if hours >= SLA_HOURS:
+            return "SLA!"
+        if hours >= SLA_HOURS * 0.75:
+            return "SLA"
+    if row.priority >= 2:
+        return "!!"
+    return ""
+
+
+def _badge_tooltip(row: ItemRow) -> str | None:
+    if row.escalated:
+        return "Escalated and not yet resolved"
+    if row.first_response_at is None and row.needs_reply:
+        return f"Unanswered; the response target is {SLA_HOURS} hours"
+    return None

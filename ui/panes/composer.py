@@ -1,0 +1,212 @@
+"""The reply composer: per-channel limit with a live counter, saved replies, autosaved drafts."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from services import replies
+from services.changes import Changes
+from services.conversation import Conversation
+from services.users import Permission
+from ui.context import UiContext
+
+AUTOSAVE_MS = 1200
+EDITABLE = ("draft", "returned")
+
+
+class Composer(QWidget):
+    changes_applied = Signal(object)
+    """A reply was saved or submitted: the Changes it made."""
+    message = Signal(str)
+    """Something to tell the user in the status bar."""
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("composer")
+        self._ctx = ctx
+        self._item_id: int | None = None
+        self._channel_kind = ""
+        self._reply_id: int | None = None
+        self._loading = False
+        self.editor = QPlainTextEdit()
+        self.editor.setObjectName("reply_editor")
+        self.editor.setPlaceholderText("Write a reply… (saved as a draft as you type)")
+        self.editor.setMaximumHeight(150)
+        self.counter = QLabel("")
+        self.counter.setObjectName("reply_counter")
+        self.saved = QComboBox()
+        self.saved.setObjectName("saved_replies")
+        self.saved.setMinimumWidth(180)
+        self.state = QLabel("")
+        self.state.setStyleSheet("color: #5f6368")
+        reviewer = ctx.actor.can(Permission.REVIEW)
+        self.submit_button = QPushButton("Send" if reviewer else "Submit for review")
+        self.submit_button.setObjectName("submit_reply")
+        self.submit_button.setToolTip(
+            "Your replies are approved on submit and go out with the next sync"
+            if reviewer
+            else "A supervisor approves the reply before it is published"
+        )
+        top = QHBoxLayout()
+        top.addWidget(QLabel("<b>Reply</b>"))
+        top.addWidget(self.state, 1)
+        top.addWidget(self.saved)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.counter, 1)
+        bottom.addWidget(self.submit_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.editor)
+        layout.addLayout(bottom)
+        self._autosave = QTimer(self)
+        self._autosave.setSingleShot(True)
+        self._autosave.setInterval(AUTOSAVE_MS)
+        self._autosave.timeout.connect(self.save_now)
+        self.editor.textChanged.connect(self._on_text_changed)
+        self.saved.activated.connect(self._on_saved_reply_chosen)
+        self.submit_button.clicked.connect(self.submit)
+        self.set_conversation(None)
+
+    def set_conversation(self, conv: Conversation | None) -> None:
+        if self._autosave.isActive():
+            self.save_now()
+        self._loading = True
+        self._item_id = conv.item.id if conv else None
+        self._channel_kind = conv.channel_kind if conv else ""
+        read_only = (
+            conv is None
+            or conv.channel_kind in replies.READ_ONLY_KINDS
+            or conv.item.direction == "outbound"
+        )
+        mine = [
+            r
+            for r in (conv.replies if conv else ())
+            if r.author_id == self._ctx.actor.id and r.state in EDITABLE
+        ]
+        self._reply_id = mine[-1].id if mine else None
+        self.editor.setPlainText(mine[-1].body if mine else "")
+        self.state.setText(
+            f"draft #{mine[-1].id}"
+            + (
+                " — returned: " + (mine[-1].review_reason or "")
+                if mine[-1].state == "returned"
+                else ""
+            )
+            if mine
+            else ""
+        )
+        self.setEnabled(not read_only)
+        if conv is not None and read_only:
+            self.editor.setPlaceholderText("This item is read-only: there is nobody to reply to.")
+        else:
+            self.editor.setPlaceholderText("Write a reply… (saved as a draft as you type)")
+        self._loading = False
+        self._update_counter()
+        if conv is not None and not read_only:
+            kind = conv.channel_kind
+            self._ctx.jobs.run(
+                "composer.saved",
+                lambda: replies.saved_replies(self._ctx.factory, kind),
+                self._on_saved_loaded,
+            )
+
+    def focus_editor(self) -> None:
+        if self.isEnabled():
+            self.editor.setFocus()
+
+    def _on_saved_loaded(self, saved: list[replies.SavedReplyView]) -> None:
+        self.saved.clear()
+        self.saved.addItem("Insert saved reply…", None)
+        for s in saved:
+            self.saved.addItem(s.name, s.body)
+
+    def _on_saved_reply_chosen(self, index: int) -> None:
+        template = self.saved.itemData(index)
+        self.saved.setCurrentIndex(0)
+        if template is None or self._item_id is None:
+            return
+        item_id, ctx = self._item_id, self._ctx
+        self._ctx.jobs.run(
+            "composer.placeholders",
+            lambda: replies.placeholder_values(ctx.factory, ctx.actor, item_id),
+            lambda values: self.editor.insertPlainText(replies.fill_placeholders(template, values)),
+        )
+
+    def _on_text_changed(self) -> None:
+        self._update_counter()
+        if not self._loading and self._item_id is not None:
+            self._autosave.start()
+
+    def _update_counter(self) -> None:
+        limit = replies.limit_for(self._channel_kind)
+        used = replies.length_for(self._channel_kind, self.editor.toPlainText())
+        over = limit is not None and used > limit
+        self.counter.setText(f"{used} / {limit}" if limit else f"{used}")
+        self.counter.setStyleSheet(
+            "color: #b3261e; font-weight: bold" if over else "color: #5f6368"
+        )
+        self.submit_button.setEnabled(bool(self.editor.toPlainText().strip()) and not over)
+
+    def save_now(self) -> None:
+        self._autosave.stop()
+        if self._item_id is None:
+            return
+        item_id, body, reply_id, ctx = (
+            self._item_id,
+            self.editor.toPlainText(),
+            self._reply_id,
+            self._ctx,
+        )
+        if reply_id is None and not body.strip():
+            return
+        self._ctx.jobs.run(
+            f"composer.save.{item_id}",
+            lambda: replies.save_draft(ctx.factory, ctx.actor, item_id, body, reply_id),
+            lambda draft: self._on_saved(item_id, draft),
+            lambda exc: self.message.emit(f"Draft not saved: {exc}"),
+        )
+
+    def _on_saved(self, item_id: int, draft: replies.DraftState) -> None:
+        if item_id == self._item_id:
+            self._reply_id = draft.reply_id
+            self.state.setText(f"draft #{draft.reply_id} saved")
+
+    def submit(self) -> None:
+        if self._item_id is None:
+            return
+        self._autosave.stop()
+        item_id, body, reply_id, ctx = (
+            self._item_id,
+            self.editor.toPlainText(),
+            self._reply_id,
+            self._ctx,
+        )
+
+        def work() -> Changes:
+            draft = replies.save_draft(ctx.factory, ctx.actor, item_id, body, reply_id)
+            return replies.submit(ctx.factory, ctx.actor, draft.reply_id)
+
+        def done(changes: Changes) -> None:
+            self.message.emit(
+                "Reply submitted for review"
+                if not ctx.actor.can(Permission.REVIEW)
+                else "Reply approved: it goes out with the next sync"
+            )
+            self.changes_applied.emit(changes)
+
+        self._ctx.jobs.run(
+            "composer.submit",
+            work,
+            done,
+            lambda exc: self.message.emit(f"Reply not submitted: {exc}"),
+        )

@@ -1,0 +1,119 @@
+"""The conversation as HTML for a QTextBrowser: our chrome escaped, public text pre-sanitised."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+from zoneinfo import ZoneInfo
+
+from services.conversation import Conversation, MessageView
+
+STYLE = """
+body { font-family: 'DejaVu Sans', sans-serif; font-size: 10pt; color: #1d1d1f; }
+h2 { font-size: 13pt; margin: 0 0 2px 0; }
+.meta { color: #5f6368; font-size: 9pt; }
+.msg { margin: 6px 0; padding: 6px 8px; }
+.current { background: #fff8e1; border-left: 3px solid #f9a825; }
+.outbound { background: #e8f5e9; }
+.note { background: #fff3cd; color: #5c4400; }
+.esc { background: #fdecea; color: #8c1d18; }
+.section { color: #5f6368; font-weight: bold; font-size: 9pt; margin-top: 12px; text-transform: uppercase; }
+.link-target { color: #b3261e; font-size: 8pt; }
+.pill { background: #e8eaed; color: #3c4043; padding: 0 4px; }
+.state { font-weight: bold; }
+"""
+
+
+def _when(dt: datetime, tz: ZoneInfo) -> str:
+    return dt.astimezone(tz).strftime("%a %d %b %H:%M")
+
+
+def _message(m: MessageView, tz: ZoneInfo, css: str) -> str:
+    handle = f" <span class='meta'>{escape(m.author_handle)}</span>" if m.author_handle else ""
+    state = (
+        ""
+        if m.source_state in ("published", "approved")
+        else f" <span class='pill'>{escape(m.source_state)} on source</span>"
+    )
+    link = (
+        f" · <a href='{escape(m.permalink, quote=True)}'>view on source</a>" if m.permalink else ""
+    )
+    return (
+        f"<div class='msg {css}'><b>{escape(m.author)}</b>{handle}{state}"
+        f"<div class='meta'>{escape(m.channel_name)} · {escape(m.kind.replace('_', ' '))} · "
+        f"{_when(m.created_at, tz)}{link}</div>{m.body_html}</div>"
+    )
+
+
+def render(conv: Conversation, tz: ZoneInfo, show_audit: bool = False) -> str:
+    item = conv.item
+    parts = [f"<html><head><style>{STYLE}</style></head><body>"]
+    title = conv.thread_title or f"{item.kind.replace('_', ' ').title()} from {item.author}"
+    parts.append(f"<h2>{escape(title)}</h2>")
+    status = conv.status + (f" until {_when(conv.snoozed_until, tz)}" if conv.snoozed_until else "")
+    tags = " ".join(f"<span class='pill'>#{escape(t)}</span>" for t in conv.tags) or "no tags"
+    parts.append(
+        f"<div class='meta'>#{item.id} · <span class='state'>{escape(status)}</span> · "
+        f"assigned to {escape(conv.assignee or 'nobody')} · {tags}</div>"
+    )
+    if conv.thread_url:
+        parts.append(
+            f"<div class='meta'><a href='{escape(conv.thread_url, quote=True)}'>{escape(conv.thread_url)}</a></div>"
+        )
+    for esc in conv.escalations:
+        state = f"resolved {_when(esc.resolved_at, tz)}" if esc.resolved_at else "open"
+        parts.append(
+            f"<div class='msg esc'>▲ Escalated to <b>{escape(esc.to)}</b> by {escape(esc.raised_by)} "
+            f"({state}): {escape(esc.reason)}</div>"
+        )
+    parts.append(_message(item, tz, "current"))
+    if conv.thread_body:
+        parts.append(
+            f"<div class='section'>The post</div><div class='msg'>{escape(conv.thread_body)}</div>"
+        )
+    others = [m for m in conv.thread if m.id != item.id]
+    if others:
+        parts.append(f"<div class='section'>In this thread ({len(conv.thread)})</div>")
+        for m in conv.thread:
+            if m.id == item.id:
+                parts.append("<div class='meta'>▶ the item above</div>")
+            else:
+                parts.append(_message(m, tz, "outbound" if m.direction == "outbound" else ""))
+    if conv.replies:
+        parts.append("<div class='section'>Our replies</div>")
+        for r in conv.replies:
+            reason = (
+                f" — returned: {escape(r.review_reason)}"
+                if r.review_reason and r.state == "returned"
+                else ""
+            )
+            failure = f" — failed: {escape(r.failure_reason)}" if r.failure_reason else ""
+            parts.append(
+                f"<div class='msg outbound'><span class='pill'>{escape(r.state.replace('_', ' '))}</span> "
+                f"<b>{escape(r.author)}</b>{reason}{failure}<br>{escape(r.body)}</div>"
+            )
+    if conv.notes:
+        parts.append("<div class='section'>Internal notes — never published</div>")
+        for n in conv.notes:
+            parts.append(
+                f"<div class='msg note'>[internal] <b>{escape(n.author)}</b> "
+                f"<span class='meta'>{_when(n.created_at, tz)}</span><br>{escape(n.body)}</div>"
+            )
+    if conv.history:
+        parts.append("<div class='section'>Earlier from this person</div>")
+        for m in conv.history:
+            parts.append(_message(m, tz, ""))
+    if conv.trail:
+        label = "hide" if show_audit else "show"
+        parts.append(
+            f"<div class='section'>Audit trail ({len(conv.trail)}) "
+            f"<a href='fc:toggle-audit'>{label}</a></div>"
+        )
+        if show_audit:
+            for e in conv.trail:
+                parts.append(
+                    f"<div class='meta'>{_when(e.at, tz)} · {escape(e.actor or 'system')} · "
+                    f"{escape(e.action)} {escape(str(e.after or ''))}</div>"
+                )
+    parts.append("</body></html>")
+    return "".join(parts)

@@ -1,0 +1,135 @@
+"""The sidebar: views, channels (with their sync state), tags and saved searches, with counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QWidget
+
+from services.sidebar import SidebarData
+from ui.icons import channel_icon
+
+QUERY_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+@dataclass(frozen=True)
+class View:
+    key: str
+    title: str
+    query: str
+
+
+VIEWS = (
+    View("inbox", "Inbox", "is:inbox"),
+    View("mine", "Assigned to me", "assignee:me -status:done -status:spam"),
+    View("review", "Needs my review", "is:in-review"),
+    View("escalated", "Escalated", "is:escalated"),
+    View("snoozed", "Snoozed", "is:snoozed"),
+    View("done", "Done", "status:done"),
+    View("spam", "Spam", "status:spam"),
+    View("all", "Everything", ""),
+)
+
+
+class Sidebar(QTreeWidget):
+    view_selected = Signal(str, str)
+    """The user picked a view: (query, title)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("sidebar")
+        self.setHeaderHidden(True)
+        self.setColumnCount(2)
+        self.setRootIsDecorated(False)
+        self.setIndentation(8)
+        self._views: dict[str, QTreeWidgetItem] = {}
+        self._views_root = self._section("Views")
+        for view in VIEWS:
+            item = QTreeWidgetItem(self._views_root, [view.title, ""])
+            item.setData(0, QUERY_ROLE, view.query)
+            self._views[view.key] = item
+        self._channels_root = self._section("Channels")
+        self._tags_root = self._section("Tags")
+        self._saved_root = self._section("Saved searches")
+        self.expandAll()
+        self.setColumnWidth(0, 170)
+        self.itemClicked.connect(self._on_item_clicked)
+        self.currentItemChanged.connect(lambda cur, _prev: self._on_item_clicked(cur))
+
+    def _section(self, title: str) -> QTreeWidgetItem:
+        item = QTreeWidgetItem(self, [title.upper(), ""])
+        item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        item.setForeground(0, QBrush(QColor("#5f6368")))
+        font = item.font(0)
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 0.85)
+        item.setFont(0, font)
+        return item
+
+    def select_view(self, key: str) -> None:
+        item = self._views.get(key) or self._views["inbox"]
+        self.setCurrentItem(item)
+
+    def view_key_for(self, query: str) -> str | None:
+        return next((v.key for v in VIEWS if v.query == query), None)
+
+    def _on_item_clicked(self, item: QTreeWidgetItem | None) -> None:
+        if item is None:
+            return
+        query = item.data(0, QUERY_ROLE)
+        if query is not None:
+            self.view_selected.emit(query, item.text(0))
+
+    def set_saved_searches(self, searches: list[tuple[str, str]]) -> None:
+        self._saved_root.takeChildren()
+        for title, query in searches:
+            item = QTreeWidgetItem(self._saved_root, [title, ""])
+            item.setData(0, QUERY_ROLE, query)
+
+    def update_data(self, data: SidebarData) -> None:
+        v = data.views
+        counts = {
+            "inbox": v.inbox,
+            "mine": v.mine,
+            "review": data.in_review,
+            "escalated": v.escalated,
+            "snoozed": v.snoozed,
+        }
+        for key, item in self._views.items():
+            item.setText(1, str(counts[key]) if counts.get(key) else "")
+            font = item.font(0)
+            font.setBold(key == "inbox" and v.unread > 0)
+            item.setFont(0, font)
+        current = self.currentItem()
+        current_query = current.data(0, QUERY_ROLE) if current is not None else None
+        self._channels_root.takeChildren()
+        for ch in data.channels:
+            item = QTreeWidgetItem(self._channels_root, [ch.name, str(ch.open_count or "")])
+            item.setIcon(0, channel_icon(ch.kind))
+            item.setData(0, QUERY_ROLE, f'is:inbox channel:"{ch.name}"')
+            if ch.state == "error":
+                item.setForeground(0, QBrush(QColor("#b3261e")))
+                item.setText(0, f"{ch.name}  ⚠")
+                item.setToolTip(0, f"Sync error: {ch.state_reason}")
+            else:
+                seen = (
+                    ch.last_success_at.astimezone().strftime("%H:%M")
+                    if ch.last_success_at
+                    else "never"
+                )
+                item.setToolTip(0, f"{ch.kind} · {ch.state} · last sync {seen}")
+        self._tags_root.takeChildren()
+        for tag in data.tags:
+            if tag.open_count:
+                item = QTreeWidgetItem(self._tags_root, [f"#{tag.name}", str(tag.open_count)])
+                item.setData(0, QUERY_ROLE, f"is:inbox tag:{tag.name}")
+        for root in (self._channels_root, self._tags_root):
+            for i in range(root.childCount()):
+                child = root.child(i)
+                if child is not None and child.data(0, QUERY_ROLE) == current_query:
+                    self.blockSignals(True)
+                    self.setCurrentItem(child)
+                    self.blockSignals(False)
+        self.resizeColumnToContents(1)

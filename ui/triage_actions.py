@@ -1,0 +1,199 @@
+"""Triage handlers behind the action registry: each opens its dialog, then calls one service off-thread.
+
+Reversible actions push an undo step (the inverse service call) onto a stack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QWidget
+
+from services import escalation, triage, users
+from services.changes import Changes
+from services.errors import KnownError
+from services.inbox import ItemRow
+from services.store.models import Status, utcnow
+from ui.context import UiContext
+from ui.dialogs.triage_dialogs import (
+    AssignDialog,
+    EscalateDialog,
+    NoteDialog,
+    SnoozeDialog,
+    TagDialog,
+)
+from ui.inbox_controller import InboxController
+
+TEAMS = ("Professional Standards", "Neighbourhood Inspector", "Corporate Communications", "CID")
+
+
+@dataclass(frozen=True)
+class UndoStep:
+    description: str
+    run: Callable[[], Changes]
+
+
+class TriageActions(QObject):
+    changes_applied = Signal(object)
+    """A triage action changed the database: the Changes."""
+    message = Signal(str)
+    """Feedback for the status bar."""
+
+    def __init__(self, ctx: UiContext, inbox: InboxController, window: QWidget) -> None:
+        super().__init__(window)
+        self._ctx = ctx
+        self._inbox = inbox
+        self._window = window
+        self.undo_stack: list[UndoStep] = []
+        self.known_tags: list[str] = []
+
+    def _run(self, label: str, work: Callable[[], Changes], undo: UndoStep | None = None) -> None:
+        def done(changes: Changes) -> None:
+            if undo is not None:
+                self.undo_stack.append(undo)
+                del self.undo_stack[:-50]
+            self.message.emit(label + (" — Z to undo" if undo else ""))
+            self.changes_applied.emit(changes)
+
+        def failed(exc: Exception) -> None:
+            self.message.emit(str(exc) if isinstance(exc, KnownError) else f"Failed: {exc}")
+            if isinstance(exc, KnownError):
+                self.changes_applied.emit(
+                    Changes(frozenset({"items"}), frozenset(self._inbox.selected_ids()))
+                )
+
+        self._ctx.jobs.run("triage", work, done, failed)
+
+    def _selection(self) -> tuple[list[int], dict[int, int], list[ItemRow]]:
+        return (
+            self._inbox.selected_ids(),
+            self._inbox.selected_versions(),
+            self._inbox.selected_rows(),
+        )
+
+    # ---- status ---------------------------------------------------------------
+    def set_status(self, status: Status, until: datetime | None = None) -> None:
+        ids, versions, rows = self._selection()
+        if not ids:
+            return
+        f, actor = self._ctx.factory, self._ctx.actor
+        previous = {r.id: (Status(r.status), r.snoozed_until) for r in rows}
+
+        def undo() -> Changes:
+            out = Changes()
+            for item_id, (st, wake) in previous.items():
+                if st == Status.SNOOZED and (wake is None or wake <= utcnow()):
+                    st, wake = Status.OPEN, None
+                out |= triage.set_status(f, actor, [item_id], st, wake)
+            return out
+
+        self._run(
+            f"{len(ids)} item(s) marked {status.value}",
+            lambda: triage.set_status(f, actor, ids, status, until, expected=versions),
+            UndoStep(f"mark {status.value}", undo),
+        )
+
+    def done(self) -> None:
+        self.set_status(Status.DONE)
+
+    def spam(self) -> None:
+        self.set_status(Status.SPAM)
+
+    def snooze(self) -> None:
+        if not self._inbox.selected_ids():
+            return
+        dialog = SnoozeDialog(utcnow(), self._ctx.tz, self._window)
+        dialog.submitted.connect(lambda when: self.set_status(Status.SNOOZED, when))
+        dialog.open()
+
+    # ---- tag / assign -------------------------------------------------------------
+    def tag(self) -> None:
+        if not self._inbox.selected_ids():
+            return
+        dialog = TagDialog(self.known_tags, self._window)
+        dialog.submitted.connect(self.apply_tag)
+        dialog.open()
+
+    def apply_tag(self, name: str) -> None:
+        ids, versions, _rows = self._selection()
+        f, actor = self._ctx.factory, self._ctx.actor
+        self._run(
+            f"tagged {len(ids)} item(s) #{name}",
+            lambda: triage.tag(f, actor, ids, name, expected=versions),
+            UndoStep(f"tag #{name}", lambda: triage.untag(f, actor, ids, name)),
+        )
+
+    def assign(self) -> None:
+        if not self._inbox.selected_ids():
+            return
+        f = self._ctx.factory
+        self._ctx.jobs.run("triage.users", lambda: users.list_users(f), self._open_assign)
+
+    def _open_assign(self, people: list[users.Actor]) -> None:
+        dialog = AssignDialog([(u.name, u.display_name) for u in people], self._window)
+        dialog.submitted.connect(self.apply_assign)
+        dialog.open()
+
+    def apply_assign(self, user_name: str | None) -> None:
+        ids, versions, rows = self._selection()
+        f, actor = self._ctx.factory, self._ctx.actor
+        previous = {r.id: r.assignee for r in rows}
+
+        def undo() -> Changes:
+            out = Changes()
+            for item_id, name in previous.items():
+                out |= triage.assign(f, actor, [item_id], name)
+            return out
+
+        self._run(
+            f"assigned {len(ids)} item(s) to {user_name or 'nobody'}",
+            lambda: triage.assign(f, actor, ids, user_name, expected=versions),
+            UndoStep("assignment", undo),
+        )
+
+    # ---- escalate / note ----------------------------------------------------------
+    def escalate(self) -> None:
+        if not self._inbox.selected_ids():
+            return
+        f = self._ctx.factory
+        self._ctx.jobs.run("triage.users", lambda: users.list_users(f), self._open_escalate)
+
+    def _open_escalate(self, people: list[users.Actor]) -> None:
+        ranked = sorted(people, key=lambda u: (u.role.value != "supervisor", u.display_name))
+        dialog = EscalateDialog(
+            [(u.name, u.display_name) for u in ranked], list(TEAMS), self._window
+        )
+        dialog.submitted.connect(self.apply_escalate)
+        dialog.open()
+
+    def apply_escalate(self, to_user: str | None, to_team: str | None, reason: str) -> None:
+        ids, versions, _rows = self._selection()
+        f, actor = self._ctx.factory, self._ctx.actor
+        self._run(
+            f"escalated {len(ids)} item(s) to {to_user or to_team}",
+            lambda: escalation.escalate(f, actor, ids, reason, to_user, to_team, expected=versions),
+        )
+
+    def note(self) -> None:
+        if self._inbox.current_id() is None:
+            return
+        dialog = NoteDialog(self._window)
+        dialog.submitted.connect(self.apply_note)
+        dialog.open()
+
+    def apply_note(self, body: str) -> None:
+        item_id = self._inbox.current_id()
+        if item_id is None:
+            return
+        f, actor = self._ctx.factory, self._ctx.actor
+        self._run("note added", lambda: triage.add_note(f, actor, item_id, body))
+
+    def undo(self) -> None:
+        if not self.undo_stack:
+            self.message.emit("Nothing to undo")
+            return
+        step = self.undo_stack.pop()
+        self._run(f"undone: {step.description}", step.run)
