@@ -23,6 +23,7 @@ class ActionSpec:
     needs_item: bool = True
     toolbar: bool = False
     cli: str | None = None
+    list_only: bool = False  # keys that text fields need (Return) act only in the item list
 
 
 @dataclass
@@ -34,7 +35,11 @@ class ActionRegistry:
         action = QAction(spec.label, parent)
         action.setObjectName(f"action_{spec.id}")
         action.setShortcuts([QKeySequence(k) for k in spec.keys])
-        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.setShortcutContext(
+            Qt.ShortcutContext.WidgetShortcut
+            if spec.list_only
+            else Qt.ShortcutContext.WindowShortcut
+        )
         action.setToolTip(
             f"{spec.description} ({' or '.join(spec.keys)})" if spec.keys else spec.description
         )
@@ -59,7 +64,14 @@ SPECS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "previous", "Previous item", ("K",), "Go", "Move to the previous item", needs_item=False
     ),
-    ActionSpec("open", "Open item", ("Return",), "Go", "Open the item and mark it read"),
+    ActionSpec(
+        "open",
+        "Open item",
+        ("Return",),
+        "Go",
+        "Read the item: focus the conversation",
+        list_only=True,
+    ),
     ActionSpec(
         "search",
         "Search…",
@@ -86,7 +98,7 @@ SPECS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "escalate",
         "Escalate…",
-        ("!", "Shift+1"),
+        ("!", "Shift+!", "Shift+1"),
         "Item",
         "Escalate to a person or team, with a reason",
         toolbar=True,
@@ -104,7 +116,7 @@ SPECS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "spam",
         "Mark spam",
-        ("#", "Shift+3"),
+        ("#", "Shift+#", "Shift+3"),
         "Item",
         "Mark the selected items as spam",
         cli="status spam",
@@ -127,7 +139,7 @@ SPECS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "cheatsheet",
         "Keyboard shortcuts",
-        ("?", "Shift+/"),
+        ("?", "Shift+?", "Shift+/"),
         "Help",
         "Show every shortcut",
         needs_item=False,

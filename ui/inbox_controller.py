@@ -42,6 +42,10 @@ class InboxController(QObject):
         selection.currentRowChanged.connect(self._on_current_row_changed)
 
     @property
+    def view(self) -> QTableView:
+        return self._view
+
+    @property
     def query_text(self) -> str:
         return " ".join(p for p in (self._query_text, self._search_text) if p)
 

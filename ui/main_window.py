@@ -151,7 +151,7 @@ class MainWindow(QMainWindow):
             if spec.menu not in menus:
                 menus[spec.menu] = self.menuBar().addMenu(spec.menu)
             menus[spec.menu].addAction(action)  # type: ignore[attr-defined]  # QMenu
-            self.addAction(action)
+            (self.list if spec.list_only else self).addAction(action)
             if spec.toolbar:
                 action.setIconText(f"{spec.label.rstrip('…')}  {spec.keys[0].lower()}")
                 toolbar.addAction(action)
@@ -300,4 +300,5 @@ class MainWindow(QMainWindow):
 
     def show_cheat_sheet(self) -> None:
         sheet = CheatSheet(self.actions_.cheat_sheet(), self)
+        sheet.finished.connect(lambda _r: (self.activateWindow(), self.list.setFocus()))
         sheet.open()

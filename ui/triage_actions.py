@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QDialog, QWidget
 
 from services import escalation, triage, users
 from services.changes import Changes
@@ -67,6 +67,15 @@ class TriageActions(QObject):
 
         self._ctx.jobs.run("triage", work, done, failed)
 
+    def _open(self, dialog: QDialog) -> None:
+        # Keyboard flow continues in the list once the dialog is gone, whatever the window manager does.
+        dialog.finished.connect(self._return_focus)
+        dialog.open()
+
+    def _return_focus(self) -> None:
+        self._window.activateWindow()
+        self._inbox.view.setFocus()
+
     def _selection(self) -> tuple[list[int], dict[int, int], list[ItemRow]]:
         return (
             self._inbox.selected_ids(),
@@ -107,7 +116,7 @@ class TriageActions(QObject):
             return
         dialog = SnoozeDialog(utcnow(), self._ctx.tz, self._window)
         dialog.submitted.connect(lambda when: self.set_status(Status.SNOOZED, when))
-        dialog.open()
+        self._open(dialog)
 
     # ---- tag / assign -------------------------------------------------------------
     def tag(self) -> None:
@@ -115,7 +124,7 @@ class TriageActions(QObject):
             return
         dialog = TagDialog(self.known_tags, self._window)
         dialog.submitted.connect(self.apply_tag)
-        dialog.open()
+        self._open(dialog)
 
     def apply_tag(self, name: str) -> None:
         ids, versions, _rows = self._selection()
@@ -135,7 +144,7 @@ class TriageActions(QObject):
     def _open_assign(self, people: list[users.Actor]) -> None:
         dialog = AssignDialog([(u.name, u.display_name) for u in people], self._window)
         dialog.submitted.connect(self.apply_assign)
-        dialog.open()
+        self._open(dialog)
 
     def apply_assign(self, user_name: str | None) -> None:
         ids, versions, rows = self._selection()
@@ -167,7 +176,7 @@ class TriageActions(QObject):
             [(u.name, u.display_name) for u in ranked], list(TEAMS), self._window
         )
         dialog.submitted.connect(self.apply_escalate)
-        dialog.open()
+        self._open(dialog)
 
     def apply_escalate(self, to_user: str | None, to_team: str | None, reason: str) -> None:
         ids, versions, _rows = self._selection()
@@ -182,7 +191,7 @@ class TriageActions(QObject):
             return
         dialog = NoteDialog(self._window)
         dialog.submitted.connect(self.apply_note)
-        dialog.open()
+        self._open(dialog)
 
     def apply_note(self, body: str) -> None:
         item_id = self._inbox.current_id()

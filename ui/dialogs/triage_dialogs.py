@@ -122,9 +122,9 @@ class EscalateDialog(_Dialog):
         self.target = QComboBox()
         self.target.setObjectName("escalate_target")
         for name, display in users:
-            self.target.addItem(f"{display} ({name})", ("user", name))
+            self.target.addItem(f"{display} ({name})", f"user:{name}")
         for team in teams:
-            self.target.addItem(f"Team: {team}", ("team", team))
+            self.target.addItem(f"Team: {team}", f"team:{team}")
         self.reason = QPlainTextEdit()
         self.reason.setObjectName("escalate_reason")
         self.reason.setPlaceholderText("Why? What does the person need to do?")
@@ -139,7 +139,11 @@ class EscalateDialog(_Dialog):
         if not reason:
             self.show_error("Say why you are escalating: the reason is required.")
             return
-        kind, value = self.target.currentData()
+        data = self.target.currentData()
+        if not isinstance(data, str):
+            self.show_error("Choose who to escalate to.")
+            return
+        kind, value = data.split(":", 1)
         self.submitted.emit(
             value if kind == "user" else None, value if kind == "team" else None, reason
         )

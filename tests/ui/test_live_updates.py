@@ -1,0 +1,68 @@
+"""Changes made by another desktop or the worker appear without losing selection or scroll."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+
+from services import inbox
+from services.audit import write_transaction
+from services.ingest import Author, Incoming, ThreadRef, upsert
+from services.store.models import Channel, ItemKind, utcnow
+from tests.ui.conftest import settle
+from ui.main_window import MainWindow
+
+
+def test_other_desktop_and_new_items_show_up_keeping_selection(
+    qtbot: QtBot, make_window: Callable[..., MainWindow]
+) -> None:
+    w = make_window("d.hughes", live=True)
+    f = w._ctx.factory
+    w.inbox.move(3)
+    settle(qtbot, w)
+    selected = w.inbox.current_id()
+    other = w.inbox.model.ids[5]
+    # Another desktop (a separate process) tags an item.
+    db = f.kw["bind"].url.database
+    env = {**os.environ, "FRONT_COUNTER_DB": db, "FRONT_COUNTER_USER": "a.moran"}
+    subprocess.run(
+        [sys.executable, "-m", "console", "tag", "seen-elsewhere", str(other)],
+        check=True,
+        env=env,
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+    )
+    # The sync worker adds a new item.
+    with write_transaction(f, None) as tx:
+        channel_id = tx.session.query(Channel.id).filter(Channel.kind == "mastodon").scalar()
+        new_id = upsert(
+            tx.session,
+            channel_id,
+            [
+                Incoming(
+                    "live-1",
+                    ItemKind.MENTION,
+                    utcnow(),
+                    Author("77", "New Person"),
+                    ThreadRef("masto-post"),
+                    body_text="just arrived",
+                )
+            ],
+            tx.now,
+        ).inserted[0]
+        tx.touched("items", new_id)
+
+    def shows_both() -> bool:
+        row = w.inbox.model.row_at(w.inbox.model.row_of(other))
+        return new_id in w.inbox.model.ids and row is not None and "seen-elsewhere" in row.tags
+
+    qtbot.waitUntil(shows_both, timeout=2500)
+    assert w.inbox.current_id() == selected
+    assert list(w.inbox.model.ids) == list(
+        inbox.item_ids(f, inbox.Query("is:inbox", w._ctx.actor.id))
+    )
