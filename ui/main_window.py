@@ -298,7 +298,11 @@ class MainWindow(QMainWindow):
         self.sidebar.update_data(data)
         self.triage.known_tags = [t.name for t in data.tags]
 
+    def _return_focus_to_list(self) -> None:
+        self.activateWindow()
+        self.list.setFocus()
+
     def show_cheat_sheet(self) -> None:
         sheet = CheatSheet(self.actions_.cheat_sheet(), self)
-        sheet.finished.connect(lambda _r: (self.activateWindow(), self.list.setFocus()))
+        sheet.finished.connect(self._return_focus_to_list)
         sheet.open()
