@@ -1,0 +1,110 @@
+"""The connector protocol every channel implements, and the small registry that finds them.
+
+A connector talks to one platform and returns plain data; the sync engine
+maps it onto the domain model, writes it, and keeps the cursor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol
+
+import httpx
+
+from services.ingest import Incoming
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Items from one page. `cursor` is set only on the last batch of a run: store it with those items."""
+
+    items: list[Incoming]
+    cursor: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class SentReply:
+    external_id: str
+    permalink: str | None
+    created: Incoming | None = None
+
+
+@dataclass(frozen=True)
+class ReplyTarget:
+    item_external_id: str
+    thread_external_id: str | None
+    reply_target: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SourceState:
+    external_id: str
+    source_state: str
+    body_html: str | None = None
+
+
+@dataclass
+class ChannelConfig:
+    kind: str
+    config: dict[str, Any]
+    secret: str | None
+    known_threads: set[str] = field(default_factory=set)
+
+
+class Connector(Protocol):
+    kind: ClassVar[str]
+    moderation_actions: ClassVar[tuple[str, ...]]
+    can_reply: ClassVar[bool]
+
+    def test(self) -> str:
+        """Authenticate and read once; returns who we are connected as."""
+
+    def fetch(self, cursor: dict[str, Any]) -> Iterator[Batch]:
+        """New and changed items since `cursor`, page by page."""
+
+    def reconcile(self, known: dict[str, str]) -> list[SourceState]:
+        """States of known items (external id → state) that differ on the source, deletions included."""
+
+    def send_reply(self, target: ReplyTarget, body: str) -> SentReply:
+        """Publish a reply once; never retried blindly."""
+
+    def find_reply(self, target: ReplyTarget, body: str) -> SentReply | None:
+        """A reply with this body already published under the target, after a crash."""
+
+    def moderate(self, external_id: str, action: str) -> str:
+        """Apply a moderation action; returns the state read back from the source."""
+
+    def close(self) -> None: ...
+
+
+ConnectorFactory = Callable[[ChannelConfig, httpx.Client | None], Connector]
+
+
+class Registry:
+    """Channel kinds → connector factories. Adding a channel is one module and one `register`."""
+
+    def __init__(self) -> None:
+        self._factories: dict[str, ConnectorFactory] = {}
+
+    def register(self, kind: str, factory: ConnectorFactory) -> None:
+        self._factories[kind] = factory
+
+    def kinds(self) -> list[str]:
+        return sorted(self._factories)
+
+    def create(self, cfg: ChannelConfig, client: httpx.Client | None = None) -> Connector:
+        try:
+            factory = self._factories[cfg.kind]
+        except KeyError:
+            raise KeyError(f"no connector for channel kind {cfg.kind!r}") from None
+        return factory(cfg, client)
+
+
+def default_registry() -> Registry:
+    from services.channels import feed, wordpress
+
+    registry = Registry()
+    registry.register("wordpress", wordpress.WordPressConnector.create)
+    registry.register("feed", feed.FeedConnector.create)
+    return registry
