@@ -14,13 +14,13 @@ from zoneinfo import ZoneInfo
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QSettings  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
 
-from bench.workspace import build  # noqa: E402
-from services import inbox  # noqa: E402
-from services.store.db import make_engine, make_session_factory  # noqa: E402
-from services.users import resolve_actor  # noqa: E402
+from bench.workspace import build
+from services import inbox
+from services.store.db import make_engine, make_session_factory
+from services.users import resolve_actor
 
 ITEMS = int(os.environ.get("BENCH_ITEMS", "1000000"))
 WORKDIR = Path(os.environ.get("BENCH_DIR", "artifacts/bench"))
@@ -96,15 +96,21 @@ def main() -> None:
     print(f"first painted list (window built → first page visible): {first_paint * 1000:8.0f} ms")
     print(f"all {model.rowCount():,} ids in the model (in a job):     {all_ids * 1000:8.0f} ms")
     print(f"scroll to row 500,000 and paint:                       {scroll * 1000:8.0f} ms")
-    print(f"load one 256-row page by primary key: median {statistics.median(page_times) * 1000:.1f} ms, "
-          f"max {max(page_times) * 1000:.1f} ms")
-    for label, text in (("tag filter  tag:urgent", "tag:urgent"),
-                        ("full text   letter", "letter"),
-                        ("phrase      \"road closed\"", '"road closed"'),
-                        ("combined    tag:complaint school -status:done", "tag:complaint school -status:done")):
+    print(
+        f"load one 256-row page by primary key: median {statistics.median(page_times) * 1000:.1f} ms, "
+        f"max {max(page_times) * 1000:.1f} ms"
+    )
+    for label, text in (
+        ("tag filter  tag:urgent", "tag:urgent"),
+        ("full text   letter", "letter"),
+        ('phrase      "road closed"', '"road closed"'),
+        ("combined    tag:complaint school -status:done", "tag:complaint school -status:done"),
+    ):
         secs, n = service(text)
         ui = ui_search(text)
-        print(f"{label:48s} service {secs * 1000:7.0f} ms ({n:,} hits)   UI to repaint {ui * 1000:7.0f} ms")
+        print(
+            f"{label:48s} service {secs * 1000:7.0f} ms ({n:,} hits)   UI to repaint {ui * 1000:7.0f} ms"
+        )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS: {peak:.0f} MB (process before the window: {rss_before:.0f} MB)")
     window.close()

@@ -10,13 +10,17 @@ from pathlib import Path
 
 from services.store.db import make_engine, upgrade
 
-WORDS = (
-    "police station letter reply speeding school car bike stolen report online officer "
-    "thanks community meeting road closed appeal witness cctv night noise parking "
-    "neighbour complaint phone waited answer safety patrol estate park shop window "
-    "drugs dealing flat street council bins help please urgent update reference"
-).split()
-TAGS = ("complaint", "question", "praise", "urgent", "road-safety", "crime-report", "press", "hostile")
+WORDS = ["police", "station", "letter", "reply", "speeding", "school", "car", "bike", "stolen", "report", "online", "officer", "thanks", "community", "meeting", "road", "closed", "appeal", "witness", "cctv", "night", "noise", "parking", "neighbour", "complaint", "phone", "waited", "answer", "safety", "patrol", "estate", "park", "shop", "window", "drugs", "dealing", "flat", "street", "council", "bins", "help", "please", "urgent", "update", "reference"]
+TAGS = (
+    "complaint",
+    "question",
+    "praise",
+    "urgent",
+    "road-safety",
+    "crime-report",
+    "press",
+    "hostile",
+)
 KINDS = ("wordpress", "feed", "email", "mastodon", "bluesky", "facebook")
 STATUSES = ("new", "open", "open", "pending", "done", "done", "done", "done", "spam", "open")
 
@@ -49,7 +53,10 @@ def build(path: Path, items: int, seed: int = 7, now: datetime | None = None) ->
         conn.executemany(
             "INSERT INTO contact (id, channel_id, external_id, handle, display_name, first_seen_at)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            ((c, c % 6 + 1, f"c{c}", f"user{c}", f"Person {c}", _ts(now)) for c in range(1, contacts + 1)),
+            (
+                (c, c % 6 + 1, f"c{c}", f"user{c}", f"Person {c}", _ts(now))
+                for c in range(1, contacts + 1)
+            ),
         )
         threads = max(1, items // 50)
         conn.executemany(
@@ -64,10 +71,25 @@ def build(path: Path, items: int, seed: int = 7, now: datetime | None = None) ->
             at = now - timedelta(seconds=span * (items - n) / items)
             text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(8, 30)))
             status = rng.choice(STATUSES)
-            batch.append((
-                n, n % 6 + 1, f"e{n}", n % threads + 1, rng.randint(1, contacts), "inbound", "comment",
-                text, _ts(at), _ts(at), "published", status, 0, 1, 1,
-            ))
+            batch.append(
+                (
+                    n,
+                    n % 6 + 1,
+                    f"e{n}",
+                    n % threads + 1,
+                    rng.randint(1, contacts),
+                    "inbound",
+                    "comment",
+                    text,
+                    _ts(at),
+                    _ts(at),
+                    "published",
+                    status,
+                    0,
+                    1,
+                    1,
+                )
+            )
             if rng.random() < 0.12:
                 tags.append((n, rng.randint(1, len(TAGS))))
             if len(batch) >= 20_000:

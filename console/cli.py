@@ -8,7 +8,14 @@ from collections.abc import Sequence
 
 from sqlalchemy.exc import OperationalError
 
-from console import commands_admin, commands_inbox, gui, settings
+from console import (
+    commands_admin,
+    commands_channels,
+    commands_inbox,
+    commands_replies,
+    gui,
+    settings,
+)
 from console.context import open_context
 from services.errors import KnownError
 from services.users import resolve_actor
@@ -29,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands_inbox.register(sub)
     commands_admin.register(sub)
+    commands_channels.register(sub)
+    commands_replies.register(sub)
     gui.register(sub)
     desktop = sub.add_parser("gui", help="open the desktop console (the default)")
     desktop.set_defaults(run=None)

@@ -71,7 +71,9 @@ class Response:
         try:
             return json.loads(self.body)
         except ValueError as exc:
-            raise BadPayload(f"{redact(self.url)} answered something that is not JSON ({exc.msg})") from None
+            raise BadPayload(
+                f"{redact(self.url)} answered something that is not JSON ({exc.msg})"
+            ) from None
 
 
 def retry_after_seconds(headers: httpx.Headers, now: datetime | None = None) -> float | None:
@@ -93,13 +95,17 @@ def retry_after_seconds(headers: httpx.Headers, now: datetime | None = None) -> 
 def _read_capped(response: httpx.Response, cap: int) -> bytes:
     declared = response.headers.get("Content-Length")
     if declared and declared.isdigit() and int(declared) > cap:
-        raise BadPayload(f"{redact(response.url)} sent {int(declared):,} bytes; the limit is {cap:,}")
+        raise BadPayload(
+            f"{redact(response.url)} sent {int(declared):,} bytes; the limit is {cap:,}"
+        )
     chunks: list[bytes] = []
     size = 0
     for chunk in response.iter_bytes():
         size += len(chunk)
         if size > cap:
-            raise BadPayload(f"{redact(response.url)} sent more than {cap:,} bytes; stopped reading")
+            raise BadPayload(
+                f"{redact(response.url)} sent more than {cap:,} bytes; stopped reading"
+            )
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -149,10 +155,14 @@ def request(
                 body = _read_capped(raw, cap) if raw.status_code != 304 else b""
                 resp = Response(raw.status_code, raw.headers, body, str(raw.url))
         except httpx.TimeoutException:
-            raise Unavailable(f"{redact(client.base_url.join(url))} did not answer in time") from None
+            raise Unavailable(
+                f"{redact(client.base_url.join(url))} did not answer in time"
+            ) from None
         except (httpx.TransportError, httpx.DecodingError) as exc:
             kind = type(exc).__name__
-            raise Unavailable(f"{redact(client.base_url.join(url))}: connection failed ({kind})") from None
+            raise Unavailable(
+                f"{redact(client.base_url.join(url))}: connection failed ({kind})"
+            ) from None
         if resp.status in ok_statuses or resp.status < 400:
             return resp
         _check_status(resp, retry_after_seconds(resp.headers))
@@ -161,7 +171,12 @@ def request(
     if not retry:
         return once()
     for attempt in stamina.retry_context(
-        on=_retry_hook, attempts=ATTEMPTS, timeout=None, wait_initial=1.0, wait_max=300.0, wait_jitter=1.0
+        on=_retry_hook,
+        attempts=ATTEMPTS,
+        timeout=None,
+        wait_initial=1.0,
+        wait_max=300.0,
+        wait_jitter=1.0,
     ):
         with attempt:
             return once()

@@ -49,7 +49,9 @@ class FeedConnector:
     moderation_actions: ClassVar[tuple[str, ...]] = ()
     can_reply: ClassVar[bool] = False
 
-    def __init__(self, url: str, client: httpx.Client | None = None, wordpress_comments: bool = False) -> None:
+    def __init__(
+        self, url: str, client: httpx.Client | None = None, wordpress_comments: bool = False
+    ) -> None:
         self._url = url
         self._client = client or make_client()
         self._wordpress_comments = wordpress_comments
@@ -66,7 +68,7 @@ class FeedConnector:
         parsed, _resp = self._get({})
         if parsed is None:
             return "feed unchanged since the last fetch"
-        return f"feed \"{parsed.feed.get('title', '(untitled)')}\": {len(parsed.entries)} entries"
+        return f'feed "{parsed.feed.get("title", "(untitled)")}": {len(parsed.entries)} entries'
 
     def _get(self, cursor: dict[str, Any]) -> tuple[Any, Any]:
         headers = {}
@@ -79,7 +81,10 @@ class FeedConnector:
             return None, resp
         parsed = feedparser.parse(
             io.BytesIO(resp.body),
-            response_headers={"content-type": resp.headers.get("content-type", ""), "content-location": resp.url},
+            response_headers={
+                "content-type": resp.headers.get("content-type", ""),
+                "content-location": resp.url,
+            },
         )
         self._check(parsed)
         return parsed, resp
@@ -99,7 +104,11 @@ class FeedConnector:
                     (e.get("id") or e.get("link")) and e.get("title") for e in parsed.entries
                 )
                 line = getattr(exc, "getLineNumber", lambda: None)()
-                detail = f"line {line}: {exc.getMessage()}" if line and hasattr(exc, "getMessage") else str(exc)
+                detail = (
+                    f"line {line}: {exc.getMessage()}"
+                    if line and hasattr(exc, "getMessage")
+                    else str(exc)
+                )
                 if not trustworthy:
                     raise BadPayload(f"invalid feed: {detail}")
                 self.warning = f"feed is not well-formed ({detail}); entries kept"
@@ -138,9 +147,13 @@ class FeedConnector:
             external_id=external,
             kind=kind,
             created_at=_when(e),
-            author=Author(str(detail.get("email") or name), str(name), detail.get("email"), detail.get("href")),
+            author=Author(
+                str(detail.get("email") or name), str(name), detail.get("email"), detail.get("href")
+            ),
             thread=ThreadRef(self._url, feed_title, feed_link),
-            body_html=f"<p><b>{_escape(e.get('title', ''))}</b></p>{html}" if e.get("title") else html,
+            body_html=f"<p><b>{_escape(e.get('title', ''))}</b></p>{html}"
+            if e.get("title")
+            else html,
             permalink=e.get("link"),
             needs_reply=False,
             raw={k: str(v)[:20_000] for k, v in e.items() if isinstance(v, str)},

@@ -48,10 +48,18 @@ class WordPressConnector:
     moderation_actions: ClassVar[tuple[str, ...]] = ("approve", "hold", "spam", "trash")
     can_reply: ClassVar[bool] = True
 
-    def __init__(self, site: str, login: str, password: str, client: httpx.Client | None = None,
-                 known_threads: set[str] | None = None) -> None:
+    def __init__(
+        self,
+        site: str,
+        login: str,
+        password: str,
+        client: httpx.Client | None = None,
+        known_threads: set[str] | None = None,
+    ) -> None:
         self._site = site
-        self._client = client or make_client(api_root(site), auth=(login, password.replace(" ", "")))
+        self._client = client or make_client(
+            api_root(site), auth=(login, password.replace(" ", ""))
+        )
         self._posts: dict[str, ThreadRef] = {}
         self._known_threads = known_threads or set()
         self._me: int | None = None
@@ -59,7 +67,9 @@ class WordPressConnector:
     @classmethod
     def create(cls, cfg: ChannelConfig, client: httpx.Client | None = None) -> WordPressConnector:
         if not cfg.secret:
-            raise ChannelError("no application password stored for this channel: run `channel add` again")
+            raise ChannelError(
+                "no application password stored for this channel: run `channel add` again"
+            )
         return cls(cfg.config["url"], cfg.config["login"], cfg.secret, client, cfg.known_threads)
 
     def close(self) -> None:
@@ -72,7 +82,11 @@ class WordPressConnector:
             raise BadPayload("wp/v2/users/me did not describe a user")
         self._me = int(me["id"])
         caps = me.get("capabilities") or {}
-        note = "" if caps.get("moderate_comments", True) else " (cannot moderate: held and spam comments stay hidden)"
+        note = (
+            ""
+            if caps.get("moderate_comments", True)
+            else " (cannot moderate: held and spam comments stay hidden)"
+        )
         return f"connected as {me.get('name') or me.get('slug')}{note}"
 
     def _my_id(self) -> int:
@@ -86,10 +100,14 @@ class WordPressConnector:
         if resp.status == 400:
             if _code(resp.json()).endswith("invalid_page_number"):
                 return [], 0
-            raise BadPayload(f"wp/v2/comments refused the query: {_code(resp.json()) or 'HTTP 400'}")
+            raise BadPayload(
+                f"wp/v2/comments refused the query: {_code(resp.json()) or 'HTTP 400'}"
+            )
         data = resp.json()
         if not isinstance(data, list) or not all(isinstance(c, dict) and "id" in c for c in data):
-            raise BadPayload("wp/v2/comments answered JSON of the wrong shape (expected a list of comments)")
+            raise BadPayload(
+                "wp/v2/comments answered JSON of the wrong shape (expected a list of comments)"
+            )
         pages = resp.headers.get("X-WP-TotalPages", "")
         return data, int(pages) if pages.isdigit() else 0
 
@@ -102,10 +120,17 @@ class WordPressConnector:
                 newest = high
                 page = 1
                 while True:
-                    data, total_pages = self._page({
-                        "status": status, "type": type_, "orderby": "id", "order": "desc",
-                        "per_page": PER_PAGE, "page": page, "context": "edit",
-                    })
+                    data, total_pages = self._page(
+                        {
+                            "status": status,
+                            "type": type_,
+                            "orderby": "id",
+                            "order": "desc",
+                            "per_page": PER_PAGE,
+                            "page": page,
+                            "context": "edit",
+                        }
+                    )
                     fresh = [c for c in data if int(c["id"]) > high]
                     if fresh:
                         newest = max(newest, max(int(c["id"]) for c in fresh))
@@ -124,8 +149,12 @@ class WordPressConnector:
             ref = ThreadRef(key)
         else:
             try:
-                post = request(self._client, "GET", f"wp/v2/posts/{post_id}",
-                               params={"_fields": "id,title,link"}).json()
+                post = request(
+                    self._client,
+                    "GET",
+                    f"wp/v2/posts/{post_id}",
+                    params={"_fields": "id,title,link"},
+                ).json()
             except Gone:
                 post = {}
             title = post.get("title", {}).get("rendered") if isinstance(post, dict) else None
@@ -137,10 +166,14 @@ class WordPressConnector:
     def _map(self, c: dict[str, Any]) -> Incoming:
         try:
             comment_type = c.get("type") or "comment"
-            kind = {"pingback": ItemKind.PINGBACK, "trackback": ItemKind.TRACKBACK}.get(comment_type, ItemKind.COMMENT)
+            kind = {"pingback": ItemKind.PINGBACK, "trackback": ItemKind.TRACKBACK}.get(
+                comment_type, ItemKind.COMMENT
+            )
             name = str(c.get("author_name") or "Anonymous")
             email = c.get("author_email") or None
-            author_key = email or (f"user:{c['author']}" if c.get("author") else f"{name}|{c.get('author_url') or ''}")
+            author_key = email or (
+                f"user:{c['author']}" if c.get("author") else f"{name}|{c.get('author_url') or ''}"
+            )
             content = c.get("content") or {}
             parent = int(c.get("parent") or 0)
             return Incoming(
@@ -165,8 +198,16 @@ class WordPressConnector:
             for type_ in TYPES:
                 page = 1
                 while True:
-                    data, total = self._page({"status": status, "type": type_, "per_page": PER_PAGE,
-                                              "page": page, "context": "edit", "_fields": "id,status,content"})
+                    data, total = self._page(
+                        {
+                            "status": status,
+                            "type": type_,
+                            "per_page": PER_PAGE,
+                            "page": page,
+                            "context": "edit",
+                            "_fields": "id,status,content",
+                        }
+                    )
                     for c in data:
                         state = _STATE.get(str(c.get("status")), "published")
                         html = (c.get("content") or {}).get("rendered")
@@ -175,7 +216,11 @@ class WordPressConnector:
                         break
                     page += 1
         out = [s for ext, s in seen.items() if ext in known]
-        out += [SourceState(ext, "deleted") for ext in known if ext not in seen and known[ext] != "deleted"]
+        out += [
+            SourceState(ext, "deleted")
+            for ext in known
+            if ext not in seen and known[ext] != "deleted"
+        ]
         return out
 
     # ---- writing --------------------------------------------------------------
@@ -190,14 +235,21 @@ class WordPressConnector:
         post, parent = self._target(target)
         # WordPress does not check that the parent exists on that post (obs): check it ourselves.
         try:
-            parent_json = request(self._client, "GET", f"wp/v2/comments/{parent}", params={"context": "edit"}).json()
+            parent_json = request(
+                self._client, "GET", f"wp/v2/comments/{parent}", params={"context": "edit"}
+            ).json()
         except Gone:
             raise Rejected("the comment being answered was deleted on the blog") from None
         if int(parent_json.get("post", -1)) != post:
             raise Rejected("the comment being answered now belongs to another post")
-        resp = request(self._client, "POST", "wp/v2/comments", retry=False,
-                       json_body={"post": post, "parent": parent, "content": body},
-                       ok_statuses=(400, 403, 409))
+        resp = request(
+            self._client,
+            "POST",
+            "wp/v2/comments",
+            retry=False,
+            json_body={"post": post, "parent": parent, "content": body},
+            ok_statuses=(400, 403, 409),
+        )
         if resp.status == 409:
             found = self.find_reply(target, body)
             if found is not None:
@@ -205,7 +257,12 @@ class WordPressConnector:
             raise Rejected("WordPress says this exact reply was already posted (comment_duplicate)")
         if resp.status in (400, 403):
             payload = resp.json()
-            raise Rejected(_rejection(_code(payload), str(payload.get("message", "")) if isinstance(payload, dict) else ""))
+            raise Rejected(
+                _rejection(
+                    _code(payload),
+                    str(payload.get("message", "")) if isinstance(payload, dict) else "",
+                )
+            )
         created = resp.json()
         if not isinstance(created, dict) or "id" not in created:
             raise BadPayload("wp/v2/comments did not return the created comment")
@@ -217,8 +274,17 @@ class WordPressConnector:
         me = self._my_id()
         wanted = body.strip()
         for status in ("approve", "hold"):
-            data, _ = self._page({"post": post, "parent": parent, "status": status, "context": "edit",
-                                  "per_page": PER_PAGE, "orderby": "id", "order": "desc"})
+            data, _ = self._page(
+                {
+                    "post": post,
+                    "parent": parent,
+                    "status": status,
+                    "context": "edit",
+                    "per_page": PER_PAGE,
+                    "orderby": "id",
+                    "order": "desc",
+                }
+            )
             for c in data:
                 raw = str((c.get("content") or {}).get("raw", "")).strip()
                 if int(c.get("author") or 0) == me and raw == wanted:
@@ -227,27 +293,46 @@ class WordPressConnector:
 
     def moderate(self, external_id: str, action: str) -> str:
         if action not in _ACTION_STATUS:
-            raise ChannelError(f"WordPress cannot {action!r}: use one of {', '.join(_ACTION_STATUS)}")
+            raise ChannelError(
+                f"WordPress cannot {action!r}: use one of {', '.join(_ACTION_STATUS)}"
+            )
         wanted = _ACTION_STATUS[action]
         path = f"wp/v2/comments/{int(external_id)}"
         if action == "trash":
             request(self._client, "DELETE", path, retry=False, ok_statuses=(410,))
         else:
             # Same-status updates answer 200 (6.1) or 500 rest_comment_failed_edit (newer): read back either way.
-            request(self._client, "POST", path, json_body={"status": wanted}, retry=False, ok_statuses=(500,))
+            request(
+                self._client,
+                "POST",
+                path,
+                json_body={"status": wanted},
+                retry=False,
+                ok_statuses=(500,),
+            )
         now = request(self._client, "GET", path, params={"context": "edit"}).json()
         state = _STATE.get(str(now.get("status")) if isinstance(now, dict) else "", "")
         if state != wanted:
-            raise ChannelError(f"WordPress kept comment {external_id} as {state or 'unknown'} instead of {wanted}")
+            raise ChannelError(
+                f"WordPress kept comment {external_id} as {state or 'unknown'} instead of {wanted}"
+            )
         return state
 
 
 def _outbound(incoming: Incoming) -> Incoming:
     return Incoming(
-        external_id=incoming.external_id, kind=ItemKind.REPLY, created_at=incoming.created_at,
-        author=incoming.author, thread=incoming.thread, body_html=incoming.body_html,
-        parent_external_id=incoming.parent_external_id, permalink=incoming.permalink,
-        source_state=incoming.source_state, direction=Direction.OUTBOUND, needs_reply=False, raw=incoming.raw,
+        external_id=incoming.external_id,
+        kind=ItemKind.REPLY,
+        created_at=incoming.created_at,
+        author=incoming.author,
+        thread=incoming.thread,
+        body_html=incoming.body_html,
+        parent_external_id=incoming.parent_external_id,
+        permalink=incoming.permalink,
+        source_state=incoming.source_state,
+        direction=Direction.OUTBOUND,
+        needs_reply=False,
+        raw=incoming.raw,
     )
 
 
@@ -261,4 +346,3 @@ def _rejection(code: str, message: str) -> str:
         "comment_flood": "WordPress refused: replies are being posted too quickly (comment_flood)",
     }
     return known.get(code) or f"WordPress refused the reply: {message or code or 'no reason given'}"
-

@@ -139,6 +139,7 @@ class Channel(Base):
     state_reason: Mapped[str | None] = mapped_column(Text)
     last_success_at: Mapped[datetime | None]
     last_attempt_at: Mapped[datetime | None]
+    next_poll_at: Mapped[datetime | None]
     cursor: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

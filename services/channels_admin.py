@@ -1,0 +1,116 @@
+"""Adding, listing and removing channels; the secret goes to the keyring, never the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+
+from services import secrets
+from services.audit import write_transaction
+from services.errors import InvalidInput, NotFound
+from services.store.db import SessionFactory
+from services.store.models import Channel
+from services.users import Actor, Permission
+
+
+@dataclass(frozen=True)
+class ChannelView:
+    id: int
+    name: str
+    kind: str
+    url: str | None
+    enabled: bool
+    state: str
+    state_reason: str | None
+    last_success_at: datetime | None
+    last_attempt_at: datetime | None
+    poll_seconds: int
+
+
+def _view(c: Channel) -> ChannelView:
+    return ChannelView(
+        c.id,
+        c.name,
+        c.kind,
+        c.config.get("url"),
+        c.enabled,
+        c.state,
+        c.state_reason,
+        c.last_success_at,
+        c.last_attempt_at,
+        c.poll_seconds,
+    )
+
+
+def _check_url(url: str) -> str:
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise InvalidInput(f"{url!r} is not a web address: use https://…")
+    return url.strip()
+
+
+def add_channel(
+    factory: SessionFactory,
+    actor: Actor,
+    kind: str,
+    name: str,
+    config: dict[str, Any],
+    secret: str | None = None,
+    poll_seconds: int = 300,
+) -> ChannelView:
+    actor.require(Permission.MANAGE)
+    name = name.strip()
+    if not name:
+        raise InvalidInput("a channel needs a name")
+    if "url" in config:
+        config = {**config, "url": _check_url(config["url"])}
+    if poll_seconds < 30:
+        raise InvalidInput("poll at most every 30 seconds: platforms rate-limit faster pollers")
+    if secret is not None:
+        secrets.backend()  # fail before writing anything if there is nowhere safe to keep it
+    with write_transaction(factory, actor) as tx:
+        if tx.session.scalar(select(Channel.id).where(Channel.name == name)) is not None:
+            raise InvalidInput(f"a channel named {name!r} already exists")
+        channel = Channel(
+            name=name, kind=kind, config=config, poll_seconds=poll_seconds, state="ok"
+        )
+        tx.session.add(channel)
+        tx.session.flush()
+        if secret is not None:
+            secrets.store(channel.id, secret)
+        tx.audit(
+            "channel.create", "channel", channel.id, None, {"name": name, "kind": kind, **config}
+        )
+        tx.touched("channels")
+        return _view(channel)
+
+
+def list_channels(factory: SessionFactory) -> list[ChannelView]:
+    with factory() as s:
+        return [_view(c) for c in s.scalars(select(Channel).order_by(Channel.name))]
+
+
+def find_channel(factory: SessionFactory, name: str) -> ChannelView:
+    with factory() as s:
+        c = s.scalar(select(Channel).where(Channel.name == name))
+        if c is None:
+            raise NotFound(f"no channel named {name!r}")
+        return _view(c)
+
+
+def remove_channel(factory: SessionFactory, actor: Actor, name: str) -> None:
+    actor.require(Permission.MANAGE)
+    with write_transaction(factory, actor) as tx:
+        c = tx.session.scalar(select(Channel).where(Channel.name == name))
+        if c is None:
+            raise NotFound(f"no channel named {name!r}")
+        channel_id = c.id
+        tx.session.delete(c)
+        tx.audit("channel.remove", "channel", channel_id, {"name": name}, None)
+        tx.touched("channels")
+        tx.touched("items")
+    secrets.delete(channel_id)

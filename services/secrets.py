@@ -1,0 +1,87 @@
+"""Channel secrets in the OS keyring, never in the database, logs or error messages.
+
+A non-recommended backend (a plain or encrypted file) is accepted only when
+the user chose it explicitly (keyring's PYTHON_KEYRING_BACKEND or keyringrc).
+"""
+
+from __future__ import annotations
+
+import os
+
+import keyring
+import keyring.backend
+import keyring.errors
+from keyring.backends import chainer, fail
+
+from services.errors import KnownError
+
+SERVICE = "front-counter"
+
+NO_KEYRING = (
+    "No secure keyring is available to store the channel's secret. Install and unlock "
+    "GNOME Keyring, KWallet or KeePassXC's Secret Service; or, to accept a file on disk, "
+    "opt in explicitly: pip install keyrings.alt and set "
+    "PYTHON_KEYRING_BACKEND=keyrings.alt.file.PlaintextKeyring (plain text, mode 0600)."
+)
+
+
+class SecretStoreError(KnownError):
+    pass
+
+
+def _explicit_choice() -> bool:
+    return bool(os.environ.get("PYTHON_KEYRING_BACKEND")) or _has_keyringrc()
+
+
+def _has_keyringrc() -> bool:
+    from keyring.util import platform_
+
+    return os.path.exists(os.path.join(platform_.config_root(), "keyringrc.cfg"))
+
+
+def _recommended(backend: keyring.backend.KeyringBackend) -> bool:
+    if isinstance(backend, chainer.ChainerBackend):
+        return any(_recommended(b) for b in backend.backends)
+    if isinstance(backend, fail.Keyring):
+        return False
+    return bool(getattr(backend, "priority", 0) >= 1)
+
+
+def backend() -> keyring.backend.KeyringBackend:
+    chosen = keyring.get_keyring()
+    if isinstance(chosen, fail.Keyring):
+        raise SecretStoreError(NO_KEYRING)
+    if not _recommended(chosen) and not _explicit_choice():
+        raise SecretStoreError(NO_KEYRING)
+    return chosen
+
+
+def _user(channel_id: int) -> str:
+    return f"channel-{channel_id}"
+
+
+def store(channel_id: int, secret: str) -> None:
+    try:
+        backend().set_password(SERVICE, _user(channel_id), secret)
+    except keyring.errors.KeyringError as exc:
+        raise SecretStoreError(
+            f"the keyring refused to store the secret ({type(exc).__name__})"
+        ) from None
+
+
+def load(channel_id: int) -> str | None:
+    try:
+        return backend().get_password(SERVICE, _user(channel_id))
+    except keyring.errors.KeyringError as exc:
+        raise SecretStoreError(f"the keyring could not be read ({type(exc).__name__})") from None
+
+
+def delete(channel_id: int) -> None:
+    try:
+        backend().delete_password(SERVICE, _user(channel_id))
+    except keyring.errors.PasswordDeleteError:
+        pass
+    except keyring.errors.KeyringError as exc:
+        raise SecretStoreError(
+            f"the keyring could not delete the secret ({type(exc).__name__})"
+        ) from None
