@@ -71,8 +71,9 @@ class Response:
         try:
             return json.loads(self.body)
         except ValueError as exc:
+            reason = getattr(exc, "msg", "unreadable")
             raise BadPayload(
-                f"{redact(self.url)} answered something that is not JSON ({exc.msg})"
+                f"{redact(self.url)} answered something that is not JSON ({reason})"
             ) from None
 
 
