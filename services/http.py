@@ -41,13 +41,13 @@ ATTEMPTS = 4
 def make_client(
     base_url: str = "",
     auth: httpx.Auth | tuple[str, str] | None = None,
-    timeout: httpx.Timeout = TIMEOUT,
+    timeout: httpx.Timeout | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> httpx.Client:
     return httpx.Client(
         base_url=base_url,
         auth=auth,
-        timeout=timeout,
+        timeout=timeout or TIMEOUT,
         headers={"User-Agent": USER_AGENT, **(headers or {})},
         limits=httpx.Limits(max_connections=4, max_keepalive_connections=2),
         follow_redirects=True,

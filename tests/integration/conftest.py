@@ -1,0 +1,44 @@
+"""Fixtures for services against fake servers on 127.0.0.1."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import stamina
+
+from services import channels_admin
+from services.channels.protocol import default_registry
+from services.store.db import SessionFactory
+from services.sync import SyncEngine
+from services.users import Actor
+from tests.fakes.wordpress import FakeWordPress
+
+
+@pytest.fixture(autouse=True)
+def _no_backoff_waits() -> Iterator[None]:
+    # Backoff sleeps are removed in tests; the number of attempts stays as in production.
+    with stamina.set_testing(True, attempts=4):
+        yield
+
+
+@pytest.fixture
+def wp() -> Iterator[FakeWordPress]:
+    fake = FakeWordPress().start()
+    fake.add_post(812, "We&#8217;re recruiting: a social media engagement officer")
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def wp_channel(factory: SessionFactory, admin: Actor, wp: FakeWordPress) -> int:
+    view = channels_admin.add_channel(
+        factory, admin, "wordpress", "Force blog", {"url": wp.site, "login": wp.login},
+        secret="abcd efgh ijkl mnop qrst uvwx",
+    )
+    return view.id
+
+
+@pytest.fixture
+def sync_engine(factory: SessionFactory) -> SyncEngine:
+    return SyncEngine(factory, default_registry())
