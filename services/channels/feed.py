@@ -92,6 +92,8 @@ class FeedConnector:
     def _check(self, parsed: Any) -> None:
         where = redact(self._url)
         self.warning = None
+        if not parsed.get("version") and not parsed.entries:
+            raise BadPayload(f"{where} is not a feed (an HTML page?)")
         exc = parsed.get("bozo_exception") if parsed.get("bozo") else None
         if exc is not None:
             name = type(exc).__name__
@@ -112,8 +114,6 @@ class FeedConnector:
                 if not trustworthy:
                     raise BadPayload(f"invalid feed: {detail}")
                 self.warning = f"feed is not well-formed ({detail}); entries kept"
-        if not parsed.get("version") and not parsed.entries:
-            raise BadPayload(f"{where} is not a feed (an HTML page?)")
 
     def fetch(self, cursor: dict[str, Any]) -> Iterator[Batch]:
         try:
