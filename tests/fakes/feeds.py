@@ -35,7 +35,9 @@ BROKEN = RSS.replace(b"</item>\n<item>", b"\n<item>", 1).replace(b"</channel></r
 BROKEN_UNTRUSTED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>x</title>
 <item><description>no title, no link<b></item></channel>"""
 LATIN1 = RSS.replace(b"Missing teenager found", "Café owner thanks public".encode("latin-1"))
-HTML_PAGE = b"<!doctype html><html><head><title>Oops</title></head><body><p>Not a feed</p></body></html>"
+HTML_PAGE = (
+    b"<!doctype html><html><head><title>Oops</title></head><body><p>Not a feed</p></body></html>"
+)
 
 
 class FakeFeeds:
@@ -73,6 +75,9 @@ class FakeFeeds:
             return Reply(404, b"not found", content_type="text/plain")
         body, ctype = self.docs[req.path]
         headers: dict[str, Any] = {"ETag": self.etag, "Last-Modified": self.last_modified}
-        if req.headers.get("If-None-Match") == self.etag or req.headers.get("If-Modified-Since") == self.last_modified:
+        if (
+            req.headers.get("If-None-Match") == self.etag
+            or req.headers.get("If-Modified-Since") == self.last_modified
+        ):
             return Reply(304, b"", headers, ctype)
         return Reply(200, body, headers, ctype)

@@ -57,19 +57,30 @@ class FakeServer:
             def _handle(self) -> None:
                 parts = urlsplit(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
-                req = Request(self.command, parts.path, parse_qs(parts.query), dict(self.headers.items()),
-                              self.rfile.read(length) if length else b"")
+                req = Request(
+                    self.command,
+                    parts.path,
+                    parse_qs(parts.query),
+                    dict(self.headers.items()),
+                    self.rfile.read(length) if length else b"",
+                )
                 with fake._lock:
                     fake.requests.append(req)
                 fault = fake._take_fault(req)
                 if fault is not None and fault["kind"] == "hang":
                     time.sleep(fake.hang_seconds)
                     return
-                reply = fake.handler(req) if fault is None or fault["kind"] in ("truncate", "wrong_type") else None
+                reply = (
+                    fake.handler(req)
+                    if fault is None or fault["kind"] in ("truncate", "wrong_type")
+                    else None
+                )
                 if fault is not None:
                     reply = fake._faulty(fault, reply)
                 assert reply is not None
-                body = reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body).encode()
+                body = (
+                    reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body).encode()
+                )
                 truncate = fault is not None and fault["kind"] == "truncate"
                 self.send_response(reply.status)
                 self.send_header("Content-Type", reply.content_type)
@@ -123,8 +134,11 @@ class FakeServer:
     def _faulty(self, fault: dict[str, Any], reply: Reply | None) -> Reply:
         kind = fault["kind"]
         if kind == "status":
-            return Reply(fault.get("status", 500), fault.get("body", {"code": "fault", "message": "injected"}),
-                         fault.get("headers", {}))
+            return Reply(
+                fault.get("status", 500),
+                fault.get("body", {"code": "fault", "message": "injected"}),
+                fault.get("headers", {}),
+            )
         if kind == "wrong_shape":
             return Reply(200, {"unexpected": "shape"})
         if kind == "big":

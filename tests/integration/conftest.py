@@ -33,7 +33,11 @@ def wp() -> Iterator[FakeWordPress]:
 @pytest.fixture
 def wp_channel(factory: SessionFactory, admin: Actor, wp: FakeWordPress) -> int:
     view = channels_admin.add_channel(
-        factory, admin, "wordpress", "Force blog", {"url": wp.site, "login": wp.login},
+        factory,
+        admin,
+        "wordpress",
+        "Force blog",
+        {"url": wp.site, "login": wp.login},
         secret="abcd efgh ijkl mnop qrst uvwx",
     )
     return view.id

@@ -24,8 +24,9 @@ def feeds() -> Iterator[FakeFeeds]:
 
 
 def _add(factory: SessionFactory, admin: Actor, url: str, **config: object) -> int:
-    return channels_admin.add_channel(factory, admin, "feed", url.rsplit("/", 2)[-1] or url,
-                                      {"url": url, **config}).id
+    return channels_admin.add_channel(
+        factory, admin, "feed", url.rsplit("/", 2)[-1] or url, {"url": url, **config}
+    ).id
 
 
 def _items(factory: SessionFactory, channel_id: int) -> list[Item]:
@@ -39,10 +40,16 @@ def test_rss_entries_become_read_only_items_and_304_changes_nothing(
     ch = _add(factory, admin, feeds.url("/rss"))
     assert sync_engine.sync_channel(ch).inserted == 2
     items = _items(factory, ch)
-    assert {i.kind for i in items} == {ItemKind.FEED_ENTRY} and not any(i.needs_reply for i in items)
-    assert "<script" not in (items[0].body_html or "") and "tracker.example" not in (items[0].body_html or "")
+    assert {i.kind for i in items} == {ItemKind.FEED_ENTRY} and not any(
+        i.needs_reply for i in items
+    )
+    assert "<script" not in (items[0].body_html or "") and "tracker.example" not in (
+        items[0].body_html or ""
+    )
     no_guid = next(i for i in items if "Missing" in i.body_text)
-    assert no_guid.external_id == "https://northvale.example/appeals/2"  # link stands in for the guid
+    assert (
+        no_guid.external_id == "https://northvale.example/appeals/2"
+    )  # link stands in for the guid
     again = sync_engine.sync_channel(ch)
     assert (again.state, again.inserted, again.updated) == ("ok", 0, 0)
     assert feeds.server.requests[-1].headers.get("If-None-Match") == '"v1"'
@@ -55,8 +62,13 @@ def test_atom_and_wordpress_comment_feed(
 ) -> None:
     atom = _add(factory, admin, feeds.url("/atom"))
     assert sync_engine.sync_channel(atom).inserted == 1
-    wp = channels_admin.add_channel(factory, admin, "feed", "Blog comments (public feed)",
-                                    {"url": feeds.url("/comments/feed/"), "wordpress_comments": True}).id
+    wp = channels_admin.add_channel(
+        factory,
+        admin,
+        "feed",
+        "Blog comments (public feed)",
+        {"url": feeds.url("/comments/feed/"), "wordpress_comments": True},
+    ).id
     sync_engine.sync_channel(wp)
     [comment] = _items(factory, wp)
     assert (comment.external_id, comment.kind) == ("41", ItemKind.COMMENT)
@@ -67,16 +79,27 @@ def test_broken_but_trustworthy_feed_is_kept_with_a_warning(
 ) -> None:
     ch = _add(factory, admin, feeds.url("/broken"))
     result = sync_engine.sync_channel(ch)
-    assert result.state == "ok" and result.inserted >= 1 and "not well-formed" in (result.reason or "")
+    assert (
+        result.state == "ok" and result.inserted >= 1 and "not well-formed" in (result.reason or "")
+    )
 
 
 @pytest.mark.parametrize(
     ("path", "message"),
-    [("/untrusted", "invalid feed"), ("/html", "not a feed"), ("/gone", "feed gone"),
-     ("/nothing-here", "answered 404")],
+    [
+        ("/untrusted", "invalid feed"),
+        ("/html", "not a feed"),
+        ("/gone", "feed gone"),
+        ("/nothing-here", "answered 404"),
+    ],
 )
 def test_bad_feeds_put_the_channel_in_error(
-    factory: SessionFactory, admin: Actor, feeds: FakeFeeds, sync_engine: SyncEngine, path: str, message: str
+    factory: SessionFactory,
+    admin: Actor,
+    feeds: FakeFeeds,
+    sync_engine: SyncEngine,
+    path: str,
+    message: str,
 ) -> None:
     ch = _add(factory, admin, feeds.url(path))
     result = sync_engine.sync_channel(ch)

@@ -16,8 +16,11 @@ from tests.fakes.wordpress import FakeWordPress
 
 def _item_id(factory: SessionFactory, channel_id: int, external_id: int) -> int:
     with factory() as s:
-        item_id = s.scalar(select(Item.id).where(Item.channel_id == channel_id,
-                                                 Item.external_id == str(external_id)))
+        item_id = s.scalar(
+            select(Item.id).where(
+                Item.channel_id == channel_id, Item.external_id == str(external_id)
+            )
+        )
     assert item_id is not None
     return item_id
 
@@ -29,13 +32,19 @@ def _reply_for_review(factory: SessionFactory, officer: Actor, item_id: int, tex
 
 
 def test_officer_reply_waits_for_approval_then_posts_once_under_the_right_parent(
-    factory: SessionFactory, wp: FakeWordPress, wp_channel: int, sync_engine: SyncEngine,
-    officer: Actor, supervisor: Actor,
+    factory: SessionFactory,
+    wp: FakeWordPress,
+    wp_channel: int,
+    sync_engine: SyncEngine,
+    officer: Actor,
+    supervisor: Actor,
 ) -> None:
     cid = wp.add_comment(812, "Will you answer letters too?", "Helen Brennan")
     sync_engine.sync_channel(wp_channel)
     item_id = _item_id(factory, wp_channel, cid)
-    reply_id = _reply_for_review(factory, officer, item_id, "Yes, Helen: the inspector will call you.")
+    reply_id = _reply_for_review(
+        factory, officer, item_id, "Yes, Helen: the inspector will call you."
+    )
     connector_for = sync_engine.connector_for
     assert outbox.send_pending(factory, connector_for) == []  # in review: nothing goes out
     with pytest.raises(PermissionDenied, match="review"):
@@ -53,25 +62,38 @@ def test_officer_reply_waits_for_approval_then_posts_once_under_the_right_parent
     with factory() as s:
         assert s.get_one(Item, item_id).first_response_at is not None
     sync_engine.sync_channel(wp_channel)  # the next sync sees our reply and does not double it
-    assert len([m for m in conversation.load(factory, item_id).thread if m.direction == "outbound"]) == 1
+    assert (
+        len([m for m in conversation.load(factory, item_id).thread if m.direction == "outbound"])
+        == 1
+    )
 
 
 def test_supervisor_cannot_approve_own_reply(
-    factory: SessionFactory, wp: FakeWordPress, wp_channel: int, sync_engine: SyncEngine, supervisor: Actor,
+    factory: SessionFactory,
+    wp: FakeWordPress,
+    wp_channel: int,
+    sync_engine: SyncEngine,
+    supervisor: Actor,
     admin: Actor,
 ) -> None:
     cid = wp.add_comment(812, "hello")
     sync_engine.sync_channel(wp_channel)
     item_id = _item_id(factory, wp_channel, cid)
     draft = replies.save_draft(factory, supervisor, item_id, "Hello from the sergeant")
-    replies.submit(factory, supervisor, draft.reply_id)  # supervisors' own replies are approved on submit
+    replies.submit(
+        factory, supervisor, draft.reply_id
+    )  # supervisors' own replies are approved on submit
     with factory() as s:
         assert s.get_one(Reply, draft.reply_id).state == ReplyState.APPROVED
 
 
 def test_closed_comments_fail_with_the_reason_shown(
-    factory: SessionFactory, wp: FakeWordPress, wp_channel: int, sync_engine: SyncEngine,
-    officer: Actor, supervisor: Actor,
+    factory: SessionFactory,
+    wp: FakeWordPress,
+    wp_channel: int,
+    sync_engine: SyncEngine,
+    officer: Actor,
+    supervisor: Actor,
 ) -> None:
     cid = wp.add_comment(812, "late question")
     sync_engine.sync_channel(wp_channel)
@@ -85,8 +107,12 @@ def test_closed_comments_fail_with_the_reason_shown(
 
 
 def test_a_500_on_send_is_retried_later_then_succeeds(
-    factory: SessionFactory, wp: FakeWordPress, wp_channel: int, sync_engine: SyncEngine,
-    officer: Actor, supervisor: Actor,
+    factory: SessionFactory,
+    wp: FakeWordPress,
+    wp_channel: int,
+    sync_engine: SyncEngine,
+    officer: Actor,
+    supervisor: Actor,
 ) -> None:
     cid = wp.add_comment(812, "question")
     sync_engine.sync_channel(wp_channel)
@@ -103,15 +129,24 @@ def test_a_500_on_send_is_retried_later_then_succeeds(
 
 @pytest.mark.parametrize("newer_core", [False, True])
 def test_each_moderation_action_round_trips(
-    factory: SessionFactory, wp: FakeWordPress, wp_channel: int, sync_engine: SyncEngine, officer: Actor,
+    factory: SessionFactory,
+    wp: FakeWordPress,
+    wp_channel: int,
+    sync_engine: SyncEngine,
+    officer: Actor,
     newer_core: bool,
 ) -> None:
     wp.newer_core = newer_core
     cid = wp.add_comment(812, "borderline", status="hold")
     sync_engine.sync_channel(wp_channel)
     item_id = _item_id(factory, wp_channel, cid)
-    for action, state in (("approve", "approved"), ("approve", "approved"), ("hold", "hold"),
-                          ("spam", "spam"), ("trash", "trash")):
+    for action, state in (
+        ("approve", "approved"),
+        ("approve", "approved"),
+        ("hold", "hold"),
+        ("spam", "spam"),
+        ("trash", "trash"),
+    ):
         connector = sync_engine.connector_for(wp_channel)
         moderation.moderate(factory, officer, item_id, action, connector)
         connector.close()

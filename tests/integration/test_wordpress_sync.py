@@ -20,7 +20,9 @@ SPAM_SCRIPT = "<p>Cheap pills <script>alert('x')</script><a href='http://spam.ex
 
 def _items(factory: SessionFactory, channel_id: int) -> dict[str, Item]:
     with factory() as s:
-        return {i.external_id: i for i in s.scalars(select(Item).where(Item.channel_id == channel_id))}
+        return {
+            i.external_id: i for i in s.scalars(select(Item).where(Item.channel_id == channel_id))
+        }
 
 
 def _channel(factory: SessionFactory, channel_id: int) -> Channel:
@@ -41,7 +43,10 @@ def test_full_sync_gets_every_status_and_type_with_threads_and_parents(
     assert (result.state, result.inserted) == ("ok", 6)
     items = _items(factory, wp_channel)
     assert {i.source_state for i in items.values()} == {"approved", "hold", "spam"}
-    assert sorted(i.kind.value for i in items.values()) == ["comment"] * 4 + ["pingback", "trackback"]
+    assert sorted(i.kind.value for i in items.values()) == ["comment"] * 4 + [
+        "pingback",
+        "trackback",
+    ]
     reply = next(i for i in items.values() if i.parent_external_id)
     assert reply.parent_external_id == str(first)
     spam = next(i for i in items.values() if i.source_state == "spam")
@@ -65,7 +70,9 @@ def test_pages_are_followed_and_a_second_run_fetches_only_new_comments(
         wp.add_comment(812, f"late comment {n}")
     again = sync_engine.sync_channel(wp_channel)
     assert (again.inserted, again.updated) == (3, 0)
-    pages = [r.query.get("page", ["1"])[0] for r in wp.server.requests if r.path.endswith("/comments")]
+    pages = [
+        r.query.get("page", ["1"])[0] for r in wp.server.requests if r.path.endswith("/comments")
+    ]
     assert set(pages) == {"1"}  # stopped at the stored highest id
     with factory() as s:
         assert s.scalar(select(func.count()).select_from(Item)) == 253
@@ -79,8 +86,14 @@ def test_page_past_the_end_as_400_ends_paging(
         fake.add_post(1, "Post")
         for n in range(100):
             fake.add_comment(1, f"c{n}")
-        view = channels_admin.add_channel(factory, admin, "wordpress", "Blog 400",
-                                          {"url": fake.site, "login": fake.login}, secret=fake.password)
+        view = channels_admin.add_channel(
+            factory,
+            admin,
+            "wordpress",
+            "Blog 400",
+            {"url": fake.site, "login": fake.login},
+            secret=fake.password,
+        )
         result = sync_engine.sync_channel(view.id)
         assert (result.state, result.inserted) == ("ok", 100)
     finally:
@@ -91,10 +104,20 @@ def test_rejected_credentials_stop_the_channel_and_say_so(
     factory: SessionFactory, admin: Actor, wp: FakeWordPress, sync_engine: SyncEngine
 ) -> None:
     wp.add_comment(812, "hello")
-    view = channels_admin.add_channel(factory, admin, "wordpress", "Wrong password",
-                                      {"url": wp.site, "login": wp.login}, secret="wrong")
+    view = channels_admin.add_channel(
+        factory,
+        admin,
+        "wordpress",
+        "Wrong password",
+        {"url": wp.site, "login": wp.login},
+        secret="wrong",
+    )
     result = sync_engine.sync_channel(view.id)
-    assert result.state == "error" and result.reason and result.reason.startswith("credentials rejected")
+    assert (
+        result.state == "error"
+        and result.reason
+        and result.reason.startswith("credentials rejected")
+    )
     assert "wrong" not in result.reason and _items(factory, view.id) == {}
     assert _channel(factory, view.id).cursor == {}
 
@@ -103,8 +126,12 @@ def test_429_with_retry_after_then_success(
     factory: SessionFactory, wp: FakeWordPress, wp_channel: int, sync_engine: SyncEngine
 ) -> None:
     wp.add_comment(812, "hello")
-    wp.server.fail("/wp/v2/comments", status=429, headers={"Retry-After": "2"},
-                   body={"code": "too_many", "message": "slow down"})
+    wp.server.fail(
+        "/wp/v2/comments",
+        status=429,
+        headers={"Retry-After": "2"},
+        body={"code": "too_many", "message": "slow down"},
+    )
     assert sync_engine.sync_channel(wp_channel).inserted == 1
     assert http._retry_hook(http.RateLimited(2.0)) == 2.0  # the wait stamina sleeps in production
 
@@ -128,20 +155,34 @@ def test_retry_after_as_http_date() -> None:
 
 
 def test_5xx_is_retried_then_puts_only_that_channel_in_error(
-    factory: SessionFactory, admin: Actor, wp: FakeWordPress, wp_channel: int, sync_engine: SyncEngine
+    factory: SessionFactory,
+    admin: Actor,
+    wp: FakeWordPress,
+    wp_channel: int,
+    sync_engine: SyncEngine,
 ) -> None:
     wp.add_comment(812, "hello")
     wp.server.fail("/wp/v2/comments", status=500, times=3)
-    assert sync_engine.sync_channel(wp_channel).state == "ok"  # three failures, fourth attempt works
+    assert (
+        sync_engine.sync_channel(wp_channel).state == "ok"
+    )  # three failures, fourth attempt works
     other = FakeWordPress().start()
     try:
         other.add_post(1, "Other blog")
         other.add_comment(1, "fine here")
-        second = channels_admin.add_channel(factory, admin, "wordpress", "Other blog",
-                                            {"url": other.site, "login": other.login}, secret=other.password)
+        second = channels_admin.add_channel(
+            factory,
+            admin,
+            "wordpress",
+            "Other blog",
+            {"url": other.site, "login": other.login},
+            secret=other.password,
+        )
         wp.server.fail("/wp/v2/comments", status=503, times=50)
         results = {r.channel: r for r in sync_engine.sync_many([wp_channel, second.id])}
-        assert results["Force blog"].state == "error" and "503" in (results["Force blog"].reason or "")
+        assert results["Force blog"].state == "error" and "503" in (
+            results["Force blog"].reason or ""
+        )
         assert results["Other blog"].state == "ok" and results["Other blog"].inserted == 1
     finally:
         other.stop()
@@ -149,10 +190,19 @@ def test_5xx_is_retried_then_puts_only_that_channel_in_error(
 
 @pytest.mark.parametrize(
     ("kind", "message"),
-    [("truncate", "connection failed"), ("wrong_shape", "wrong shape"), ("big", "the limit is 10,485,760")],
+    [
+        ("truncate", "connection failed"),
+        ("wrong_shape", "wrong shape"),
+        ("big", "the limit is 10,485,760"),
+    ],
 )
 def test_bad_payloads_error_the_channel_without_moving_the_cursor(
-    factory: SessionFactory, wp: FakeWordPress, wp_channel: int, sync_engine: SyncEngine, kind: str, message: str
+    factory: SessionFactory,
+    wp: FakeWordPress,
+    wp_channel: int,
+    sync_engine: SyncEngine,
+    kind: str,
+    message: str,
 ) -> None:
     wp.add_comment(812, "first")
     sync_engine.sync_channel(wp_channel)
@@ -168,7 +218,10 @@ def test_bad_payloads_error_the_channel_without_moving_the_cursor(
 
 
 def test_a_server_that_never_answers_times_out(
-    factory: SessionFactory, wp: FakeWordPress, wp_channel: int, sync_engine: SyncEngine,
+    factory: SessionFactory,
+    wp: FakeWordPress,
+    wp_channel: int,
+    sync_engine: SyncEngine,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(http, "TIMEOUT", httpx.Timeout(0.5))
