@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -32,9 +33,28 @@ def launch(args: argparse.Namespace) -> int:
         actor = resolve_actor(ctx.factory, settings.acting_user(args.user))
         if demo.is_empty_workspace(ctx.factory):
             demo.load(ctx.factory)
-        return app.run(ctx.factory, actor, ctx.tz)
+        return app.run(ctx.factory, actor, ctx.tz, worker_command(ctx.engine.url))
     finally:
         ctx.close()
+
+
+def worker_command(url: object) -> list[str] | None:
+    """Single-user (SQLite) mode runs the sync worker as our child; a team runs it as a service."""
+    from sqlalchemy.engine import URL
+
+    assert isinstance(url, URL)
+    if url.get_backend_name() != "sqlite":
+        return None
+    return [
+        sys.executable,
+        "-m",
+        "console",
+        "--db",
+        str(url.database),
+        "sync",
+        "--watch",
+        "--progress",
+    ]
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

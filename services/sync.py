@@ -20,6 +20,7 @@ from sqlalchemy import or_, select, update
 
 from services import secrets
 from services.audit import write_transaction
+from services.changes import Changes
 from services.channels.errors import ChannelError, RateLimited
 from services.channels.protocol import ChannelConfig, Connector, Registry
 from services.ingest import upsert
@@ -198,3 +199,13 @@ class SyncEngine:
         """A worker killed mid-run leaves 'syncing' behind; the next worker starts clean."""
         with write_transaction(self._factory, None) as tx:
             tx.session.execute(update(Channel).where(Channel.state == "syncing").values(state="ok"))
+
+
+def request_sync_now(factory: SessionFactory) -> Changes:
+    """Make every enabled channel due now; a running worker picks them up within a second."""
+    with write_transaction(factory, None) as tx:
+        tx.session.execute(
+            update(Channel).where(Channel.enabled.is_(True)).values(next_poll_at=tx.now)
+        )
+        tx.touched("channels")
+        return tx.changes()

@@ -137,6 +137,16 @@ SPECS: tuple[ActionSpec, ...] = (
         "refresh", "Refresh", ("F5",), "View", "Reload the list and counts", needs_item=False
     ),
     ActionSpec(
+        "sync_now",
+        "Sync now",
+        ("F9",),
+        "View",
+        "Fetch from every channel and send approved replies now",
+        needs_item=False,
+        toolbar=True,
+        cli="sync",
+    ),
+    ActionSpec(
         "cheatsheet",
         "Keyboard shortcuts",
         ("?", "Shift+?", "Shift+/"),

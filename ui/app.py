@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QSettings
@@ -13,6 +14,7 @@ from services.users import Actor
 from ui.context import UiContext
 from ui.jobs import Jobs
 from ui.main_window import MainWindow
+from ui.sync_monitor import SyncMonitor
 
 
 def application() -> QApplication:
@@ -26,18 +28,28 @@ def application() -> QApplication:
 
 
 def build_window(
-    factory: SessionFactory, actor: Actor, tz: ZoneInfo, settings: QSettings | None = None
+    factory: SessionFactory,
+    actor: Actor,
+    tz: ZoneInfo,
+    settings: QSettings | None = None,
+    worker_command: Sequence[str] | None = None,
 ) -> MainWindow:
     application()
     jobs = Jobs()
-    window = MainWindow(UiContext(factory, actor, tz, jobs), settings or QSettings())
+    monitor = SyncMonitor(worker_command) if worker_command else None
+    window = MainWindow(UiContext(factory, actor, tz, jobs), settings or QSettings(), monitor)
+    if monitor is not None:
+        monitor.setParent(window)
     jobs.setParent(window)
     return window
 
 
-def run(factory: SessionFactory, actor: Actor, tz: ZoneInfo) -> int:
+def run(
+    factory: SessionFactory, actor: Actor, tz: ZoneInfo, worker_command: Sequence[str] | None = None
+) -> int:
+    """Show the window; in single-user mode `worker_command` starts the sync worker as a child."""
     app = application()
-    window = build_window(factory, actor, tz)
+    window = build_window(factory, actor, tz, worker_command=worker_command)
     window.resize(1280, 800)
     window.show()
     window.start()

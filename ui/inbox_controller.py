@@ -105,6 +105,8 @@ class InboxController(QObject):
         self.busy.emit("")
         if not self.model.extend_ids(ids):
             self._replace_keeping_place(ids)
+        if self.current_id() is None and len(ids):
+            self._select_row(0)  # the list was empty: start at the newest item
         self.list_loaded.emit(len(ids))
 
     def _replace_keeping_place(self, ids: array[int]) -> None:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from services import conversation, sidebar, triage
+from services import sync as sync_service
 from services.changes import Changes
 from services.conversation import Conversation
 from services.errors import NotFound
@@ -41,12 +42,16 @@ from ui.models.inbox_model import (
 from ui.panes.composer import Composer
 from ui.panes.conversation_pane import ConversationPane
 from ui.panes.sidebar import Sidebar
+from ui.sync_monitor import SyncMonitor
 from ui.triage_actions import TriageActions
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, ctx: UiContext, settings: QSettings) -> None:
+    def __init__(
+        self, ctx: UiContext, settings: QSettings, sync: SyncMonitor | None = None
+    ) -> None:
         super().__init__()
+        self.sync = sync
         self.setObjectName("main_window")
         self.setWindowTitle(f"Front Counter — {ctx.actor.display_name} ({ctx.actor.role.value})")
         self._ctx = ctx
@@ -139,6 +144,7 @@ class MainWindow(QMainWindow):
             "reply": self.composer.focus_editor,
             "undo": self.triage.undo,
             "refresh": self.refresh_all,
+            "sync_now": self.sync_now,
             "cheatsheet": self.show_cheat_sheet,
         }
         toolbar = QToolBar("Actions")
@@ -167,6 +173,9 @@ class MainWindow(QMainWindow):
         self.progress.hide()
         bar = self.statusBar()
         bar.addWidget(self.status_label, 1)
+        self.sync_label = QLabel("")
+        self.sync_label.setObjectName("sync_status")
+        bar.addPermanentWidget(self.sync_label)
         bar.addPermanentWidget(self.count_label)
         bar.addPermanentWidget(self.progress)
 
@@ -187,6 +196,10 @@ class MainWindow(QMainWindow):
             lambda url: self.statusBar().showMessage(url, 4000) if url else None
         )
         self.list.doubleClicked.connect(lambda _i: self._open_current())
+        if self.sync is not None:
+            self.sync.channel_started.connect(self._on_channel_sync_started)
+            self.sync.channel_finished.connect(self._on_channel_sync_finished)
+            self.sync.reply_processed.connect(self._on_reply_processed)
 
     def _restore(self) -> None:
         geometry = self._settings.value("window/geometry")
@@ -204,12 +217,16 @@ class MainWindow(QMainWindow):
         self.sidebar.select_view(view)
         self.refresh_sidebar()
         self.poller.start()
+        if self.sync is not None:
+            self.sync.start()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.composer.save_now()
         self._settings.setValue("window/geometry", self.saveGeometry())
         self._settings.setValue("window/splitter", self.splitter.saveState())
         self.poller.timer.stop()
+        if self.sync is not None:
+            self.sync.stop()
         self._ctx.jobs.wait(10_000)
         super().closeEvent(event)
 
@@ -297,6 +314,38 @@ class MainWindow(QMainWindow):
     def _on_sidebar_loaded(self, data: SidebarData) -> None:
         self.sidebar.update_data(data)
         self.triage.known_tags = [t.name for t in data.tags]
+
+    # ---- sync ---------------------------------------------------------------------
+    def sync_now(self) -> None:
+        f = self._ctx.factory
+        if self.sync is not None:
+            self.sync.start()
+        self._ctx.jobs.run("sync.now", lambda: sync_service.request_sync_now(f), self.apply_changes)
+        self.show_message(
+            "Sync requested: every channel is polled now"
+            + ("" if self.sync is not None else " by the team's sync worker")
+        )
+
+    def _on_channel_sync_started(self, channel: str) -> None:
+        self.sync_label.setText(f"Syncing {channel}…")
+        self.progress.show()
+
+    def _on_channel_sync_finished(self, channel: str, state: str, reason: str) -> None:
+        running = self.sync.running_channels if self.sync is not None else set()
+        if not running:
+            self.progress.hide()
+        if state == "ok":
+            self.sync_label.setText(
+                f"{channel} synced" if not running else f"Syncing {next(iter(running))}…"
+            )
+            self.sync_label.setStyleSheet("")
+        else:
+            self.sync_label.setText(f"{channel}: {reason}")
+            self.sync_label.setStyleSheet("color: #b3261e")
+        self.refresh_sidebar()
+
+    def _on_reply_processed(self, reply_id: int, state: str, reason: str) -> None:
+        self.show_message(f"Reply #{reply_id} {state}" + (f": {reason}" if reason else ""))
 
     def _return_focus_to_list(self) -> None:
         self.activateWindow()
