@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = {"inbox": "bench.inbox_scale"}
+BENCHMARKS = {"inbox": "bench.inbox_scale", "ingest": "bench.ingest"}
 
 
 def main() -> None:

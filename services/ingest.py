@@ -121,6 +121,20 @@ def _thread(session: Session, channel_id: int, ref: ThreadRef) -> int:
     return thread.id
 
 
+def _cached_thread(session: Session, channel_id: int, ref: ThreadRef, cache: dict[str, int]) -> int:
+    if ref.external_id not in cache:
+        cache[ref.external_id] = _thread(session, channel_id, ref)
+    return cache[ref.external_id]
+
+
+def _cached_contact(
+    session: Session, channel_id: int, author: Author, now: datetime, cache: dict[str, int]
+) -> int:
+    if author.external_id not in cache:
+        cache[author.external_id] = _contact(session, channel_id, author, now)
+    return cache[author.external_id]
+
+
 def _bodies(incoming: Incoming) -> tuple[str, str | None]:
     if incoming.body_html is not None:
         text = incoming.body_text or html_to_text(incoming.body_html)
@@ -133,22 +147,44 @@ def upsert(
     session: Session, channel_id: int, batch: Iterable[Incoming], now: datetime
 ) -> UpsertResult:
     result = UpsertResult()
-    for incoming in batch:
-        text, safe_html = _bodies(incoming)
-        item = session.scalar(
-            select(Item).where(
-                Item.channel_id == channel_id, Item.external_id == incoming.external_id
+    incoming_list = list(batch)
+    # One query for the batch's existing rows instead of one per item.
+    existing = (
+        {
+            i.external_id: i
+            for i in session.scalars(
+                select(Item).where(
+                    Item.channel_id == channel_id,
+                    Item.external_id.in_({x.external_id for x in incoming_list}),
+                )
             )
-        )
+        }
+        if incoming_list
+        else {}
+    )
+    threads: dict[str, int] = {}
+    new_items: list[Item] = []
+    contacts: dict[str, int] = {}
+    authors = {x.author.external_id for x in incoming_list if x.author}
+    if authors:
+        for contact in session.scalars(
+            select(Contact).where(
+                Contact.channel_id == channel_id, Contact.external_id.in_(authors)
+            )
+        ):
+            contacts[contact.external_id] = contact.id
+    for incoming in incoming_list:
+        text, safe_html = _bodies(incoming)
+        item = existing.get(incoming.external_id)
         if item is None:
             item = Item(
                 channel_id=channel_id,
                 external_id=incoming.external_id,
-                thread_id=_thread(session, channel_id, incoming.thread)
+                thread_id=_cached_thread(session, channel_id, incoming.thread, threads)
                 if incoming.thread
                 else None,
                 parent_external_id=incoming.parent_external_id,
-                contact_id=_contact(session, channel_id, incoming.author, now)
+                contact_id=_cached_contact(session, channel_id, incoming.author, now, contacts)
                 if incoming.author
                 else None,
                 direction=incoming.direction,
@@ -166,8 +202,8 @@ def upsert(
                 resolved_at=now if incoming.direction == Direction.OUTBOUND else None,
             )
             session.add(item)
-            session.flush()
-            result.inserted.append(item.id)
+            existing[incoming.external_id] = item
+            new_items.append(item)
             continue
         if (item.body_text, item.body_html, item.source_state) == (
             text,
@@ -183,6 +219,8 @@ def upsert(
         if incoming.source_state == "spam" and item.status in (Status.NEW, Status.OPEN):
             item.status = Status.SPAM
         result.updated.append(item.id)
+    session.flush()  # one flush for the batch assigns every new id
+    result.inserted.extend(i.id for i in new_items)
     return result
 
 
