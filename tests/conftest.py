@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 
 from services.store.db import (
     SessionFactory,
+    head_revision,
     make_engine,
     make_session_factory,
     upgrade,
