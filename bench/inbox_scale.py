@@ -43,6 +43,7 @@ def main() -> None:
         print(f"building a {ITEMS:,}-item workspace…", flush=True)
         print(f"  built in {build(path, ITEMS):.1f} s ({path.stat().st_size / 1e6:.0f} MB)")
     engine = make_engine(str(path))
+    upgrade(engine)  # as the app does on start
     factory = make_session_factory(engine)
     actor = resolve_actor(factory, "bench")
     tz = ZoneInfo("Europe/London")
@@ -79,13 +80,19 @@ def main() -> None:
         model.row_at(start)
         page_times.append(time.perf_counter() - t)
 
-    def ui_search(text: str) -> float:
+    def ui_search(text: str) -> tuple[float, float]:
+        """(first page painted, every id loaded) after Enter in the search bar."""
         window.search.setText(text)
+        resets: list[float] = []
+        model.modelReset.connect(lambda: resets.append(time.perf_counter()))
         t = time.perf_counter()
         window._on_search_entered()
-        _wait(app, lambda: window._ctx.jobs.running == 0 and window.inbox.query_text.endswith(text))
+        _wait(app, lambda: bool(resets))
         window.list.viewport().grab()
-        return time.perf_counter() - t
+        first = time.perf_counter() - t
+        _wait(app, lambda: window._ctx.jobs.running == 0)
+        model.modelReset.disconnect()
+        return first, time.perf_counter() - t
 
     def service(text: str) -> tuple[float, int]:
         t = time.perf_counter()

@@ -41,17 +41,31 @@ def main() -> None:
     fake = FakeWordPress().start()
     fake.add_post(812, "Recruiting")
     for n in range(COMMENTS):
-        fake.add_comment(812, f"Comment {n}: the station never answered my letter about speeding cars",
-                         f"Person {n % 5000}")
+        fake.add_comment(
+            812,
+            f"Comment {n}: the station never answered my letter about speeding cars",
+            f"Person {n % 5000}",
+        )
     try:
         # 1. HTTP alone: the same pages, read and parsed, nothing written.
         t = time.perf_counter()
-        with httpx.Client(base_url=fake.site + "/wp-json/", auth=(fake.login, fake.password)) as client:
+        with httpx.Client(
+            base_url=fake.site + "/wp-json/", auth=(fake.login, fake.password)
+        ) as client:
             page = 1
             while True:
-                resp = client.get("wp/v2/comments", params={"status": "approve", "type": "comment", "orderby": "id",
-                                                            "order": "desc", "per_page": 100, "page": page,
-                                                            "context": "edit"})
+                resp = client.get(
+                    "wp/v2/comments",
+                    params={
+                        "status": "approve",
+                        "type": "comment",
+                        "orderby": "id",
+                        "order": "desc",
+                        "per_page": 100,
+                        "page": page,
+                        "context": "edit",
+                    },
+                )
                 if not resp.json():
                     break
                 page += 1
@@ -62,8 +76,14 @@ def main() -> None:
         engine = make_engine(str(path))
         factory = make_session_factory(engine)
         admin = resolve_actor(factory, "bench")
-        channel = channels_admin.add_channel(factory, admin, "wordpress", "Bench blog",
-                                             {"url": fake.site, "login": fake.login}, secret=fake.password)
+        channel = channels_admin.add_channel(
+            factory,
+            admin,
+            "wordpress",
+            "Bench blog",
+            {"url": fake.site, "login": fake.login},
+            secret=fake.password,
+        )
         t = time.perf_counter()
         result = SyncEngine(factory, default_registry()).sync_channel(channel.id)
         synced = time.perf_counter() - t
@@ -78,14 +98,24 @@ def main() -> None:
         comments = list(fake.comments.values())
         t = time.perf_counter()
         with conn:
-            conn.execute("INSERT INTO channel (id, name, kind, config, enabled, poll_seconds, state, cursor, created_at)"
-                         " VALUES (1, 'raw', 'wordpress', '{}', 1, 300, 'ok', '{}', '2026-11-24 00:00:00')")
+            conn.execute(
+                "INSERT INTO channel (id, name, kind, config, enabled, poll_seconds, state, cursor, created_at)"
+                " VALUES (1, 'raw', 'wordpress', '{}', 1, 300, 'ok', '{}', '2026-11-24 00:00:00')"
+            )
             conn.executemany(
                 "INSERT INTO item (channel_id, external_id, direction, kind, body_text, body_html, created_at,"
                 " received_at, source_state, status, priority, needs_reply, version)"
                 " VALUES (1, ?, 'inbound', 'comment', ?, ?, ?, ?, 'approved', 'new', 0, 1, 1)",
-                [(str(c["id"]), c["content"]["raw"], c["content"]["rendered"], c["date_gmt"], c["date_gmt"])
-                 for c in comments],
+                [
+                    (
+                        str(c["id"]),
+                        c["content"]["raw"],
+                        c["content"]["rendered"],
+                        c["date_gmt"],
+                        c["date_gmt"],
+                    )
+                    for c in comments
+                ],
             )
         raw = time.perf_counter() - t
         conn.close()
@@ -93,10 +123,14 @@ def main() -> None:
         fake.stop()
     print(f"\n=== Ingest of {COMMENTS:,} WordPress comments (SQLite) ===")
     print(f"HTTP only (fake server, 100 per page, parse JSON):  {http_only:7.1f} s")
-    print(f"sync engine (HTTP + map + sanitise + upsert + FTS): {synced:7.1f} s  "
-          f"= {COMMENTS / synced:,.0f} comments/s")
-    print(f"bare sqlite3 executemany of the same rows:         {raw:7.1f} s  "
-          f"= {COMMENTS / raw:,.0f} rows/s")
+    print(
+        f"sync engine (HTTP + map + sanitise + upsert + FTS): {synced:7.1f} s  "
+        f"= {COMMENTS / synced:,.0f} comments/s"
+    )
+    print(
+        f"bare sqlite3 executemany of the same rows:         {raw:7.1f} s  "
+        f"= {COMMENTS / raw:,.0f} rows/s"
+    )
     print(f"sync engine minus HTTP, against bare inserts:      {(synced - http_only) / raw:7.1f}×")
 
 

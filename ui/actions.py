@@ -137,6 +137,14 @@ SPECS: tuple[ActionSpec, ...] = (
         "refresh", "Refresh", ("F5",), "View", "Reload the list and counts", needs_item=False
     ),
     ActionSpec(
+        "save_search",
+        "Save this search…",
+        ("Ctrl+S",),
+        "View",
+        "Keep the current search in the sidebar",
+        needs_item=False,
+    ),
+    ActionSpec(
         "sync_now",
         "Sync now",
         ("F9",),

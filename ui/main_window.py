@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
@@ -29,6 +31,7 @@ from ui.actions import SPECS, ActionRegistry
 from ui.change_poller import ChangePoller
 from ui.context import UiContext
 from ui.dialogs.cheat_sheet import CheatSheet
+from ui.dialogs.triage_dialogs import NameDialog
 from ui.inbox_controller import InboxController
 from ui.models.inbox_model import (
     COL_AGE,
@@ -145,6 +148,7 @@ class MainWindow(QMainWindow):
             "undo": self.triage.undo,
             "refresh": self.refresh_all,
             "sync_now": self.sync_now,
+            "save_search": self.save_search,
             "cheatsheet": self.show_cheat_sheet,
         }
         toolbar = QToolBar("Actions")
@@ -211,8 +215,32 @@ class MainWindow(QMainWindow):
         else:
             self.splitter.setSizes([210, 640, 430])
 
+    def _saved_searches(self) -> list[tuple[str, str]]:
+        raw = self._settings.value("searches/saved")
+        try:
+            # Stored as bytes: QSettings' INI format would split a plain string at its commas.
+            data = json.loads(bytes(raw.data())) if isinstance(raw, QByteArray) else []
+        except ValueError:
+            return []
+        return [(str(t), str(q)) for t, q in data if isinstance(t, str)]
+
+    def save_search(self) -> None:
+        query = self.inbox.query_text
+        dialog = NameDialog("Save this search as…", self.search.text().strip() or query, self)
+        dialog.submitted.connect(lambda name: self._store_search(name, query))
+        dialog.finished.connect(self._return_focus_to_list)
+        dialog.open()
+
+    def _store_search(self, name: str, query: str) -> None:
+        searches = [s for s in self._saved_searches() if s[0] != name] + [(name, query)]
+        self._settings.setValue("searches/saved", QByteArray(json.dumps(searches).encode()))
+        self._settings.sync()
+        self.sidebar.set_saved_searches(searches)
+        self.show_message(f"Saved search “{name}”")
+
     def start(self) -> None:
         """Show the last view and begin live updates."""
+        self.sidebar.set_saved_searches(self._saved_searches())
         view = str(self._settings.value("view/last", "inbox"))
         self.sidebar.select_view(view)
         self.refresh_sidebar()
@@ -224,6 +252,7 @@ class MainWindow(QMainWindow):
         self.composer.save_now()
         self._settings.setValue("window/geometry", self.saveGeometry())
         self._settings.setValue("window/splitter", self.splitter.saveState())
+        self._settings.sync()
         self.poller.timer.stop()
         if self.sync is not None:
             self.sync.stop()

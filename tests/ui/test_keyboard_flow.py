@@ -21,7 +21,9 @@ def press(qtbot: QtBot, window: MainWindow, key: Qt.Key, text: str = "") -> None
 
 def modal(qtbot: QtBot, cls: type) -> object:
     qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), cls), timeout=5000)
-    return QApplication.activeModalWidget()
+    dialog = QApplication.activeModalWidget()
+    qtbot.waitUntil(lambda: dialog is not None and dialog.isActiveWindow(), timeout=5000)
+    return dialog
 
 
 def test_officer_triages_five_items_with_the_keyboard(
@@ -138,3 +140,30 @@ def test_cheat_sheet_lists_every_shortcut(
         assert label in text
     save_shot(sheet, "cheat-sheet.png")
     sheet.close()
+
+
+def test_saved_search_appears_in_the_sidebar_and_survives_a_restart(
+    qtbot: QtBot, make_window: Callable[..., MainWindow]
+) -> None:
+    from ui.dialogs.triage_dialogs import NameDialog
+
+    w = make_window()
+    w.search.setText("tag:complaint")
+    w._on_search_entered()
+    settle(qtbot, w)
+    qtbot.keyClick(w.list, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    dialog = modal(qtbot, NameDialog)
+    assert isinstance(dialog, NameDialog)
+    got: list[str] = []
+    dialog.submitted.connect(got.append)
+    dialog.edit.clear()
+    qtbot.keyClicks(dialog.edit, "Complaints")
+    qtbot.keyClick(dialog.edit, Qt.Key.Key_Return)
+    assert w.sidebar._saved_root.childCount() == 1
+    w.close()
+    again = make_window()
+    saved = again.sidebar._saved_root
+    assert saved.childCount() == 1 and saved.child(0).text(0) == "Complaints"
+    again.sidebar.setCurrentItem(saved.child(0))
+    settle(qtbot, again)
+    assert again.inbox.query_text == "is:inbox tag:complaint"

@@ -33,13 +33,21 @@ def test_worker_child_process_fills_the_inbox_and_reports_channel_errors(
     engine = make_engine(sqlite_url)
     factory = make_session_factory(engine)
     admin = resolve_actor(factory, "ruth")
-    channels_admin.add_channel(factory, admin, "wordpress", "Force blog",
-                               {"url": wp.site, "login": wp.login}, secret=wp.password)
+    channels_admin.add_channel(
+        factory,
+        admin,
+        "wordpress",
+        "Force blog",
+        {"url": wp.site, "login": wp.login},
+        secret=wp.password,
+    )
     for n in range(5):
         wp.add_comment(812, f"question {n}")
     command = [sys.executable, "-m", "console", "--db", sqlite_url, "sync", "--watch", "--progress"]
     settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
-    window = build_window(factory, admin, ZoneInfo("Europe/London"), settings, worker_command=command)
+    window = build_window(
+        factory, admin, ZoneInfo("Europe/London"), settings, worker_command=command
+    )
     qtbot.addWidget(window)
     window.resize(1280, 800)
     window.show()
@@ -57,7 +65,10 @@ def test_worker_child_process_fills_the_inbox_and_reports_channel_errors(
     finally:
         window.close()
         engine.dispose()
-    assert window.sync is not None and window.sync.process.state() == window.sync.process.ProcessState.NotRunning
+    assert (
+        window.sync is not None
+        and window.sync.process.state() == window.sync.process.ProcessState.NotRunning
+    )
 
 
 def _sidebar_text(window: object) -> str:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QDateTime, Qt, Signal
+from PySide6.QtCore import QDateTime, Qt, QTimer, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
@@ -42,6 +43,11 @@ class _Dialog(QDialog):
         )
         self.buttons.accepted.connect(self._on_ok)
         self.buttons.rejected.connect(self.reject)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        # Typing goes here at once, whatever the window manager does (after the show completes).
+        QTimer.singleShot(0, self.activateWindow)
 
     def finish_layout(self) -> None:
         self.layout_.addWidget(self.error)
@@ -214,4 +220,26 @@ class NoteDialog(_Dialog):
             self.show_error("The note is empty.")
             return
         self.submitted.emit(body)
+        self.accept()
+
+
+class NameDialog(_Dialog):
+    submitted = Signal(str)
+    """The name typed."""
+
+    def __init__(self, title: str, suggestion: str, parent: QWidget | None = None) -> None:
+        super().__init__(title, parent)
+        self.edit = QLineEdit(suggestion)
+        self.edit.setObjectName("name_input")
+        self.edit.selectAll()
+        self.edit.returnPressed.connect(self._on_ok)
+        self.layout_.addWidget(self.edit)
+        self.finish_layout()
+
+    def _on_ok(self) -> None:
+        name = self.edit.text().strip()
+        if not name:
+            self.show_error("Give it a name.")
+            return
+        self.submitted.emit(name)
         self.accept()
