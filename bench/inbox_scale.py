@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QApplication
 
 from bench.workspace import build
 from services import inbox
-from services.store.db import make_engine, make_session_factory
+from services.store.db import make_engine, make_session_factory, upgrade
 from services.users import resolve_actor
 
 ITEMS = int(os.environ.get("BENCH_ITEMS", "1000000"))
