@@ -38,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands_admin.register(sub)
     commands_channels.register(sub)
     commands_replies.register(sub)
+    commands_replies.register_admin(sub)
     gui.register(sub)
     desktop = sub.add_parser("gui", help="open the desktop console (the default)")
     desktop.set_defaults(run=None)

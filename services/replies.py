@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from services import review_policy
 from services.audit import write_transaction
 from services.changes import Changes
 from services.errors import InvalidInput, NotFound
@@ -95,7 +96,7 @@ def save_draft(
 
 
 def submit(factory: SessionFactory, actor: Actor, reply_id: int) -> Changes:
-    """Officers' replies go to review; a supervisor's own reply is approved to send."""
+    """To review, or straight to the outbox where the review policy allows it."""
     actor.require(Permission.TRIAGE)
     with write_transaction(factory, actor) as tx:
         reply = tx.session.get(Reply, reply_id)
@@ -109,7 +110,9 @@ def submit(factory: SessionFactory, actor: Actor, reply_id: int) -> Changes:
         kind = tx.session.scalar(select(Channel.kind).where(Channel.id == item.channel_id)) or ""
         _check_length(kind, reply.body)
         before = reply.state.value
-        reply.state = ReplyState.APPROVED if actor.can(Permission.REVIEW) else ReplyState.IN_REVIEW
+        policy = review_policy.load(tx.session)
+        needs_review = review_policy.item_needs_review(tx.session, policy, actor.role, item.id)
+        reply.state = ReplyState.IN_REVIEW if needs_review else ReplyState.APPROVED
         reply.submitted_at = tx.now
         reply.updated_at = tx.now
         tx.audit(
@@ -131,13 +134,16 @@ class SavedReplyView:
     channel_kind: str | None
 
 
-def saved_replies(factory: SessionFactory, channel_kind: str | None = None) -> list[SavedReplyView]:
+def saved_replies(
+    factory: SessionFactory, channel_kind: str | None = None, every_channel: bool = False
+) -> list[SavedReplyView]:
+    """Templates for one channel kind (general ones plus its variants), or all of them."""
     with factory() as s:
         rows = s.scalars(select(SavedReply).order_by(SavedReply.name)).all()
     return [
         SavedReplyView(r.id, r.name, r.body, r.channel_kind)
         for r in rows
-        if r.channel_kind in (None, channel_kind)
+        if every_channel or r.channel_kind in (None, channel_kind)
     ]
 
 
@@ -161,3 +167,72 @@ def placeholder_values(factory: SessionFactory, actor: Actor, item_id: int) -> d
         "reference": f"FC-{item_id}",
         "non_emergency": "101",
     }
+
+
+def retry(factory: SessionFactory, actor: Actor, reply_id: int) -> Changes:
+    """A failed reply goes back to the outbox (its author or a reviewer may ask)."""
+    actor.require(Permission.TRIAGE)
+    with write_transaction(factory, actor) as tx:
+        reply = tx.session.get(Reply, reply_id)
+        if reply is None:
+            raise NotFound(f"no reply #{reply_id}")
+        if reply.state != ReplyState.FAILED:
+            raise InvalidInput(
+                f"reply #{reply_id} is {reply.state.value}: only failed replies are retried"
+            )
+        if reply.author_id != actor.id and not actor.can(Permission.REVIEW):
+            raise InvalidInput("only the author or a supervisor can retry this reply")
+        reply.state = ReplyState.APPROVED
+        reply.attempts = 0
+        reply.updated_at = tx.now
+        tx.audit(
+            "reply.retry",
+            "item",
+            reply.item_id,
+            {"state": "failed", "reason": reply.failure_reason},
+            {"state": "approved", "reply_id": reply_id},
+        )
+        tx.touched("replies", reply.item_id)
+        return tx.changes()
+
+
+def add_saved_reply(
+    factory: SessionFactory, actor: Actor, name: str, body: str, channel_kind: str | None = None
+) -> SavedReplyView:
+    actor.require(Permission.MANAGE)
+    name, body = name.strip(), body.strip()
+    if not name or not body:
+        raise InvalidInput("a saved reply needs a name and a text")
+    if (
+        channel_kind is not None
+        and channel_kind not in CHARACTER_LIMITS
+        and channel_kind not in READ_ONLY_KINDS
+    ):
+        raise InvalidInput(f"unknown channel kind {channel_kind!r}")
+    limit = limit_for(channel_kind or "")
+    if limit is not None and length_for(channel_kind or "", body) > limit:
+        raise InvalidInput(
+            f"this text is over {channel_kind}'s {limit} characters before placeholders are filled"
+        )
+    with write_transaction(factory, actor) as tx:
+        if tx.session.scalar(select(SavedReply.id).where(SavedReply.name == name)) is not None:
+            raise InvalidInput(f"a saved reply named {name!r} already exists")
+        row = SavedReply(name=name, body=body, channel_kind=channel_kind)
+        tx.session.add(row)
+        tx.session.flush()
+        tx.audit("saved_reply.create", "saved_reply", row.id, None, {"name": name, "body": body})
+        tx.touched("saved_replies")
+        return SavedReplyView(row.id, name, body, channel_kind)
+
+
+def remove_saved_reply(factory: SessionFactory, actor: Actor, name: str) -> None:
+    actor.require(Permission.MANAGE)
+    with write_transaction(factory, actor) as tx:
+        row = tx.session.scalar(select(SavedReply).where(SavedReply.name == name))
+        if row is None:
+            raise NotFound(f"no saved reply named {name!r}")
+        tx.audit(
+            "saved_reply.remove", "saved_reply", row.id, {"name": name, "body": row.body}, None
+        )
+        tx.session.delete(row)
+        tx.touched("saved_replies")

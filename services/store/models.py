@@ -327,3 +327,12 @@ class Change(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
     kinds: Mapped[str] = mapped_column(String(200))
     item_ids: Mapped[list[int] | None] = mapped_column(JSON)
+
+
+class Setting(Base):
+    """Workspace settings that are data, edited by admins (e.g. the review policy)."""
+
+    __tablename__ = "setting"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[dict[str, Any]] = mapped_column(JSON)

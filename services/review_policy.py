@@ -1,0 +1,91 @@
+"""The review policy, as data: who may send without review, and which items always need it.
+
+Default: officers' replies need a supervisor's approval; supervisors and
+admins may send their own directly; items tagged `sensitive` (or escalated)
+always need review; nobody approves their own reply (that rule is fixed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from services.audit import write_transaction
+from services.errors import InvalidInput
+from services.store.db import SessionFactory
+from services.store.models import Escalation, ItemTag, Role, Setting, Tag
+from services.users import Actor, Permission
+
+KEY = "review_policy"
+
+
+@dataclass(frozen=True)
+class ReviewPolicy:
+    direct_roles: tuple[str, ...] = ("supervisor", "admin")
+    always_review_tags: tuple[str, ...] = ("sensitive",)
+    review_escalated: bool = True
+    notes: str = field(default="", compare=False)
+
+    def needs_review(self, role: Role, tags: set[str], escalated: bool) -> bool:
+        if role.value not in self.direct_roles:
+            return True
+        if tags.intersection(self.always_review_tags):
+            return True
+        return self.review_escalated and escalated
+
+
+def load(session: Session) -> ReviewPolicy:
+    row = session.get(Setting, KEY)
+    if row is None:
+        return ReviewPolicy()
+    v = row.value
+    return ReviewPolicy(
+        tuple(v.get("direct_roles", ())),
+        tuple(v.get("always_review_tags", ())),
+        bool(v.get("review_escalated", True)),
+    )
+
+
+def current(factory: SessionFactory) -> ReviewPolicy:
+    with factory() as s:
+        return load(s)
+
+
+def set_policy(factory: SessionFactory, actor: Actor, policy: ReviewPolicy) -> ReviewPolicy:
+    actor.require(Permission.MANAGE)
+    unknown = set(policy.direct_roles) - {r.value for r in Role}
+    if unknown:
+        raise InvalidInput(f"unknown role(s): {', '.join(sorted(unknown))}")
+    with write_transaction(factory, actor) as tx:
+        row = tx.session.get(Setting, KEY)
+        before = dict(row.value) if row else None
+        value = {
+            k: list(v) if isinstance(v, tuple) else v
+            for k, v in asdict(policy).items()
+            if k != "notes"
+        }
+        if row is None:
+            tx.session.add(Setting(key=KEY, value=value))
+        else:
+            row.value = value
+        tx.audit("policy.review", "setting", None, before, value)
+        tx.touched("settings")
+    return policy
+
+
+def item_needs_review(session: Session, policy: ReviewPolicy, role: Role, item_id: int) -> bool:
+    tags = set(
+        session.scalars(
+            select(Tag.name)
+            .join(ItemTag, ItemTag.tag_id == Tag.id)
+            .where(ItemTag.item_id == item_id)
+        )
+    )
+    escalated = bool(
+        session.scalar(
+            select(exists().where(Escalation.item_id == item_id, Escalation.resolved_at.is_(None)))
+        )
+    )
+    return policy.needs_review(role, tags, escalated)
