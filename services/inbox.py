@@ -25,6 +25,7 @@ from services.store.models import (
     Escalation,
     Item,
     ItemTag,
+    Reply,
     Status,
     Tag,
     User,
@@ -56,6 +57,7 @@ class ItemRow:
     needs_reply: bool
     first_response_at: datetime | None
     priority: int
+    reply_state: str | None = None
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,11 @@ def _rows(session: Session, ids: list[int]) -> list[ItemRow]:
             )
         )
     )
+    reply_states: dict[int, str] = {}
+    for item_id, state in session.execute(
+        select(Reply.item_id, Reply.state).where(Reply.item_id.in_(ids)).order_by(Reply.id)
+    ):
+        reply_states[item_id] = str(state)  # the latest reply wins
     stmt = (
         select(
             Item.id,
@@ -184,6 +191,7 @@ def _rows(session: Session, ids: list[int]) -> list[ItemRow]:
             needs_reply=bool(r[12]),
             first_response_at=r[13],
             priority=r[14],
+            reply_state=reply_states.get(r[0]),
         )
     return [by_id[i] for i in ids if i in by_id]
 

@@ -55,6 +55,8 @@ IS_VALUES = (
     "answered",
     "outbound",
     "in-review",
+    "returned",
+    "failed",
 )
 _TOKEN = re.compile(
     r"""\s*(?P<neg>-)?(?:(?P<key>[A-Za-z]+):(?:"(?P<qvalue>[^"]*)"|(?P<value>[^\s"]*))"""
@@ -206,6 +208,11 @@ def _is_filter(value: str, ctx: SearchContext) -> ColumnElement[bool]:
             Item.status.in_((Status.NEW, Status.OPEN)),
             and_(Item.status == Status.SNOOZED, Item.snoozed_until <= ctx.now),
         )
+    if value in ("returned", "failed"):
+        # My replies that came back (returned by a reviewer, or failed on the platform).
+        state = ReplyState.RETURNED if value == "returned" else ReplyState.FAILED
+        mine = Reply.author_id == ctx.user_id if ctx.user_id is not None else true()
+        return exists().where(Reply.item_id == Item.id, Reply.state == state, mine)
     if value == "in-review":
         return exists().where(Reply.item_id == Item.id, Reply.state == ReplyState.IN_REVIEW)
     if value == "outbound":

@@ -33,6 +33,8 @@ class TagEntry:
 class SidebarData:
     views: ViewCounts
     in_review: int
+    returned_to_me: int
+    failed_mine: int
     channels: tuple[ChannelEntry, ...]
     tags: tuple[TagEntry, ...]
 
@@ -77,9 +79,22 @@ def load(factory: SessionFactory, user_id: int | None) -> SidebarData:
             )
             or 0
         )
+        mine = {
+            state: int(n)
+            for state, n in s.execute(
+                select(Reply.state, func.count(func.distinct(Reply.item_id)))
+                .where(
+                    Reply.author_id == user_id,
+                    Reply.state.in_((ReplyState.RETURNED, ReplyState.FAILED)),
+                )
+                .group_by(Reply.state)
+            )
+        }
     return SidebarData(
         view_counts(factory, user_id),
         int(in_review),
+        mine.get(ReplyState.RETURNED, 0),
+        mine.get(ReplyState.FAILED, 0),
         channels,
         tuple(TagEntry(name, int(n)) for name, n in tag_counts),
     )

@@ -137,6 +137,14 @@ SPECS: tuple[ActionSpec, ...] = (
         "refresh", "Refresh", ("F5",), "View", "Reload the list and counts", needs_item=False
     ),
     ActionSpec(
+        "approve",
+        "Approve reply",
+        ("Ctrl+Return", "Ctrl+Enter"),
+        "Item",
+        "Approve the reply under review (with your edit, if any)",
+        cli="reply approve",
+    ),
+    ActionSpec(
         "save_search",
         "Save this search…",
         ("Ctrl+S",),

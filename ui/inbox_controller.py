@@ -55,6 +55,7 @@ class InboxController(QObject):
     # ---- searching -------------------------------------------------------------
     def set_view(self, query: str) -> None:
         self._query_text = query
+        self._last_current = None  # a new list reloads its first item, even if it was shown before
         self.load(first_paint=True)
 
     def set_search(self, text: str) -> bool:
@@ -64,6 +65,7 @@ class InboxController(QObject):
             self.query_failed.emit(str(exc))
             return False
         self._search_text = text.strip()
+        self._last_current = None
         self.load(first_paint=True)
         return True
 

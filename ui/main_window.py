@@ -42,8 +42,10 @@ from ui.models.inbox_model import (
     COL_SNIPPET,
     COL_TAGS,
 )
+from ui.notifier import ReplyNotifier
 from ui.panes.composer import Composer
 from ui.panes.conversation_pane import ConversationPane
+from ui.panes.review_panel import ReviewPanel
 from ui.panes.sidebar import Sidebar
 from ui.sync_monitor import SyncMonitor
 from ui.triage_actions import TriageActions
@@ -76,6 +78,8 @@ class MainWindow(QMainWindow):
         self._setup_list()
         self.pane = ConversationPane(ctx.tz)
         self.composer = Composer(ctx)
+        self.review_panel = ReviewPanel(ctx)
+        self.notifier = ReplyNotifier(ctx, self)
         self.triage = TriageActions(ctx, self.inbox, self)
         self.actions_ = ActionRegistry()
         self._build_layout()
@@ -121,6 +125,7 @@ class MainWindow(QMainWindow):
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
         rl.addWidget(self.pane, 1)
+        rl.addWidget(self.review_panel)
         rl.addWidget(self.composer)
         self.splitter = QSplitter()
         self.splitter.setObjectName("main_splitter")
@@ -149,6 +154,7 @@ class MainWindow(QMainWindow):
             "refresh": self.refresh_all,
             "sync_now": self.sync_now,
             "save_search": self.save_search,
+            "approve": self.review_panel.approve,
             "cheatsheet": self.show_cheat_sheet,
         }
         toolbar = QToolBar("Actions")
@@ -194,6 +200,9 @@ class MainWindow(QMainWindow):
         self.triage.changes_applied.connect(self.apply_changes)
         self.triage.message.connect(self.show_message)
         self.composer.changes_applied.connect(self.apply_changes)
+        self.review_panel.changes_applied.connect(self.apply_changes)
+        self.review_panel.message.connect(self.show_message)
+        self.notifier.notified.connect(self.show_message)
         self.composer.message.connect(self.show_message)
         self.poller.changes_seen.connect(self.apply_changes)
         self.pane.link_hovered.connect(
@@ -247,6 +256,7 @@ class MainWindow(QMainWindow):
         self.poller.start()
         if self.sync is not None:
             self.sync.start()
+        self.notifier.check()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.composer.save_now()
@@ -310,6 +320,7 @@ class MainWindow(QMainWindow):
                 self.pane.show_conversation(conv)
                 if self.composer.isHidden() or self.composer._item_id != conv.item.id:
                     self.composer.set_conversation(conv)
+                self.review_panel.set_conversation(conv)
                 if mark_read:
                     self.inbox.model.refresh_items([item_id])
 
@@ -331,6 +342,8 @@ class MainWindow(QMainWindow):
         ):
             self._load_conversation(current)
         self.refresh_sidebar()
+        if changes.touches("replies"):
+            self.notifier.check()
 
     def refresh_all(self) -> None:
         self.inbox.load(first_paint=False)

@@ -223,9 +223,20 @@ class InboxModel(QAbstractTableModel):
 SLA_HOURS = 24
 
 
+REPLY_BADGES = {
+    "in_review": "review",
+    "returned": "↩ returned",
+    "failed": "✗ failed",
+    "approved": "queued",
+    "sending": "sending",
+}
+
+
 def _badge(row: ItemRow, now: datetime) -> str:
     if row.escalated:
         return "▲ ESC"
+    if row.reply_state in REPLY_BADGES:
+        return REPLY_BADGES[row.reply_state]
     if row.status == "snoozed":
         return "zz"
     if row.needs_reply and row.first_response_at is None and row.status in ("new", "open"):
@@ -242,6 +253,8 @@ def _badge(row: ItemRow, now: datetime) -> str:
 def _badge_tooltip(row: ItemRow) -> str | None:
     if row.escalated:
         return "Escalated and not yet resolved"
+    if row.reply_state:
+        return f"Latest reply: {row.reply_state.replace('_', ' ')}"
     if row.first_response_at is None and row.needs_reply:
         return f"Unanswered; the response target is {SLA_HOURS} hours"
     return None

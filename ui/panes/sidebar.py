@@ -25,6 +25,8 @@ VIEWS = (
     View("inbox", "Inbox", "is:inbox"),
     View("mine", "Assigned to me", "assignee:me -status:done -status:spam"),
     View("review", "Needs my review", "is:in-review"),
+    View("returned", "Returned to me", "is:returned"),
+    View("failed", "My failed replies", "is:failed"),
     View("escalated", "Escalated", "is:escalated"),
     View("snoozed", "Snoozed", "is:snoozed"),
     View("done", "Done", "status:done"),
