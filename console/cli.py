@@ -13,6 +13,7 @@ from console import (
     commands_channels,
     commands_inbox,
     commands_replies,
+    commands_reports,
     gui,
     settings,
 )
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands_channels.register(sub)
     commands_replies.register(sub)
     commands_replies.register_admin(sub)
+    commands_reports.register(sub)
     gui.register(sub)
     desktop = sub.add_parser("gui", help="open the desktop console (the default)")
     desktop.set_defaults(run=None)

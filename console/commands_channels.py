@@ -201,6 +201,8 @@ def cmd_sync(ctx: AppContext, _actor: Actor | None, args: argparse.Namespace) ->
                     flush=True,
                 )
             triage.wake_snoozed(ctx.factory)
+            if args.watch:
+                _scheduled_report(ctx, args.progress)
         if not args.watch or stop.wait(1.0):
             break
     return 0 if args.watch or failures == 0 else 4
@@ -220,3 +222,25 @@ def cmd_moderate(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int
         connector.close()
     print(f"#{args.id}: {args.action} done on the source")
     return 0
+
+
+def _scheduled_report(ctx: AppContext, progress: bool) -> None:
+    from console.commands_reports import run_schedule
+
+    try:
+        folder = run_schedule(ctx)
+    except Exception as exc:  # a failed report must not stop the worker
+        print(
+            json.dumps({"event": "report_failed", "reason": str(exc)})
+            if progress
+            else f"weekly report failed: {exc}",
+            flush=True,
+        )
+        return
+    if folder is not None:
+        print(
+            json.dumps({"event": "report_written", "folder": str(folder)})
+            if progress
+            else f"weekly report written to {folder}",
+            flush=True,
+        )

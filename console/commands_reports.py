@@ -1,0 +1,126 @@
+"""Report commands: the weekly report (PDF, CSV, HTML), its schedule, and the SLA policy."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from datetime import datetime, time
+from pathlib import Path
+
+from console.context import AppContext
+from services import sla
+from services.errors import InvalidInput
+from services.reports import metrics, schedule
+from services.reports.week import Week, last_full_week, parse_week
+from services.store.models import utcnow
+from services.users import Actor
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("report", help="the weekly engagement report")
+    rsub = p.add_subparsers(dest="report_command", required=True)
+    w = rsub.add_parser("weekly", help="write the weekly report")
+    w.add_argument("--week", help="ISO week, e.g. 2026-W47 (default: the last full week)")
+    w.add_argument("--format", default="pdf,csv,html", help="any of pdf,csv,html (default: all)")
+    w.add_argument("--out", type=Path, default=Path("."), help="folder to write into")
+    w.add_argument(
+        "--as-of", help="count events up to this local time (default: the end of the week)"
+    )
+    w.set_defaults(run=cmd_weekly)
+    sch = rsub.add_parser(
+        "schedule", help="have the sync worker write last week's report every week"
+    )
+    sch.add_argument("--folder", required=True, type=Path)
+    sch.add_argument("--weekday", type=int, default=0, help="0 = Monday (default)")
+    sch.add_argument("--at", default="07:00", help="local time, HH:MM (default 07:00)")
+    sch.add_argument("--format", default="pdf,csv")
+    sch.set_defaults(run=cmd_schedule)
+
+    p = sub.add_parser("sla", help="the response-time target")
+    ssub = p.add_subparsers(dest="sla_command", required=True)
+    st = ssub.add_parser("set", help="set the target (admins)")
+    st.add_argument("--hours", type=float, required=True, help="answer within this many hours")
+    st.add_argument(
+        "--business-hours", help="count only working time, e.g. 08:00-18:00 (Monday–Friday)"
+    )
+    st.set_defaults(run=cmd_sla_set)
+
+
+def _formats(text: str) -> set[str]:
+    formats = {f.strip().lower() for f in text.split(",") if f.strip()}
+    if not formats or not formats <= set(schedule.FORMATS):
+        raise InvalidInput(f"--format takes some of {','.join(schedule.FORMATS)}")
+    return formats
+
+
+def write_weekly(
+    ctx: AppContext, week: Week, folder: Path, formats: set[str], as_of: datetime | None = None
+) -> list[Path]:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # charts render without a screen
+    from ui.app import application
+    from ui.report_render import write_report
+
+    application()
+    report = metrics.compute(ctx.factory, week, as_of)
+    return write_report(report, folder, formats)
+
+
+def cmd_weekly(ctx: AppContext, _actor: Actor, args: argparse.Namespace) -> int:
+    week = parse_week(args.week, ctx.tz) if args.week else last_full_week(utcnow(), ctx.tz)
+    as_of = None
+    if args.as_of:
+        try:
+            as_of = datetime.fromisoformat(args.as_of).replace(tzinfo=ctx.tz)
+        except ValueError:
+            raise InvalidInput("--as-of takes a local time: YYYY-MM-DDTHH:MM") from None
+    for path in write_weekly(ctx, week, args.out, _formats(args.format), as_of):
+        print(path)
+    return 0
+
+
+def cmd_schedule(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
+    try:
+        at = time.fromisoformat(args.at)
+    except ValueError:
+        raise InvalidInput("--at takes HH:MM") from None
+    schedule.set_schedule(
+        ctx.factory,
+        actor,
+        schedule.Schedule(
+            str(args.folder.resolve()), args.weekday, at, tuple(sorted(_formats(args.format)))
+        ),
+    )
+    print(
+        f"the worker writes last week's report to {args.folder} on weekday {args.weekday} after {args.at}"
+    )
+    return 0
+
+
+def cmd_sla_set(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
+    hours = None
+    if args.business_hours:
+        try:
+            start, end = (time.fromisoformat(v) for v in args.business_hours.split("-"))
+        except ValueError:
+            raise InvalidInput("--business-hours takes HH:MM-HH:MM, e.g. 08:00-18:00") from None
+        hours = sla.BusinessHours(start, end)
+    sla.set_policy(ctx.factory, actor, sla.SlaPolicy(args.hours, hours))
+    print(
+        f"response target: {args.hours:g} hours"
+        + (f" of business time ({args.business_hours})" if hours else "")
+    )
+    return 0
+
+
+def run_schedule(ctx: AppContext) -> Path | None:
+    """Called by the sync worker: write last week's report once, when its slot has come."""
+    sched = schedule.load(ctx.factory)
+    if sched is None:
+        return None
+    week = schedule.due_week(ctx.factory, sched, utcnow(), ctx.tz)
+    if week is None:
+        return None
+    folder = Path(sched.folder)
+    files = write_weekly(ctx, week, folder, set(sched.formats))
+    schedule.mark_written(ctx.factory, week, [str(f) for f in files])
+    return folder

@@ -1,0 +1,492 @@
+"""The weekly report's numbers: one definition each, computed from the database as of a cut-off.
+
+Definitions (also in README):
+- Week: ISO week, Monday 00:00 to Monday 00:00 in the force's time zone.
+- Inbound item of the week: direction inbound, received_at within the week.
+- As of: figures count only what had happened by the cut-off (default: the end
+  of the week), so re-running a report gives the same numbers.
+- Needs an answer: inbound, not spam, not a feed entry, not marked "no reply needed".
+- First response: our first *sent* reply in the item's conversation: a reply to
+  the item itself, or to a later item in the same thread from the same contact;
+  sent after the item arrived and before the cut-off. First response time =
+  that reply's sent_at − the item's received_at.
+- Response rate: items needing an answer with a first response ÷ items needing an answer.
+- Resolution time: received_at → resolved_at, for items done by the cut-off.
+- SLA: answered within the policy's target (business hours if configured).
+  A breach is an answer later than the target, or no answer by the cut-off with
+  the deadline passed. Items still within their deadline are "pending".
+- Median: statistics.median. 90th percentile: inclusive linear interpolation
+  (statistics.quantiles(n=10, method="inclusive")[8]); one value is its own p90.
+- Escalations: raised in the week, by reason and by target; "open at week's
+  end" = raised before the end and not resolved by then (from any week).
+- Review: approve/return decisions taken in the week (audit events);
+  returned share = returns ÷ decisions; turnaround = decision − latest submission.
+- Moderation actions: moderation on the platforms recorded in the week.
+- Workload per officer: items they marked done, replies of theirs sent, escalations they raised.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from services import sla
+from services.reports.week import Week
+from services.store.db import SessionFactory
+from services.store.models import (
+    AuditEvent,
+    Channel,
+    Contact,
+    Direction,
+    Escalation,
+    Item,
+    ItemKind,
+    ItemTag,
+    Reply,
+    ReplyState,
+    Status,
+    Tag,
+    User,
+)
+
+
+@dataclass(frozen=True)
+class Stats:
+    n: int
+    median_minutes: float | None
+    p90_minutes: float | None
+
+
+def stats(minutes: list[float]) -> Stats:
+    if not minutes:
+        return Stats(0, None, None)
+    data = sorted(minutes)
+    p90 = data[0] if len(data) == 1 else statistics.quantiles(data, n=10, method="inclusive")[8]
+    return Stats(len(data), statistics.median(data), p90)
+
+
+@dataclass(frozen=True)
+class ItemFacts:
+    item_id: int
+    channel: str
+    kind: str
+    author: str
+    received_at: datetime
+    local_day: date
+    needs_answer: bool
+    status: str
+    tags: tuple[str, ...]
+    sentiment: str | None
+    first_response_at: datetime | None
+    responder: str | None
+    frt_minutes: float | None
+    frt_business_minutes: float | None
+    sla_due: datetime | None
+    sla_state: str  # within, breached, pending, n/a
+    resolved_at: datetime | None
+    resolution_minutes: float | None
+    permalink: str | None
+
+
+@dataclass(frozen=True)
+class EscalationFacts:
+    item_id: int
+    raised_by: str
+    target: str
+    reason: str
+    created_at: datetime
+    resolved_at: datetime | None
+    permalink: str | None
+
+
+@dataclass(frozen=True)
+class ReviewDecision:
+    reply_id: int
+    reviewer: str
+    decision: str
+    at: datetime
+    turnaround_minutes: float | None
+
+
+@dataclass(frozen=True)
+class Workload:
+    handled: int = 0
+    replied: int = 0
+    escalated: int = 0
+
+
+@dataclass
+class WeeklyReport:
+    week: Week
+    as_of: datetime
+    policy: sla.SlaPolicy
+    items: list[ItemFacts]
+    volume_by_channel: dict[str, int]
+    volume_by_day: dict[date, dict[str, int]]
+    new_contacts: int
+    by_tag: dict[str, int]
+    spam_count: int
+    moderation: dict[str, int]
+    needing_answer: int
+    answered: int
+    response_rate: float | None
+    frt: Stats
+    frt_business: Stats | None
+    frt_by_channel: dict[str, Stats]
+    frt_by_officer: dict[str, Stats]
+    resolution: Stats
+    sla_within: int
+    sla_breaches: list[ItemFacts]
+    sla_pending: int
+    escalations: list[EscalationFacts]
+    escalations_by_reason: dict[str, int]
+    escalations_by_target: dict[str, int]
+    open_escalations: list[EscalationFacts]
+    decisions: list[ReviewDecision]
+    sentiment: dict[str, int]
+    workload: dict[str, Workload]
+    previous: WeeklyReport | None = field(default=None, repr=False)
+
+    @property
+    def sla_share(self) -> float | None:
+        judged = self.sla_within + len(self.sla_breaches)
+        return self.sla_within / judged if judged else None
+
+    @property
+    def returned_share(self) -> float | None:
+        if not self.decisions:
+            return None
+        return sum(1 for d in self.decisions if d.decision == "returned") / len(self.decisions)
+
+    @property
+    def review_turnaround(self) -> Stats:
+        return stats(
+            [d.turnaround_minutes for d in self.decisions if d.turnaround_minutes is not None]
+        )
+
+    @property
+    def volume(self) -> int:
+        return len(self.items)
+
+    def headline(self) -> dict[str, float | None]:
+        return {
+            "inbound items": float(self.volume),
+            "response rate %": None
+            if self.response_rate is None
+            else round(self.response_rate * 100, 1),
+            "median first response (min)": self.frt.median_minutes,
+            "90th percentile first response (min)": self.frt.p90_minutes,
+            "within SLA %": None if self.sla_share is None else round(self.sla_share * 100, 1),
+            "escalations raised": float(len(self.escalations)),
+            "escalations open at week's end": float(len(self.open_escalations)),
+            "new contacts": float(self.new_contacts),
+        }
+
+
+def _minutes(delta: timedelta) -> float:
+    return round(delta.total_seconds() / 60, 2)
+
+
+def compute(
+    factory: SessionFactory, week: Week, as_of: datetime | None = None, with_previous: bool = True
+) -> WeeklyReport:
+    with factory() as s:
+        report = _compute(s, week, as_of or week.end)
+        if with_previous:
+            prev = week.previous()
+            report.previous = _compute(s, prev, prev.end)
+    return report
+
+
+def _compute(s: Session, week: Week, as_of: datetime) -> WeeklyReport:
+    policy = sla.load(s)
+    start, end = week.start, week.end
+    channels = {c.id: c.name for c in s.scalars(select(Channel))}
+    users = {u.id: u.display_name for u in s.scalars(select(User))}
+    rows = s.execute(
+        select(Item, Contact.display_name)
+        .outerjoin(Contact, Contact.id == Item.contact_id)
+        .where(
+            Item.direction == Direction.INBOUND, Item.received_at >= start, Item.received_at < end
+        )
+        .order_by(Item.received_at, Item.id)
+    ).all()
+    ids = [i.id for i, _ in rows]
+    tags: dict[int, list[str]] = defaultdict(list)
+    for item_id, name in s.execute(
+        select(ItemTag.item_id, Tag.name)
+        .join(Tag, Tag.id == ItemTag.tag_id)
+        .where(ItemTag.item_id.in_(ids))
+        .order_by(Tag.name)
+    ):
+        tags[item_id].append(name)
+    responses = _first_responses(s, [i for i, _ in rows], as_of)
+    items: list[ItemFacts] = []
+    for item, author in rows:
+        items.append(
+            _facts(
+                item,
+                author,
+                channels,
+                users,
+                tags[item.id],
+                responses.get(item.id),
+                policy,
+                week,
+                as_of,
+            )
+        )
+    needing = [f for f in items if f.needs_answer]
+    answered = [f for f in needing if f.frt_minutes is not None]
+    by_channel: dict[str, list[float]] = defaultdict(list)
+    by_officer: dict[str, list[float]] = defaultdict(list)
+    for f in answered:
+        assert f.frt_minutes is not None
+        by_channel[f.channel].append(f.frt_minutes)
+        by_officer[f.responder or "?"].append(f.frt_minutes)
+    volume_by_day: dict[date, dict[str, int]] = {d: {} for d in week.days}
+    for f in items:
+        day = volume_by_day.setdefault(f.local_day, {})
+        day[f.channel] = day.get(f.channel, 0) + 1
+    escalations = _escalations(s, users, start, end)
+    open_at_end = [
+        e
+        for e in _escalations(s, users, None, end)
+        if e.resolved_at is None or e.resolved_at >= end
+    ]
+    return WeeklyReport(
+        week=week,
+        as_of=as_of,
+        policy=policy,
+        items=items,
+        volume_by_channel=dict(Counter(f.channel for f in items).most_common()),
+        volume_by_day=volume_by_day,
+        new_contacts=len(
+            s.scalars(
+                select(Contact.id).where(
+                    Contact.first_seen_at >= start, Contact.first_seen_at < end
+                )
+            ).all()
+        ),
+        by_tag=dict(Counter(t for f in items for t in f.tags).most_common()),
+        spam_count=sum(1 for f in items if f.status == "spam"),
+        moderation=_moderation(s, start, end),
+        needing_answer=len(needing),
+        answered=len(answered),
+        response_rate=len(answered) / len(needing) if needing else None,
+        frt=stats([f.frt_minutes for f in answered if f.frt_minutes is not None]),
+        frt_business=stats(
+            [f.frt_business_minutes for f in answered if f.frt_business_minutes is not None]
+        )
+        if policy.business_hours
+        else None,
+        frt_by_channel={k: stats(v) for k, v in sorted(by_channel.items())},
+        frt_by_officer={k: stats(v) for k, v in sorted(by_officer.items())},
+        resolution=stats([f.resolution_minutes for f in items if f.resolution_minutes is not None]),
+        sla_within=sum(1 for f in needing if f.sla_state == "within"),
+        sla_breaches=[f for f in needing if f.sla_state == "breached"],
+        sla_pending=sum(1 for f in needing if f.sla_state == "pending"),
+        escalations=escalations,
+        escalations_by_reason=dict(Counter(e.reason for e in escalations).most_common()),
+        escalations_by_target=dict(Counter(e.target for e in escalations).most_common()),
+        open_escalations=open_at_end,
+        decisions=_decisions(s, users, start, end),
+        sentiment=dict(Counter(f.sentiment or "unrated" for f in items).most_common()),
+        workload=_workload(s, users, start, end),
+    )
+
+
+def _first_responses(
+    s: Session, items: list[Item], as_of: datetime
+) -> dict[int, tuple[datetime, int]]:
+    """item id → (sent_at, author id) of the first sent reply in its conversation."""
+    if not items:
+        return {}
+    thread_ids = {i.thread_id for i in items if i.thread_id is not None}
+    target = aliased(Item)
+    replies = s.execute(
+        select(
+            Reply.sent_at,
+            Reply.author_id,
+            target.id,
+            target.thread_id,
+            target.contact_id,
+            target.received_at,
+        )
+        .join(target, target.id == Reply.item_id)
+        .where(
+            Reply.state == ReplyState.SENT,
+            Reply.sent_at.is_not(None),
+            Reply.sent_at <= as_of,
+            (target.thread_id.in_(thread_ids)) | (target.id.in_([i.id for i in items])),
+        )
+        .order_by(Reply.sent_at)
+    ).all()
+    by_item: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
+    by_conversation: dict[tuple[int, int], list[tuple[datetime, datetime, int]]] = defaultdict(list)
+    for sent_at, author_id, replied_id, thread_id, contact_id, replied_received in replies:
+        assert sent_at is not None
+        by_item[replied_id].append((sent_at, author_id))
+        if thread_id is not None and contact_id is not None:
+            by_conversation[(thread_id, contact_id)].append((replied_received, sent_at, author_id))
+    out: dict[int, tuple[datetime, int]] = {}
+    for item in items:
+        candidates = [(t, a) for t, a in by_item.get(item.id, []) if t >= item.received_at]
+        if item.thread_id is not None and item.contact_id is not None:
+            candidates += [
+                (t, a)
+                for received, t, a in by_conversation.get((item.thread_id, item.contact_id), [])
+                if received >= item.received_at and t >= item.received_at
+            ]
+        if candidates:
+            out[item.id] = min(candidates)
+    return out
+
+
+def _facts(
+    item: Item,
+    author: str | None,
+    channels: dict[int, str],
+    users: dict[int, str],
+    tags: list[str],
+    response: tuple[datetime, int] | None,
+    policy: sla.SlaPolicy,
+    week: Week,
+    as_of: datetime,
+) -> ItemFacts:
+    needs = item.needs_reply and item.status != Status.SPAM and item.kind != ItemKind.FEED_ENTRY
+    first_at, responder = (response[0], users.get(response[1])) if response else (None, None)
+    frt = _minutes(first_at - item.received_at) if first_at else None
+    frt_business = (
+        _minutes(sla.business_elapsed(item.received_at, first_at, policy.business_hours, week.tz))
+        if first_at and policy.business_hours
+        else None
+    )
+    due = policy.due(item.received_at, week.tz) if needs else None
+    if not needs or due is None:
+        state = "n/a"
+    elif first_at is not None:
+        state = "within" if first_at <= due else "breached"
+    else:
+        state = "breached" if due <= as_of else "pending"
+    resolved = (
+        item.resolved_at
+        if item.resolved_at and item.resolved_at <= as_of and item.status == Status.DONE
+        else None
+    )
+    return ItemFacts(
+        item_id=item.id,
+        channel=channels.get(item.channel_id, "?"),
+        kind=item.kind.value,
+        author=author or "",
+        received_at=item.received_at,
+        local_day=week.local_day(item.received_at),
+        needs_answer=needs,
+        status=item.status.value,
+        tags=tuple(tags),
+        sentiment=item.sentiment,
+        first_response_at=first_at,
+        responder=responder,
+        frt_minutes=frt,
+        frt_business_minutes=frt_business,
+        sla_due=due,
+        sla_state=state,
+        resolved_at=resolved,
+        resolution_minutes=_minutes(resolved - item.received_at) if resolved else None,
+        permalink=item.permalink,
+    )
+
+
+def _escalations(
+    s: Session, users: dict[int, str], start: datetime | None, end: datetime
+) -> list[EscalationFacts]:
+    stmt = (
+        select(Escalation, Item.permalink)
+        .join(Item, Item.id == Escalation.item_id)
+        .where(Escalation.created_at < end)
+    )
+    if start is not None:
+        stmt = stmt.where(Escalation.created_at >= start)
+    return [
+        EscalationFacts(
+            e.item_id,
+            users.get(e.raised_by_id, "?"),
+            users.get(e.to_user_id, "?") if e.to_user_id else (e.to_team or "?"),
+            e.reason,
+            e.created_at,
+            e.resolved_at,
+            link,
+        )
+        for e, link in s.execute(stmt.order_by(Escalation.created_at))
+    ]
+
+
+def _events(
+    s: Session, actions: tuple[str, ...], start: datetime | None, end: datetime
+) -> list[AuditEvent]:
+    stmt = select(AuditEvent).where(AuditEvent.action.in_(actions), AuditEvent.at < end)
+    if start is not None:
+        stmt = stmt.where(AuditEvent.at >= start)
+    return list(s.scalars(stmt.order_by(AuditEvent.seq)))
+
+
+def _moderation(s: Session, start: datetime, end: datetime) -> dict[str, int]:
+    return dict(
+        Counter(
+            str((e.after or {}).get("action")) for e in _events(s, ("item.moderate",), start, end)
+        )
+    )
+
+
+def _decisions(
+    s: Session, users: dict[int, str], start: datetime, end: datetime
+) -> list[ReviewDecision]:
+    submits: dict[int, list[datetime]] = defaultdict(list)
+    for e in _events(s, ("reply.submit",), None, end):
+        submits[int((e.after or {}).get("reply_id", 0))].append(e.at)
+    out = []
+    for e in _events(s, ("reply.approve", "reply.return"), start, end):
+        reply_id = int((e.after or {}).get("reply_id", 0))
+        earlier = [t for t in submits.get(reply_id, []) if t <= e.at]
+        out.append(
+            ReviewDecision(
+                reply_id,
+                users.get(e.actor_id or 0, "?"),
+                "approved" if e.action == "reply.approve" else "returned",
+                e.at,
+                _minutes(e.at - max(earlier)) if earlier else None,
+            )
+        )
+    return out
+
+
+def _workload(
+    s: Session, users: dict[int, str], start: datetime, end: datetime
+) -> dict[str, Workload]:
+    handled: Counter[str] = Counter()
+    for e in _events(s, ("item.status",), start, end):
+        if (e.after or {}).get("status") == "done" and e.actor_id:
+            handled[users.get(e.actor_id, "?")] += 1
+    replied = Counter(
+        users.get(a, "?")
+        for (a,) in s.execute(
+            select(Reply.author_id).where(
+                Reply.state == ReplyState.SENT, Reply.sent_at >= start, Reply.sent_at < end
+            )
+        )
+    )
+    escalated = Counter(
+        users.get(a, "?")
+        for (a,) in s.execute(
+            select(Escalation.raised_by_id).where(
+                Escalation.created_at >= start, Escalation.created_at < end
+            )
+        )
+    )
+    names = sorted(set(handled) | set(replied) | set(escalated))
+    return {n: Workload(handled[n], replied[n], escalated[n]) for n in names}
