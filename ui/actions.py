@@ -145,6 +145,15 @@ SPECS: tuple[ActionSpec, ...] = (
         cli="reply approve",
     ),
     ActionSpec(
+        "reports",
+        "Weekly report…",
+        ("Ctrl+Shift+R",),
+        "View",
+        "Figures and charts for any week; export PDF and CSV",
+        needs_item=False,
+        cli="report weekly",
+    ),
+    ActionSpec(
         "save_search",
         "Save this search…",
         ("Ctrl+S",),

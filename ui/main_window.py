@@ -31,6 +31,7 @@ from ui.actions import SPECS, ActionRegistry
 from ui.change_poller import ChangePoller
 from ui.context import UiContext
 from ui.dialogs.cheat_sheet import CheatSheet
+from ui.dialogs.reports_dialog import ReportsDialog
 from ui.dialogs.triage_dialogs import NameDialog
 from ui.inbox_controller import InboxController
 from ui.models.inbox_model import (
@@ -154,6 +155,7 @@ class MainWindow(QMainWindow):
             "refresh": self.refresh_all,
             "sync_now": self.sync_now,
             "save_search": self.save_search,
+            "reports": self.show_reports,
             "approve": self.review_panel.approve,
             "cheatsheet": self.show_cheat_sheet,
         }
@@ -388,6 +390,11 @@ class MainWindow(QMainWindow):
 
     def _on_reply_processed(self, reply_id: int, state: str, reason: str) -> None:
         self.show_message(f"Reply #{reply_id} {state}" + (f": {reason}" if reason else ""))
+
+    def show_reports(self) -> None:
+        dialog = ReportsDialog(self._ctx, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
 
     def _return_focus_to_list(self) -> None:
         self.activateWindow()

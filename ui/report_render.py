@@ -41,7 +41,7 @@ CHANNEL_COLOURS = (
     "#8e44ad",
 )
 FRT_BUCKETS = (
-    ("< 1 h", 60),
+    ("under 1 h", 60),  # QtCharts labels are rich text: a bare "<" hides the label
     ("1–4 h", 240),
     ("4–8 h", 480),
     ("8–24 h", 1440),

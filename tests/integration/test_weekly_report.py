@@ -38,7 +38,9 @@ def utc(day: int, hour: int, minute: int = 0, month: int = 10) -> datetime:
 
 
 @pytest.fixture
-def week_world(factory: SessionFactory, officer: Actor, supervisor: Actor, admin: Actor) -> dict[str, int]:
+def week_world(
+    factory: SessionFactory, officer: Actor, supervisor: Actor, admin: Actor
+) -> dict[str, int]:
     from services.users import Role, add_user
 
     aisha = add_user(factory, admin, "aisha", Role.OFFICER, "PCSO Aisha Moran")
@@ -50,18 +52,39 @@ def week_world(factory: SessionFactory, officer: Actor, supervisor: Actor, admin
         tx.session.add_all([blog, mail, feed])
         tx.session.flush()
 
-        def add(key: str, channel: Channel, at: datetime, *, kind: ItemKind = ItemKind.COMMENT,
-                author: str | None = None, thread: str = "post-1", needs_reply: bool = True) -> int:
+        def add(
+            key: str,
+            channel: Channel,
+            at: datetime,
+            *,
+            kind: ItemKind = ItemKind.COMMENT,
+            author: str | None = None,
+            thread: str = "post-1",
+            needs_reply: bool = True,
+        ) -> int:
             who = author or f"Person {key}"
-            item_id = upsert(tx.session, channel.id, [Incoming(
-                key, kind, at, Author(who.lower(), who), ThreadRef(thread), body_text=f"item {key}",
-                needs_reply=needs_reply)], at).inserted[0]
+            item_id = upsert(
+                tx.session,
+                channel.id,
+                [
+                    Incoming(
+                        key,
+                        kind,
+                        at,
+                        Author(who.lower(), who),
+                        ThreadRef(thread),
+                        body_text=f"item {key}",
+                        needs_reply=needs_reply,
+                    )
+                ],
+                at,
+            ).inserted[0]
             ids[key] = item_id
             return item_id
 
-        add("A", blog, utc(18, 23, 30))          # Mon 19 Oct 00:30 BST: inside the week
-        add("B", blog, utc(18, 22, 30))          # Sun 18 Oct 23:30 BST: the week before
-        add("C", blog, utc(25, 23, 30))          # Sun 25 Oct 23:30 GMT: last hour of the week
+        add("A", blog, utc(18, 23, 30))  # Mon 19 Oct 00:30 BST: inside the week
+        add("B", blog, utc(18, 22, 30))  # Sun 18 Oct 23:30 BST: the week before
+        add("C", blog, utc(25, 23, 30))  # Sun 25 Oct 23:30 GMT: last hour of the week
         add("D", blog, utc(24, 10, 0))
         add("E", blog, utc(20, 9, 0))
         add("F", feed, utc(21, 9, 0), kind=ItemKind.FEED_ENTRY, needs_reply=False, thread="feed")
@@ -76,37 +99,78 @@ def week_world(factory: SessionFactory, officer: Actor, supervisor: Actor, admin
         get("A").sentiment, get("D").sentiment = "positive", "negative"
         for key, done_at, who in (("A", utc(19, 2, 0), officer), ("G", utc(22, 10, 0), aisha)):
             get(key).status, get(key).resolved_at = Status.DONE, done_at
-            tx.audit("item.status", "item", ids[key], {"status": "open"}, {"status": "done"},
-                     actor_id=who.id, at=done_at)
+            tx.audit(
+                "item.status",
+                "item",
+                ids[key],
+                {"status": "open"},
+                {"status": "done"},
+                actor_id=who.id,
+                at=done_at,
+            )
 
         def sent(key: str, author: Actor, at: datetime) -> int:
-            reply = Reply(item_id=ids[key], author_id=author.id, body=f"reply to {key}", state=ReplyState.SENT,
-                          sent_at=at, created_at=at, updated_at=at)
+            reply = Reply(
+                item_id=ids[key],
+                author_id=author.id,
+                body=f"reply to {key}",
+                state=ReplyState.SENT,
+                sent_at=at,
+                created_at=at,
+                updated_at=at,
+            )
             s.add(reply)
             s.flush()
             return reply.id
 
-        sent("A", officer, utc(19, 2, 30))       # 180 min
-        sent("D", aisha, utc(25, 12, 0))         # next day: 26 h = 1560 min, a breach
-        sent("G", officer, utc(22, 8, 30))       # 30 min: the first of two replies counts
+        sent("A", officer, utc(19, 2, 30))  # 180 min
+        sent("D", aisha, utc(25, 12, 0))  # next day: 26 h = 1560 min, a breach
+        sent("G", officer, utc(22, 8, 30))  # 30 min: the first of two replies counts
         sent("G", aisha, utc(22, 9, 0))
         h_reply = sent("H", officer, utc(23, 11, 25))  # 85 min, after a return and a re-approval
-        sent("J2", officer, utc(20, 11, 0))      # answers J2 (60 min) and Tom's earlier J1 (120 min)
-        for action, who, at in (("reply.submit", officer, utc(23, 10, 10)),
-                                ("reply.return", supervisor, utc(23, 10, 40)),
-                                ("reply.submit", officer, utc(23, 11, 0)),
-                                ("reply.approve", supervisor, utc(23, 11, 20))):
+        sent("J2", officer, utc(20, 11, 0))  # answers J2 (60 min) and Tom's earlier J1 (120 min)
+        for action, who, at in (
+            ("reply.submit", officer, utc(23, 10, 10)),
+            ("reply.return", supervisor, utc(23, 10, 40)),
+            ("reply.submit", officer, utc(23, 11, 0)),
+            ("reply.approve", supervisor, utc(23, 11, 20)),
+        ):
             tx.audit(action, "item", ids["H"], None, {"reply_id": h_reply}, actor_id=who.id, at=at)
-        tx.audit("item.moderate", "item", ids["E"], None, {"action": "spam"}, actor_id=officer.id,
-                 at=utc(20, 9, 30))
-        s.add_all([
-            Escalation(item_id=ids["I"], raised_by_id=officer.id, to_team="Professional Standards",
-                       reason="Complaint", created_at=utc(19, 13, 0)),
-            Escalation(item_id=ids["B"], raised_by_id=officer.id, to_user_id=supervisor.id, reason="Threat",
-                       created_at=utc(15, 9, 0), resolved_at=utc(20, 9, 0)),
-            Escalation(item_id=ids["B"], raised_by_id=aisha.id, to_user_id=supervisor.id, reason="Press",
-                       created_at=utc(16, 9, 0)),
-        ])
+        tx.audit(
+            "item.moderate",
+            "item",
+            ids["E"],
+            None,
+            {"action": "spam"},
+            actor_id=officer.id,
+            at=utc(20, 9, 30),
+        )
+        s.add_all(
+            [
+                Escalation(
+                    item_id=ids["I"],
+                    raised_by_id=officer.id,
+                    to_team="Professional Standards",
+                    reason="Complaint",
+                    created_at=utc(19, 13, 0),
+                ),
+                Escalation(
+                    item_id=ids["B"],
+                    raised_by_id=officer.id,
+                    to_user_id=supervisor.id,
+                    reason="Threat",
+                    created_at=utc(15, 9, 0),
+                    resolved_at=utc(20, 9, 0),
+                ),
+                Escalation(
+                    item_id=ids["B"],
+                    raised_by_id=aisha.id,
+                    to_user_id=supervisor.id,
+                    reason="Press",
+                    created_at=utc(16, 9, 0),
+                ),
+            ]
+        )
     return ids
 
 
@@ -116,13 +180,22 @@ def test_week_bounds_follow_the_clock_change() -> None:
     assert week.end - week.start == timedelta(hours=169)
 
 
-def test_every_metric_matches_the_hand_count(factory: SessionFactory, week_world: dict[str, int]) -> None:
+def test_every_metric_matches_the_hand_count(
+    factory: SessionFactory, week_world: dict[str, int]
+) -> None:
     r = metrics.compute(factory, parse_week("2026-W43", LONDON))
     assert r.volume == 10
     assert r.volume_by_channel == {"Blog": 7, "Mailbox": 2, "Appeals": 1}
     days = {d.isoformat(): sum(v.values()) for d, v in r.volume_by_day.items()}
-    assert days == {"2026-10-19": 2, "2026-10-20": 3, "2026-10-21": 1, "2026-10-22": 1,
-                    "2026-10-23": 1, "2026-10-24": 1, "2026-10-25": 1}
+    assert days == {
+        "2026-10-19": 2,
+        "2026-10-20": 3,
+        "2026-10-21": 1,
+        "2026-10-22": 1,
+        "2026-10-23": 1,
+        "2026-10-24": 1,
+        "2026-10-25": 1,
+    }
     assert (r.needing_answer, r.answered, r.response_rate) == (8, 6, 0.75)
     frt = {f.item_id: f.frt_minutes for f in r.items}
     w = week_world
@@ -131,7 +204,11 @@ def test_every_metric_matches_the_hand_count(factory: SessionFactory, week_world
     assert r.frt_by_officer["PC Dan Hughes"] == metrics.Stats(5, 85, 156.0)
     assert r.frt_by_officer["PCSO Aisha Moran"] == metrics.Stats(1, 1560, 1560)
     assert r.frt_by_channel["Mailbox"] == metrics.Stats(2, 90.0, 114.0)
-    assert (r.sla_within, [f.item_id for f in r.sla_breaches], r.sla_pending) == (5, [w["I"], w["D"]], 1)
+    assert (r.sla_within, [f.item_id for f in r.sla_breaches], r.sla_pending) == (
+        5,
+        [w["I"], w["D"]],
+        1,
+    )
     assert r.sla_share == pytest.approx(5 / 7)
     assert (r.resolution.n, r.resolution.median_minutes) == (2, 135.0)  # A 150 min, G 120 min
     assert r.spam_count == 1 and r.moderation == {"spam": 1}
@@ -140,10 +217,15 @@ def test_every_metric_matches_the_hand_count(factory: SessionFactory, week_world
     assert r.new_contacts == 9
     assert (len(r.escalations), r.escalations_by_target) == (1, {"Professional Standards": 1})
     assert sorted(e.reason for e in r.open_escalations) == ["Complaint", "Press"]
-    assert [(d.decision, d.turnaround_minutes) for d in r.decisions] == [("returned", 30.0), ("approved", 20.0)]
+    assert [(d.decision, d.turnaround_minutes) for d in r.decisions] == [
+        ("returned", 30.0),
+        ("approved", 20.0),
+    ]
     assert (r.returned_share, r.review_turnaround.median_minutes) == (0.5, 25.0)
-    assert r.workload == {"PC Dan Hughes": metrics.Workload(1, 4, 1),
-                          "PCSO Aisha Moran": metrics.Workload(1, 2, 0)}
+    assert r.workload == {
+        "PC Dan Hughes": metrics.Workload(1, 4, 1),
+        "PCSO Aisha Moran": metrics.Workload(1, 2, 0),
+    }
     assert r.previous is not None and r.previous.volume == 1
     assert r.headline()["inbound items"] == 10
 
@@ -154,15 +236,26 @@ def test_as_of_is_reproducible_and_a_later_cut_off_counts_later_answers(
     week = parse_week("2026-W43", LONDON)
     first = metrics.compute(factory, week)
     with write_transaction(factory, None) as tx:
-        tx.session.add(Reply(item_id=week_world["C"], author_id=officer.id, body="late", state=ReplyState.SENT,
-                             sent_at=utc(26, 9, 0), created_at=utc(26, 9, 0), updated_at=utc(26, 9, 0)))
+        tx.session.add(
+            Reply(
+                item_id=week_world["C"],
+                author_id=officer.id,
+                body="late",
+                state=ReplyState.SENT,
+                sent_at=utc(26, 9, 0),
+                created_at=utc(26, 9, 0),
+                updated_at=utc(26, 9, 0),
+            )
+        )
     again = metrics.compute(factory, week)
     assert (again.answered, again.frt) == (first.answered, first.frt)  # the same report, re-run
     later = metrics.compute(factory, week, as_of=utc(27, 0, 0))
     assert later.answered == 7 and later.sla_pending == 0
 
 
-def test_business_hours_variant(factory: SessionFactory, week_world: dict[str, int], admin: Actor) -> None:
+def test_business_hours_variant(
+    factory: SessionFactory, week_world: dict[str, int], admin: Actor
+) -> None:
     sla.set_policy(factory, admin, sla.SlaPolicy(24, sla.BusinessHours(time(8), time(18))))
     r = metrics.compute(factory, parse_week("2026-W43", LONDON))
     by_id = {f.item_id: f for f in r.items}
@@ -176,7 +269,9 @@ def test_business_hours_variant(factory: SessionFactory, week_world: dict[str, i
     assert r.frt_business is not None and r.frt_business.n == 6
 
 
-def test_csv_rows_recheck_the_figures(factory: SessionFactory, week_world: dict[str, int], tmp_path: Path) -> None:
+def test_csv_rows_recheck_the_figures(
+    factory: SessionFactory, week_world: dict[str, int], tmp_path: Path
+) -> None:
     import csv
 
     r = metrics.compute(factory, parse_week("2026-W43", LONDON))
@@ -189,5 +284,7 @@ def test_csv_rows_recheck_the_figures(factory: SessionFactory, week_world: dict[
     assert sum(1 for x in rows if x["sla"] == "breached") == 2
     with files["2026-W43-summary.csv"].open(encoding="utf-8") as fh:
         summary = {row["metric"]: row for row in csv.DictReader(fh)}
-    assert summary["inbound items"]["this week"] == "10" and summary["inbound items"]["change"] == "9"
+    assert (
+        summary["inbound items"]["this week"] == "10" and summary["inbound items"]["change"] == "9"
+    )
     assert date(2026, 10, 19).isoformat() in files["2026-W43-daily-volume.csv"].read_text()
