@@ -22,8 +22,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _watch(db: str) -> subprocess.Popen[str]:
     env = {**os.environ, "FRONT_COUNTER_DB": db}
-    return subprocess.Popen([sys.executable, "-m", "console", "sync", "--watch"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "console", "sync", "--watch"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def test_worker_writes_the_weekly_report_once(sqlite_url: str, tmp_path: Path) -> None:
@@ -33,11 +39,15 @@ def test_worker_writes_the_weekly_report_once(sqlite_url: str, tmp_path: Path) -
     demo.load(factory)
     today = utcnow().astimezone(ZoneInfo("Europe/London")).weekday()
     folder = tmp_path / "reports"
-    schedule.set_schedule(factory, admin, schedule.Schedule(str(folder), today, time(0, 0), ("pdf", "csv")))
+    schedule.set_schedule(
+        factory, admin, schedule.Schedule(str(folder), today, time(0, 0), ("pdf", "csv"))
+    )
     proc = _watch(sqlite_url)
     deadline = clock.monotonic() + 60
     while not list(folder.glob("*-weekly-report.pdf")):
-        assert clock.monotonic() < deadline and proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        assert clock.monotonic() < deadline and proc.poll() is None, (
+            proc.stderr.read() if proc.stderr else ""
+        )
         clock.sleep(0.2)
     clock.sleep(0.5)
     proc.send_signal(signal.SIGTERM)
