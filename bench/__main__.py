@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = {"inbox": "bench.inbox_scale", "ingest": "bench.ingest"}
+BENCHMARKS = {"inbox": "bench.inbox_scale", "ingest": "bench.ingest", "report": "bench.report_week"}
 
 
 def main() -> None:

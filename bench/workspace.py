@@ -75,8 +75,11 @@ def _ts(dt: datetime) -> str:
     return dt.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def build(path: Path, items: int, seed: int = 7, now: datetime | None = None) -> float:
-    """Create `path` with `items` items over a year; returns seconds taken."""
+def build(
+    path: Path, items: int, seed: int = 7, now: datetime | None = None, last_week: int = 0
+) -> float:
+    """Create `path` with `items` items over a year (the newest `last_week` of them within the
+    last seven days); returns seconds taken."""
     started = time.perf_counter()
     path.unlink(missing_ok=True)
     engine = make_engine(str(path))
@@ -114,7 +117,14 @@ def build(path: Path, items: int, seed: int = 7, now: datetime | None = None) ->
     tags: list[tuple[int, int]] = []
     with conn:
         for n in range(1, items + 1):
-            at = now - timedelta(seconds=span * (items - n) / items)
+            if n > items - last_week:
+                at = now - timedelta(seconds=7 * 86400 * (items - n) / last_week)
+            else:
+                at = (
+                    now
+                    - timedelta(days=7)
+                    - timedelta(seconds=span * (items - last_week - n) / items)
+                )
             text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(8, 30)))
             status = rng.choice(STATUSES)
             batch.append(
