@@ -21,7 +21,6 @@ from bench.workspace import build
 from services.reports import export, metrics
 from services.reports.week import week_of
 from services.store.db import make_engine, make_session_factory, upgrade
-from services.users import resolve_actor
 
 ITEMS = int(os.environ.get("BENCH_ITEMS", "1000000"))
 WEEK_ITEMS = int(os.environ.get("BENCH_WEEK_ITEMS", "100000"))
@@ -45,7 +44,6 @@ def main() -> None:
     engine = make_engine(str(path))
     upgrade(engine)
     factory = make_session_factory(engine)
-    resolve_actor(factory, "bench")
     week = week_of((now - timedelta(days=3)).astimezone(TZ).date(), TZ)
     t = time.perf_counter()
     report = metrics.compute(factory, week)
