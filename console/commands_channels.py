@@ -200,6 +200,13 @@ def cmd_sync(ctx: AppContext, _actor: Actor | None, args: argparse.Namespace) ->
                     else f"reply #{r.reply_id}: {r.state}" + (f" — {r.reason}" if r.reason else ""),
                     flush=True,
                 )
+            for request_id, state in moderation.carry_out(ctx.factory, engine.connector_for):
+                print(
+                    json.dumps({"event": "moderation", "request_id": request_id, "state": state})
+                    if args.progress
+                    else f"moderation #{request_id}: {state}",
+                    flush=True,
+                )
             triage.wake_snoozed(ctx.factory)
             if args.watch:
                 _scheduled_report(ctx, args.progress)

@@ -18,6 +18,7 @@ from services.store.models import (
     Escalation,
     Item,
     ItemTag,
+    ModerationRequest,
     Note,
     Reply,
     Tag,
@@ -77,6 +78,14 @@ class ReplyView:
 
 
 @dataclass(frozen=True)
+class ModerationView:
+    action: str
+    state: str
+    reason: str | None
+    requested_at: datetime
+
+
+@dataclass(frozen=True)
 class Conversation:
     item: MessageView
     version: int
@@ -98,6 +107,7 @@ class Conversation:
     replies: tuple[ReplyView, ...]
     trail: tuple[AuditEntry, ...]
     raw: dict[str, Any] | None
+    moderation: tuple[ModerationView, ...] = ()
 
 
 def _message(item: Item, contact: Contact | None, channel: str) -> MessageView:
@@ -236,4 +246,12 @@ def load(factory: SessionFactory, item_id: int) -> Conversation:
             replies=replies,
             trail=tuple(item_trail(s, item.id)),
             raw=item.raw,
+            moderation=tuple(
+                ModerationView(m.action, m.state, m.reason, m.requested_at)
+                for m in s.scalars(
+                    select(ModerationRequest)
+                    .where(ModerationRequest.item_id == item.id)
+                    .order_by(ModerationRequest.id)
+                )
+            ),
         )

@@ -2,14 +2,86 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from sqlalchemy import select
+
 from services.audit import write_transaction
 from services.changes import Changes
 from services.channels.protocol import Connector
-from services.errors import InvalidInput
+from services.errors import InvalidInput, KnownError
 from services.store.db import SessionFactory
-from services.store.models import Item, Status
+from services.store.models import Channel, Item, ModerationRequest, Status, User
 from services.triage import load_items
 from services.users import Actor, Permission
+
+ACTIONS_BY_KIND = {"wordpress": ("approve", "hold", "spam", "trash")}
+
+
+def request(factory: SessionFactory, actor: Actor, item_id: int, action: str) -> Changes:
+    """Queue a moderation for the sync worker (the desktop never calls a platform itself)."""
+    actor.require(Permission.TRIAGE)
+    with write_transaction(factory, actor) as tx:
+        item = load_items(tx, [item_id], None)[0]
+        kind = tx.session.scalar(select(Channel.kind).where(Channel.id == item.channel_id)) or ""
+        allowed = ACTIONS_BY_KIND.get(kind, ())
+        if action not in allowed:
+            raise InvalidInput(
+                f"{kind or 'this'} channel cannot {action!r}; it allows {', '.join(allowed) or 'nothing'}"
+            )
+        req = ModerationRequest(
+            item_id=item_id, action=action, requested_by_id=actor.id, requested_at=tx.now
+        )
+        tx.session.add(req)
+        tx.session.flush()
+        tx.audit(
+            "item.moderation_requested",
+            "item",
+            item_id,
+            None,
+            {"action": action, "request_id": req.id},
+        )
+        tx.touched("items", item_id)
+        return tx.changes()
+
+
+def pending(factory: SessionFactory) -> list[tuple[int, int, int, str, int]]:
+    """(request id, item id, channel id, action, requested by) of queued moderations, oldest first."""
+    with factory() as s:
+        return [
+            (r.id, r.item_id, channel_id, r.action, r.requested_by_id)
+            for r, channel_id in s.execute(
+                select(ModerationRequest, Item.channel_id)
+                .join(Item, Item.id == ModerationRequest.item_id)
+                .where(ModerationRequest.state == "pending")
+                .order_by(ModerationRequest.id)
+            )
+        ]
+
+
+def carry_out(
+    factory: SessionFactory, connector_for: Callable[[int], Connector]
+) -> list[tuple[int, str]]:
+    """The worker's part: apply each queued moderation on its platform, as the person who asked."""
+    results = []
+    for request_id, item_id, channel_id, action, user_id in pending(factory):
+        with factory() as s:
+            user = s.get_one(User, user_id)
+            actor = Actor(user.id, user.name, user.display_name, user.role, user.collar_number)
+        connector = connector_for(channel_id)
+        try:
+            moderate(factory, actor, item_id, action, connector)
+            state, reason = "done", None
+        except KnownError as exc:
+            state, reason = "failed", str(exc)
+        finally:
+            connector.close()
+        with write_transaction(factory, None) as tx:
+            req = tx.session.get_one(ModerationRequest, request_id)
+            req.state, req.reason, req.done_at = state, reason, tx.now
+            tx.touched("items", item_id)
+        results.append((request_id, state))
+    return results
 
 
 def moderate(

@@ -145,6 +145,14 @@ SPECS: tuple[ActionSpec, ...] = (
         cli="reply approve",
     ),
     ActionSpec(
+        "moderate",
+        "Moderate on the platform…",
+        ("M",),
+        "Item",
+        "Approve, hold, spam or bin the item on its platform (the sync worker does it)",
+        cli="moderate",
+    ),
+    ActionSpec(
         "reports",
         "Weekly report…",
         ("Ctrl+Shift+R",),

@@ -156,6 +156,7 @@ class MainWindow(QMainWindow):
             "sync_now": self.sync_now,
             "save_search": self.save_search,
             "reports": self.show_reports,
+            "moderate": self.triage.moderate,
             "approve": self.review_panel.approve,
             "cheatsheet": self.show_cheat_sheet,
         }

@@ -12,7 +12,7 @@ from datetime import datetime
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QWidget
 
-from services import escalation, triage, users
+from services import escalation, moderation, triage, users
 from services.changes import Changes
 from services.errors import KnownError
 from services.inbox import ItemRow
@@ -20,6 +20,7 @@ from services.store.models import Status, utcnow
 from ui.context import UiContext
 from ui.dialogs.triage_dialogs import (
     AssignDialog,
+    ChoiceDialog,
     EscalateDialog,
     NoteDialog,
     SnoozeDialog,
@@ -199,6 +200,36 @@ class TriageActions(QObject):
             return
         f, actor = self._ctx.factory, self._ctx.actor
         self._run("note added", lambda: triage.add_note(f, actor, item_id, body))
+
+    def moderate(self) -> None:
+        rows = self._inbox.selected_rows()
+        if len(rows) != 1:
+            self.message.emit("Moderate one item at a time")
+            return
+        actions = moderation.ACTIONS_BY_KIND.get(rows[0].channel_kind, ())
+        if not actions:
+            self.message.emit(f"{rows[0].channel_name} cannot be moderated from here")
+            return
+        labels = {
+            "approve": "Approve (publish)",
+            "hold": "Hold for moderation",
+            "spam": "Mark as spam",
+            "trash": "Move to the bin",
+        }
+        dialog = ChoiceDialog(
+            f"Moderate on {rows[0].channel_name}",
+            [(a, labels.get(a, a)) for a in actions],
+            self._window,
+        )
+        dialog.submitted.connect(lambda action: self.apply_moderation(rows[0].id, action))
+        self._open(dialog)
+
+    def apply_moderation(self, item_id: int, action: str) -> None:
+        f, actor = self._ctx.factory, self._ctx.actor
+        self._run(
+            f"{action} requested: the sync worker applies it on the platform",
+            lambda: moderation.request(f, actor, item_id, action),
+        )
 
     def undo(self) -> None:
         if not self.undo_stack:

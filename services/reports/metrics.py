@@ -80,6 +80,7 @@ class ItemFacts:
     local_day: date
     needs_answer: bool
     status: str
+    source_state: str
     tags: tuple[str, ...]
     sentiment: str | None
     first_response_at: datetime | None
@@ -274,7 +275,9 @@ def _compute(s: Session, week: Week, as_of: datetime) -> WeeklyReport:
             ).all()
         ),
         by_tag=dict(Counter(t for f in items for t in f.tags).most_common()),
-        spam_count=sum(1 for f in items if f.status == "spam"),
+        spam_count=sum(
+            1 for f in items if f.status == "spam" or f.source_state in ("spam", "hidden")
+        ),
         moderation=_moderation(s, start, end),
         needing_answer=len(needing),
         answered=len(answered),
@@ -388,6 +391,7 @@ def _facts(
         local_day=week.local_day(item.received_at),
         needs_answer=needs,
         status=item.status.value,
+        source_state=item.source_state,
         tags=tuple(tags),
         sentiment=item.sentiment,
         first_response_at=first_at,

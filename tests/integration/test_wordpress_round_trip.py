@@ -155,3 +155,56 @@ def test_each_moderation_action_round_trips(
         assert conv.item.source_state == state
     assert conv.status in ("spam", "done")
     assert [e.action for e in conv.trail].count("item.moderate") == 5
+
+
+def test_desktop_moderation_is_queued_and_carried_out_by_the_worker(
+    factory: SessionFactory,
+    wp: FakeWordPress,
+    wp_channel: int,
+    sync_engine: SyncEngine,
+    officer: Actor,
+) -> None:
+    keep = wp.add_comment(812, "held for a look", status="hold")
+    gone = wp.add_comment(812, "will vanish")
+    sync_engine.sync_channel(wp_channel)
+    keep_id, gone_id = _item_id(factory, wp_channel, keep), _item_id(factory, wp_channel, gone)
+    moderation.request(factory, officer, keep_id, "approve")
+    moderation.request(factory, officer, gone_id, "spam")
+    assert wp.comments[keep]["status"] == "hold"  # nothing happens until the worker runs
+    conv = conversation.load(factory, keep_id)
+    assert [(m.action, m.state) for m in conv.moderation] == [("approve", "pending")]
+    del wp.comments[gone]  # deleted on the blog meanwhile
+    results = moderation.carry_out(factory, sync_engine.connector_for)
+    assert [state for _id, state in results] == ["done", "failed"]
+    assert wp.comments[keep]["status"] == "approved"
+    assert conversation.load(factory, keep_id).item.source_state == "approved"
+    failed = conversation.load(factory, gone_id).moderation[0]
+    assert failed.state == "failed" and "404" in (failed.reason or "")
+    assert moderation.carry_out(factory, sync_engine.connector_for) == []
+    trail = [e for e in conversation.load(factory, keep_id).trail if e.action == "item.moderate"]
+    assert trail and trail[0].actor == "dan"  # done in the name of the officer who asked
+
+
+def test_nobody_approves_their_own_reply_even_when_review_is_required(
+    factory: SessionFactory,
+    wp: FakeWordPress,
+    wp_channel: int,
+    sync_engine: SyncEngine,
+    supervisor: Actor,
+    officer: Actor,
+) -> None:
+    from services import triage
+
+    cid = wp.add_comment(812, "a sensitive matter")
+    sync_engine.sync_channel(wp_channel)
+    item_id = _item_id(factory, wp_channel, cid)
+    triage.tag(
+        factory, officer, [item_id], "sensitive"
+    )  # the policy sends these to review, whoever writes
+    draft = replies.save_draft(factory, supervisor, item_id, "Careful words")
+    replies.submit(factory, supervisor, draft.reply_id)
+    with factory() as s:
+        assert s.get_one(Reply, draft.reply_id).state == ReplyState.IN_REVIEW
+    with pytest.raises(PermissionDenied, match="nobody approves their own reply"):
+        review.approve(factory, supervisor, draft.reply_id)
+    assert outbox.send_pending(factory, sync_engine.connector_for) == []

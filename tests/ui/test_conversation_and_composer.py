@@ -131,3 +131,30 @@ def test_feed_entries_are_read_only(qtbot: QtBot, make_window: Callable[..., Mai
     settle(qtbot, w)
     assert w.inbox.model.rowCount() >= 1
     assert not w.composer.isEnabled()
+
+
+def test_moderation_key_queues_a_request_for_the_worker(
+    qtbot: QtBot, make_window: Callable[..., MainWindow]
+) -> None:
+    from PySide6.QtCore import Qt
+
+    from tests.ui.test_keyboard_flow import modal
+    from ui.dialogs.triage_dialogs import ChoiceDialog
+
+    w = make_window()
+    blog = next(
+        i
+        for i in range(w.inbox.model.rowCount())
+        if w.inbox.model.row_at(i).channel_kind == "wordpress"
+    )  # type: ignore[union-attr]
+    w.inbox.select_item(w.inbox.model.ids[blog])
+    settle(qtbot, w)
+    qtbot.keyClick(w.list, Qt.Key.Key_M)
+    dialog = modal(qtbot, ChoiceDialog)
+    assert isinstance(dialog, ChoiceDialog)
+    dialog.combo.setCurrentIndex(dialog.combo.findData("spam"))
+    dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
+    settle(qtbot, w)
+    conv = conversation.load(w._ctx.factory, w.inbox.model.ids[blog])
+    assert [(m.action, m.state) for m in conv.moderation] == [("spam", "pending")]
+    assert "waiting for the sync worker" in w.pane.toPlainText()

@@ -243,3 +243,27 @@ class NameDialog(_Dialog):
             return
         self.submitted.emit(name)
         self.accept()
+
+
+class ChoiceDialog(_Dialog):
+    submitted = Signal(str)
+    """The choice made."""
+
+    def __init__(
+        self, title: str, choices: list[tuple[str, str]], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(title, parent)
+        self.combo = QComboBox()
+        self.combo.setObjectName("choice_combo")
+        for value, label in choices:
+            self.combo.addItem(label, value)
+        self.layout_.addWidget(self.combo)
+        self.finish_layout()
+
+    def _on_ok(self) -> None:
+        value = self.combo.currentData()
+        if not isinstance(value, str):
+            self.show_error("Choose one.")
+            return
+        self.submitted.emit(value)
+        self.accept()

@@ -66,6 +66,16 @@ def render(conv: Conversation, tz: ZoneInfo, show_audit: bool = False) -> str:
             f"<div class='msg esc'>▲ Escalated to <b>{escape(esc.to)}</b> by {escape(esc.raised_by)} "
             f"({state}): {escape(esc.reason)}</div>"
         )
+    for mod in conv.moderation:
+        if mod.state != "done":
+            waiting = (
+                "waiting for the sync worker"
+                if mod.state == "pending"
+                else f"failed: {mod.reason or ''}"
+            )
+            parts.append(
+                f"<div class='msg esc'>Moderation on the platform — {escape(mod.action)}: {escape(waiting)}</div>"
+            )
     parts.append(_message(item, tz, "current"))
     if conv.thread_body:
         parts.append(
