@@ -7,6 +7,7 @@ cache. `rowCount()` and `flags()` never touch the database.
 
 from __future__ import annotations
 
+import logging
 from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
@@ -24,6 +25,8 @@ from PySide6.QtGui import QColor, QFont
 from services.inbox import ItemRow
 from services.store.models import utcnow
 from ui.icons import channel_icon
+
+log = logging.getLogger(__name__)
 
 PAGE_SIZE = 256
 MAX_PAGES = 64
@@ -84,6 +87,11 @@ class InboxModel(QAbstractTableModel):
         if len(full) > n:
             self.beginInsertRows(QModelIndex(), n, len(full) - 1)
             self._ids = full
+            # The last cached page was cut at the old end of the list: give it room for the new rows.
+            last = (n - 1) // PAGE_SIZE if n else None
+            if last is not None and last in self._pages:
+                page = self._pages[last]
+                page.extend([None] * (self._page_len(last) - len(page)))
             self.endInsertRows()
         return True
 
@@ -171,6 +179,14 @@ class InboxModel(QAbstractTableModel):
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        # An exception escaping into Qt's paint code takes the whole process down: log it, show nothing.
+        try:
+            return self._data(index, role)
+        except Exception:
+            log.exception("row %s could not be shown", index.row())
+            return None
+
+    def _data(self, index: AnyIndex, role: int) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._ids):
             return None
         if role == self.ItemIdRole:
