@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, text, tuple_
 from sqlalchemy.orm import Session
 
-from services.search import SearchContext, to_condition
+from services.search import BROAD_MATCHES, SearchContext, fts_match_is_broad, to_condition
 from services.store.db import SessionFactory
 from services.store.models import (
     Channel,
@@ -69,9 +69,19 @@ class Query:
     tz: ZoneInfo = DEFAULT_TZ
 
 
-def _condition(session: Session, query: Query) -> ColumnElement[bool]:
-    ctx = SearchContext(query.user_id, session.get_bind().dialect.name, query.tz, utcnow())
+def _condition(session: Session, query: Query, first_page: bool = False) -> ColumnElement[bool]:
+    dialect = session.get_bind().dialect.name
+    probe = first_page and dialect == "sqlite" and _broad_words(session, query.text)
+    ctx = SearchContext(query.user_id, dialect, query.tz, utcnow(), fts_probe=probe)
     return to_condition(query.text, ctx)
+
+
+def _broad_words(session: Session, query_text: str) -> bool:
+    check = fts_match_is_broad(query_text)
+    if check is None:
+        return False
+    sql, match = check
+    return int(session.execute(text(sql), {"q": match}).scalar_one()) > BROAD_MATCHES
 
 
 def validate(query_text: str) -> None:
@@ -108,7 +118,7 @@ def first_page(
 ) -> list[ItemRow]:
     """One page of rows newest first; pass the last row's (received_at, id) for the next."""
     with factory() as session:
-        cond = _condition(session, query)
+        cond = _condition(session, query, first_page=True)
         if after is not None:
             cond = and_(cond, tuple_(Item.received_at, Item.id) < tuple_(*after))
         ids = list(session.scalars(_ordered_ids(cond).limit(limit)))

@@ -128,6 +128,9 @@ class SearchContext:
     dialect: str
     tz: ZoneInfo
     now: datetime
+    # For a first page of a broad word: probe FTS row by row along the date index instead of
+    # materialising every match (30 ms instead of 180 ms for a third of a million items).
+    fts_probe: bool = False
 
 
 def _like(value: str) -> str:
@@ -229,6 +232,12 @@ def _text_condition(terms: list[Term], ctx: SearchContext) -> ColumnElement[bool
     if ctx.dialect == "sqlite":
         match = _fts_match_string(terms)
         fts: ColumnElement[str] = literal_column("item_fts")
+        if ctx.fts_probe:
+            return exists(
+                select(literal_column("1"))
+                .select_from(text("item_fts"))
+                .where(fts.op("MATCH")(literal(match)), literal_column("item_fts.rowid") == Item.id)
+            )
         return Item.id.in_(
             select(literal_column("rowid"))
             .select_from(text("item_fts"))
@@ -256,3 +265,15 @@ def to_condition(query: str, ctx: SearchContext) -> ColumnElement[bool]:
             cond = _filter(t, ctx)
             conditions.append(not_(cond) if t.negated else cond)
     return and_(true(), *conditions)
+
+
+BROAD_MATCHES = 5000
+
+
+def fts_match_is_broad(query: str) -> tuple[str, str] | None:
+    """The FTS5 statement that tells whether the query's words match many items (SQLite only)."""
+    words = [t for t in parse(query) if t.key is None and not t.negated]
+    if not words:
+        return None
+    sql = f"SELECT count(*) FROM (SELECT rowid FROM item_fts WHERE item_fts MATCH :q LIMIT {BROAD_MATCHES + 1})"
+    return sql, _fts_match_string(words)

@@ -132,3 +132,21 @@ def test_results_are_newest_first(factory: SessionFactory, world: dict[str, int]
 def test_malformed_queries_give_clear_messages(query: str, message: str) -> None:
     with pytest.raises(QuerySyntaxError, match=message):
         inbox.validate(query)
+
+
+@pytest.mark.parametrize("query", ["letter", '"no reply"', "letter -none", "letter tag:complaint", "school"])
+def test_first_page_probe_plan_finds_the_same_items(
+    factory: SessionFactory, world: dict[str, int], query: str
+) -> None:
+    from sqlalchemy import select
+
+    from services.search import SearchContext, to_condition
+    from services.store.models import Item, utcnow
+
+    with factory() as s:
+        dialect = s.get_bind().dialect.name
+        found = []
+        for probe in (False, True):
+            cond = to_condition(query, SearchContext(None, dialect, LONDON, utcnow(), fts_probe=probe))
+            found.append(list(s.scalars(select(Item.id).where(cond).order_by(Item.received_at.desc()))))
+    assert found[0] == found[1] and found[0]
