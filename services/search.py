@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import (
     ColumnElement,
     and_,
+    column,
     exists,
     false,
     func,
@@ -25,7 +26,7 @@ from sqlalchemy import (
     not_,
     or_,
     select,
-    text,
+    table,
     true,
 )
 
@@ -232,17 +233,14 @@ def _text_condition(terms: list[Term], ctx: SearchContext) -> ColumnElement[bool
     if ctx.dialect == "sqlite":
         match = _fts_match_string(terms)
         fts: ColumnElement[str] = literal_column("item_fts")
+        fts_table = table("item_fts", column("rowid"))
         if ctx.fts_probe:
-            return exists(
-                select(literal_column("1"))
-                .select_from(text("item_fts"))
-                .where(fts.op("MATCH")(literal(match)), literal_column("item_fts.rowid") == Item.id)
+            return (
+                select(fts_table.c.rowid)
+                .where(fts.op("MATCH")(literal(match)), fts_table.c.rowid == Item.id)
+                .exists()
             )
-        return Item.id.in_(
-            select(literal_column("rowid"))
-            .select_from(text("item_fts"))
-            .where(fts.op("MATCH")(literal(match)))
-        )
+        return Item.id.in_(select(fts_table.c.rowid).where(fts.op("MATCH")(literal(match))))
     conditions = []
     vector: ColumnElement[str] = literal_column("item.search_vector")
     for t in terms:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import traceback
+from dataclasses import dataclass
 from collections.abc import Callable
 from typing import Any
 
@@ -17,19 +18,27 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class _Outcome:
+    result: Any
+    error: Exception | None
+
+
 class _Relay(QObject):
     """Lives on the GUI thread: a signal emitted from a worker is queued back here."""
 
-    finished = Signal(object, object)  # (result, exception)
+    # One object argument, never a bare None: passing None through queued `object` signals
+    # was seen to corrupt None's reference count (fatal "deallocating None") on CPython 3.11.
+    finished = Signal(object)
 
     def __init__(self, callback: Callable[[Any, Exception | None], None]) -> None:
         super().__init__()
         self._callback = callback
         self.finished.connect(self._on_finished)
 
-    @Slot(object, object)
-    def _on_finished(self, result: Any, error: Exception | None) -> None:
-        self._callback(result, error)
+    @Slot(object)
+    def _on_finished(self, outcome: _Outcome) -> None:
+        self._callback(outcome.result, outcome.error)
 
 
 class _Runnable(QRunnable):
@@ -44,9 +53,9 @@ class _Runnable(QRunnable):
             result = self._fn()
         except Exception as exc:  # delivered to the GUI thread, never swallowed
             log.debug("job failed: %s", traceback.format_exc())
-            self._relay.finished.emit(None, exc)
+            self._relay.finished.emit(_Outcome(None, exc))
         else:
-            self._relay.finished.emit(result, None)
+            self._relay.finished.emit(_Outcome(result, None))
 
 
 class Jobs(QObject):

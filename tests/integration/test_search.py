@@ -134,7 +134,9 @@ def test_malformed_queries_give_clear_messages(query: str, message: str) -> None
         inbox.validate(query)
 
 
-@pytest.mark.parametrize("query", ["letter", '"no reply"', "letter -none", "letter tag:complaint", "school"])
+@pytest.mark.parametrize(
+    "query", ["letter", '"no reply"', "letter -none", "letter tag:complaint", "school"]
+)
 def test_first_page_probe_plan_finds_the_same_items(
     factory: SessionFactory, world: dict[str, int], query: str
 ) -> None:
@@ -147,6 +149,10 @@ def test_first_page_probe_plan_finds_the_same_items(
         dialect = s.get_bind().dialect.name
         found = []
         for probe in (False, True):
-            cond = to_condition(query, SearchContext(None, dialect, LONDON, utcnow(), fts_probe=probe))
-            found.append(list(s.scalars(select(Item.id).where(cond).order_by(Item.received_at.desc()))))
+            cond = to_condition(
+                query, SearchContext(None, dialect, LONDON, utcnow(), fts_probe=probe)
+            )
+            found.append(
+                list(s.scalars(select(Item.id).where(cond).order_by(Item.received_at.desc())))
+            )
     assert found[0] == found[1] and found[0]
