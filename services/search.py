@@ -265,13 +265,18 @@ def to_condition(query: str, ctx: SearchContext) -> ColumnElement[bool]:
     return and_(true(), *conditions)
 
 
-BROAD_MATCHES = 5000
+# Probing pays when matches are dense along the date index: measured at a million items, a word
+# in 340,000 items takes 46 ms by probing (180 ms materialised), a phrase in 8,861 takes 1.4 s
+# by probing (50 ms materialised). Selective filters (tag, author, assignee) favour materialising.
+BROAD_MATCHES = 50_000
+_SELECTIVE_KEYS = ("tag", "from", "assignee")
 
 
 def fts_match_is_broad(query: str) -> tuple[str, str] | None:
     """The FTS5 statement that tells whether the query's words match many items (SQLite only)."""
-    words = [t for t in parse(query) if t.key is None and not t.negated]
-    if not words:
+    terms = parse(query)
+    words = [t for t in terms if t.key is None and not t.negated]
+    if not words or any(t.key in _SELECTIVE_KEYS and not t.negated for t in terms):
         return None
     sql = f"SELECT count(*) FROM (SELECT rowid FROM item_fts WHERE item_fts MATCH :q LIMIT {BROAD_MATCHES + 1})"
     return sql, _fts_match_string(words)
