@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import os
 import signal
 import sys
 import threading
@@ -55,6 +56,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--reconcile", action="store_true", help="also re-check edits, moderation and deletions"
     )
     p.add_argument("--progress", action="store_true", help="print JSON progress lines")
+    p.add_argument(
+        "--exit-with-parent",
+        action="store_true",
+        help="stop when the process that started us ends (the desktop's child worker)",
+    )
     p.set_defaults(run=cmd_sync, no_actor=True)
 
     p = sub.add_parser(
@@ -180,7 +186,10 @@ def cmd_sync(ctx: AppContext, _actor: Actor | None, args: argparse.Namespace) ->
     signal.signal(signal.SIGINT, on_signal)
     engine.reset_stale_syncing()
     failures = 0
+    parent = os.getppid()
     while True:
+        if args.exit_with_parent and os.getppid() != parent:
+            break  # the desktop that started us is gone: do not poll on as an orphan
         ids = engine.channel_ids(args.channel, due_only=args.watch)
         results = engine.sync_many(ids, args.reconcile, stop)
         failures = sum(1 for r in results if r.state != "ok")

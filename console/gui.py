@@ -54,6 +54,7 @@ def worker_command(url: object) -> list[str] | None:
         "sync",
         "--watch",
         "--progress",
+        "--exit-with-parent",
     ]
 
 

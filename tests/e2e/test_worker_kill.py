@@ -136,3 +136,38 @@ def test_killed_after_posting_before_recording_posts_exactly_once(
             select(func.count()).select_from(Item).where(Item.external_id == str(ours[0]["id"]))
         )
     assert outbound == 1
+
+
+def test_child_worker_stops_when_the_desktop_dies(sqlite_url: str, tmp_path: Path) -> None:
+    # A stand-in "desktop" starts the worker as the GUI does, then is killed outright.
+    script = tmp_path / "desktop.py"
+    script.write_text(
+        "import subprocess, sys, time\n"
+        f"p = subprocess.Popen([sys.executable, '-m', 'console', '--db', {sqlite_url!r}, 'sync', '--watch',"
+        " '--exit-with-parent'])\n"
+        "print(p.pid, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    env = {**os.environ}
+    desktop = subprocess.Popen(
+        [sys.executable, str(script)], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
+    )
+    assert desktop.stdout is not None
+    worker_pid = int(desktop.stdout.readline())
+    time.sleep(2)
+    desktop.send_signal(signal.SIGKILL)
+    desktop.wait(timeout=10)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            os.kill(worker_pid, 0)
+        except ProcessLookupError:
+            return
+        if (
+            Path(f"/proc/{worker_pid}/stat").exists()
+            and " Z " in Path(f"/proc/{worker_pid}/stat").read_text()
+        ):
+            return  # exited, waiting to be reaped
+        time.sleep(0.2)
+    os.kill(worker_pid, signal.SIGKILL)
+    raise AssertionError("the orphaned worker kept running")
