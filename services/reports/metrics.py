@@ -36,14 +36,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from services import sla
+from services.reports import activity
+from services.reports.activity import EscalationFacts, ReviewDecision, Workload
 from services.reports.week import Week
 from services.store.db import SessionFactory
 from services.store.models import (
-    AuditEvent,
     Channel,
     Contact,
     Direction,
-    Escalation,
     Item,
     ItemKind,
     ItemTag,
@@ -92,33 +92,6 @@ class ItemFacts:
     resolved_at: datetime | None
     resolution_minutes: float | None
     permalink: str | None
-
-
-@dataclass(frozen=True)
-class EscalationFacts:
-    item_id: int
-    raised_by: str
-    target: str
-    reason: str
-    created_at: datetime
-    resolved_at: datetime | None
-    permalink: str | None
-
-
-@dataclass(frozen=True)
-class ReviewDecision:
-    reply_id: int
-    reviewer: str
-    decision: str
-    at: datetime
-    turnaround_minutes: float | None
-
-
-@dataclass(frozen=True)
-class Workload:
-    handled: int = 0
-    replied: int = 0
-    escalated: int = 0
 
 
 @dataclass
@@ -254,10 +227,10 @@ def _compute(s: Session, week: Week, as_of: datetime) -> WeeklyReport:
     for f in items:
         day = volume_by_day.setdefault(f.local_day, {})
         day[f.channel] = day.get(f.channel, 0) + 1
-    escalations = _escalations(s, users, start, end)
+    escalations = activity.escalations(s, users, start, end)
     open_at_end = [
         e
-        for e in _escalations(s, users, None, end)
+        for e in activity.escalations(s, users, None, end)
         if e.resolved_at is None or e.resolved_at >= end
     ]
     return WeeklyReport(
@@ -278,7 +251,7 @@ def _compute(s: Session, week: Week, as_of: datetime) -> WeeklyReport:
         spam_count=sum(
             1 for f in items if f.status == "spam" or f.source_state in ("spam", "hidden")
         ),
-        moderation=_moderation(s, start, end),
+        moderation=activity.moderation(s, start, end),
         needing_answer=len(needing),
         answered=len(answered),
         response_rate=len(answered) / len(needing) if needing else None,
@@ -298,9 +271,9 @@ def _compute(s: Session, week: Week, as_of: datetime) -> WeeklyReport:
         escalations_by_reason=dict(Counter(e.reason for e in escalations).most_common()),
         escalations_by_target=dict(Counter(e.target for e in escalations).most_common()),
         open_escalations=open_at_end,
-        decisions=_decisions(s, users, start, end),
+        decisions=activity.decisions(s, users, start, end),
         sentiment=dict(Counter(f.sentiment or "unrated" for f in items).most_common()),
-        workload=_workload(s, users, start, end),
+        workload=activity.workload(s, users, start, end),
     )
 
 
@@ -404,93 +377,3 @@ def _facts(
         resolution_minutes=_minutes(resolved - item.received_at) if resolved else None,
         permalink=item.permalink,
     )
-
-
-def _escalations(
-    s: Session, users: dict[int, str], start: datetime | None, end: datetime
-) -> list[EscalationFacts]:
-    stmt = (
-        select(Escalation, Item.permalink)
-        .join(Item, Item.id == Escalation.item_id)
-        .where(Escalation.created_at < end)
-    )
-    if start is not None:
-        stmt = stmt.where(Escalation.created_at >= start)
-    return [
-        EscalationFacts(
-            e.item_id,
-            users.get(e.raised_by_id, "?"),
-            users.get(e.to_user_id, "?") if e.to_user_id else (e.to_team or "?"),
-            e.reason,
-            e.created_at,
-            e.resolved_at,
-            link,
-        )
-        for e, link in s.execute(stmt.order_by(Escalation.created_at))
-    ]
-
-
-def _events(
-    s: Session, actions: tuple[str, ...], start: datetime | None, end: datetime
-) -> list[AuditEvent]:
-    stmt = select(AuditEvent).where(AuditEvent.action.in_(actions), AuditEvent.at < end)
-    if start is not None:
-        stmt = stmt.where(AuditEvent.at >= start)
-    return list(s.scalars(stmt.order_by(AuditEvent.seq)))
-
-
-def _moderation(s: Session, start: datetime, end: datetime) -> dict[str, int]:
-    return dict(
-        Counter(
-            str((e.after or {}).get("action")) for e in _events(s, ("item.moderate",), start, end)
-        )
-    )
-
-
-def _decisions(
-    s: Session, users: dict[int, str], start: datetime, end: datetime
-) -> list[ReviewDecision]:
-    submits: dict[int, list[datetime]] = defaultdict(list)
-    for e in _events(s, ("reply.submit",), None, end):
-        submits[int((e.after or {}).get("reply_id", 0))].append(e.at)
-    out = []
-    for e in _events(s, ("reply.approve", "reply.return"), start, end):
-        reply_id = int((e.after or {}).get("reply_id", 0))
-        earlier = [t for t in submits.get(reply_id, []) if t <= e.at]
-        out.append(
-            ReviewDecision(
-                reply_id,
-                users.get(e.actor_id or 0, "?"),
-                "approved" if e.action == "reply.approve" else "returned",
-                e.at,
-                _minutes(e.at - max(earlier)) if earlier else None,
-            )
-        )
-    return out
-
-
-def _workload(
-    s: Session, users: dict[int, str], start: datetime, end: datetime
-) -> dict[str, Workload]:
-    handled: Counter[str] = Counter()
-    for e in _events(s, ("item.status",), start, end):
-        if (e.after or {}).get("status") == "done" and e.actor_id:
-            handled[users.get(e.actor_id, "?")] += 1
-    replied = Counter(
-        users.get(a, "?")
-        for (a,) in s.execute(
-            select(Reply.author_id).where(
-                Reply.state == ReplyState.SENT, Reply.sent_at >= start, Reply.sent_at < end
-            )
-        )
-    )
-    escalated = Counter(
-        users.get(a, "?")
-        for (a,) in s.execute(
-            select(Escalation.raised_by_id).where(
-                Escalation.created_at >= start, Escalation.created_at < end
-            )
-        )
-    )
-    names = sorted(set(handled) | set(replied) | set(escalated))
-    return {n: Workload(handled[n], replied[n], escalated[n]) for n in names}
