@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import uuid
@@ -139,3 +140,24 @@ def officer(factory: SessionFactory, admin: Actor) -> Actor:
 @pytest.fixture
 def supervisor(factory: SessionFactory, admin: Actor) -> Actor:
     return add_user(factory, admin, "grace", Role.SUPERVISOR, "Sgt Grace Okafor", "1187")
+
+
+OUR_LOGGERS = ("services", "ui", "console")
+
+
+@pytest.fixture(autouse=True)
+def _fail_on_logged_problems(
+    caplog: pytest.LogCaptureFixture, request: pytest.FixtureRequest
+) -> Iterator[None]:
+    """A warning or error logged by our code fails the test, unless the test expects it."""
+    caplog.set_level(logging.WARNING)
+    yield
+    if request.node.get_closest_marker("allow_logged_problems"):
+        return
+    problems = [
+        f"{r.name}: {r.getMessage()}"
+        for r in caplog.get_records("call")
+        if r.levelno >= logging.WARNING and r.name.startswith(OUR_LOGGERS)
+    ]
+    if problems:
+        pytest.fail("unexpected log messages:\n" + "\n".join(problems))
