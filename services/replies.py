@@ -7,7 +7,6 @@ draft → in_review → approved → sending → sent (or returned / failed).
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -38,8 +37,8 @@ def length_for(channel_kind: str, text: str) -> int:
     """The length the platform will count: graphemes, URLs as 23 on Mastodon and X."""
     if channel_kind in ("mastodon", "x"):
         text = _URL.sub("x" * 23, text)
-    # Combining marks, joiners and variation selectors do not start a new grapheme.
-    return sum(1 for ch in text if not unicodedata.combining(ch) and ch not in "\u200d\ufe0f\ufe0e")
+    # Extended grapheme clusters, as Bluesky and Mastodon count them (CHANNELS.md §6–7).
+    return len(regex.findall(r"\X", text))
 
 
 def limit_for(channel_kind: str) -> int | None:
