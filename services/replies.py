@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import regex
 from sqlalchemy import select
 
 from services import review_policy
