@@ -55,8 +55,20 @@ class ActionRegistry:
                 self.actions[spec_id].setEnabled(selected)
 
     def cheat_sheet(self) -> list[tuple[str, str, str]]:
-        """(menu, keys, label) rows in registry order."""
-        return [(s.menu, "  or  ".join(s.keys), s.label) for s in self.specs.values() if s.keys]
+        """(menu, keys, label) rows, grouped by menu in the order menus first appear."""
+        menus = list(dict.fromkeys(s.menu for s in self.specs.values()))
+        return [
+            (spec.menu, "  or  ".join(_shown_keys(spec.keys)), spec.label)
+            for menu in menus
+            for spec in self.specs.values()
+            if spec.menu == menu and spec.keys
+        ]
+
+
+def _shown_keys(keys: tuple[str, ...]) -> list[str]:
+    # Shift+ variants exist for keyboard layouts; people read and type the symbol itself.
+    shown = [k for k in keys if not k.startswith("Shift+")] or list(keys[:1])
+    return [k.lower() if len(k) == 1 else k for k in shown]
 
 
 SPECS: tuple[ActionSpec, ...] = (
