@@ -110,3 +110,39 @@ def test_tampered_audit_is_reported_with_exit_code(demo_db: str) -> None:
     engine.dispose()
     result = run(demo_db, "audit", "verify")
     assert result.returncode == 3 and "BROKEN at event 5" in result.stdout
+
+
+def test_channel_commands_with_a_secret_on_stdin(tmp_path: Path) -> None:
+    from tests.fakes.wordpress import FakeWordPress
+
+    fake = FakeWordPress().start()
+    try:
+        fake.add_post(812, "Recruiting")
+        fake.add_comment(812, "hello from the blog")
+        db = str(tmp_path / "c.db")
+        added = run(
+            db,
+            "channel",
+            "add",
+            "wordpress",
+            "--name",
+            "Force blog",
+            "--url",
+            fake.site,
+            "--login",
+            fake.login,
+            "--secret-stdin",
+            stdin=fake.password + "\n",
+        )
+        assert added.returncode == 0, added.stderr
+        tested = run(db, "channel", "test", "Force blog")
+        assert tested.returncode == 0 and "connected as Engagement Team" in tested.stdout
+        synced = run(db, "sync")
+        assert synced.returncode == 0 and "Force blog: ok, 1 new" in synced.stdout
+        listing = json.loads(run(db, "channel", "list", "--json").stdout)
+        assert [(c["name"], c["state"]) for c in listing] == [("Force blog", "ok")]
+        assert fake.password not in added.stdout + added.stderr + tested.stdout + synced.stdout
+        bad = run(db, "channel", "add", "feed", "--name", "x", "--url", "not a url")
+        assert bad.returncode == 1 and "is not a web address" in bad.stderr
+    finally:
+        fake.stop()

@@ -20,8 +20,9 @@ SECRET = "abcd efgh ijkl mnop qrst uvwx"
 def test_secret_goes_to_the_keyring_and_nowhere_in_the_database(
     factory: SessionFactory, admin: Actor, wp: FakeWordPress, db_url: str
 ) -> None:
-    view = channels_admin.add_channel(factory, admin, "wordpress", "Blog", {"url": wp.site, "login": wp.login},
-                                      secret=SECRET)
+    view = channels_admin.add_channel(
+        factory, admin, "wordpress", "Blog", {"url": wp.site, "login": wp.login}, secret=SECRET
+    )
     assert secrets.load(view.id) == SECRET
     with factory() as s:
         dumped = " ".join(str(row) for row in s.execute(text("SELECT config, cursor FROM channel")))
@@ -37,12 +38,22 @@ def test_secret_goes_to_the_keyring_and_nowhere_in_the_database(
 def test_rejected_password_is_never_echoed(
     factory: SessionFactory, admin: Actor, wp: FakeWordPress, sync_engine: SyncEngine
 ) -> None:
-    view = channels_admin.add_channel(factory, admin, "wordpress", "Blog", {"url": wp.site, "login": wp.login},
-                                      secret="wrong-and-secret-123")
+    view = channels_admin.add_channel(
+        factory,
+        admin,
+        "wordpress",
+        "Blog",
+        {"url": wp.site, "login": wp.login},
+        secret="wrong-and-secret-123",
+    )
     result = sync_engine.sync_channel(view.id)
     with factory() as s:
         reason = s.get_one(Channel, view.id).state_reason or ""
-    assert result.state == "error" and "wrong-and-secret-123" not in reason and "credentials rejected" in reason
+    assert (
+        result.state == "error"
+        and "wrong-and-secret-123" not in reason
+        and "credentials rejected" in reason
+    )
 
 
 def test_no_secure_keyring_is_a_clear_refusal_that_writes_nothing(
@@ -53,7 +64,13 @@ def test_no_secure_keyring_is_a_clear_refusal_that_writes_nothing(
 
     monkeypatch.setattr(keyring, "get_keyring", lambda: fail.Keyring())
     with pytest.raises(secrets.SecretStoreError, match="No secure keyring") as err:
-        channels_admin.add_channel(factory, admin, "wordpress", "Blog",
-                                   {"url": "https://blog.example", "login": "x"}, secret=SECRET)
+        channels_admin.add_channel(
+            factory,
+            admin,
+            "wordpress",
+            "Blog",
+            {"url": "https://blog.example", "login": "x"},
+            secret=SECRET,
+        )
     assert "PYTHON_KEYRING_BACKEND" in str(err.value)
     assert channels_admin.list_channels(factory) == []
