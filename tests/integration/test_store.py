@@ -58,3 +58,32 @@ def test_empty_sqlite_file_is_created_and_upgraded(tmp_path) -> None:  # type: i
     before, head = upgrade(engine)
     assert before is None and head == head_revision() and path.exists()
     engine.dispose()
+
+
+def test_an_older_database_is_upgraded_on_start_with_its_data(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from alembic import command
+
+    from console.context import open_context
+    from services.store.db import _alembic_config
+
+    path = tmp_path / "old.db"
+    engine = make_engine(str(path))
+    command.upgrade(_alembic_config(engine), "0001")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO channel (name, kind, config, enabled, poll_seconds, state, cursor, "
+                "created_at) VALUES ('Old blog', 'wordpress', '{}', 1, 300, 'ok', '{}', "
+                "'2026-01-01 00:00:00')"
+            )
+        )
+    engine.dispose()
+    ctx = open_context(str(path))
+    try:
+        assert current_revision(ctx.engine) == head_revision()
+        with ctx.engine.connect() as conn:
+            assert conn.execute(text("SELECT name, next_poll_at FROM channel")).all() == [
+                ("Old blog", None)
+            ]
+    finally:
+        ctx.close()
