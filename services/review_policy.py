@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from services import workspace_settings
 from services.audit import write_transaction
 from services.errors import InvalidInput
 from services.store.db import SessionFactory
@@ -59,19 +60,12 @@ def set_policy(factory: SessionFactory, actor: Actor, policy: ReviewPolicy) -> R
     if unknown:
         raise InvalidInput(f"unknown role(s): {', '.join(sorted(unknown))}")
     with write_transaction(factory, actor) as tx:
-        row = tx.session.get(Setting, KEY)
-        before = dict(row.value) if row else None
         value = {
             k: list(v) if isinstance(v, tuple) else v
             for k, v in asdict(policy).items()
             if k != "notes"
         }
-        if row is None:
-            tx.session.add(Setting(key=KEY, value=value))
-        else:
-            row.value = value
-        tx.audit("policy.review", "setting", None, before, value)
-        tx.touched("settings")
+        workspace_settings.put(tx, KEY, value, "policy.review")
     return policy
 
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from services import workspace_settings
 from services.audit import write_transaction
 from services.errors import InvalidInput
 from services.store.db import SessionFactory
@@ -98,11 +99,4 @@ def set_policy(factory: SessionFactory, actor: Actor, policy: SlaPolicy) -> None
             "weekdays": list(bh.weekdays),
         }
     with write_transaction(factory, actor) as tx:
-        row = tx.session.get(Setting, KEY)
-        before = dict(row.value) if row else None
-        if row is None:
-            tx.session.add(Setting(key=KEY, value=value))
-        else:
-            row.value = value
-        tx.audit("policy.sla", "setting", None, before, value)
-        tx.touched("settings")
+        workspace_settings.put(tx, KEY, value, "policy.sla")

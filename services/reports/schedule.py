@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
+from services import workspace_settings
 from services.audit import write_transaction
 from services.errors import InvalidInput
 from services.reports.week import Week, last_full_week
@@ -53,13 +54,7 @@ def set_schedule(factory: SessionFactory, actor: Actor, schedule: Schedule) -> N
         "formats": list(schedule.formats),
     }
     with write_transaction(factory, actor) as tx:
-        row = tx.session.get(Setting, KEY)
-        if row is None:
-            tx.session.add(Setting(key=KEY, value=value))
-        else:
-            row.value = value
-        tx.audit("report.schedule", "setting", None, None, value)
-        tx.touched("settings")
+        workspace_settings.put(tx, KEY, value, "report.schedule")
 
 
 def due_week(
@@ -83,11 +78,4 @@ def due_week(
 
 def mark_written(factory: SessionFactory, week: Week, files: list[str]) -> None:
     with write_transaction(factory, None) as tx:
-        row = tx.session.get(Setting, LAST_KEY)
-        value = {"week": week.label, "files": files}
-        if row is None:
-            tx.session.add(Setting(key=LAST_KEY, value=value))
-        else:
-            row.value = value
-        tx.audit("report.written", "setting", None, None, value)
-        tx.touched("settings")
+        workspace_settings.put(tx, LAST_KEY, {"week": week.label, "files": files}, "report.written")

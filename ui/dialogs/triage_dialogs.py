@@ -61,30 +61,48 @@ class _Dialog(QDialog):
         raise NotImplementedError
 
 
-class TagDialog(_Dialog):
+class NameDialog(_Dialog):
+    """One line of text, required: a name, a reason, a tag."""
+
     submitted = Signal(str)
-    """The officer chose a tag name."""
+    """The text typed, trimmed."""
+
+    def __init__(
+        self,
+        title: str,
+        suggestion: str = "",
+        parent: QWidget | None = None,
+        empty_error: str = "Give it a name.",
+    ) -> None:
+        super().__init__(title, parent)
+        self._empty_error = empty_error
+        self.edit = QLineEdit(suggestion)
+        self.edit.setObjectName("name_input")
+        self.edit.selectAll()
+        self.edit.returnPressed.connect(self._on_ok)
+        self.layout_.addWidget(self.edit)
+        self.finish_layout()
+
+    def _on_ok(self) -> None:
+        text = self.edit.text().strip()
+        if not text:
+            self.show_error(self._empty_error)
+            return
+        self.submitted.emit(text)
+        self.accept()
+
+
+class TagDialog(NameDialog):
+    """A tag name, existing tags completing as the officer types."""
 
     def __init__(self, existing: list[str], parent: QWidget | None = None) -> None:
-        super().__init__("Tag", parent)
-        self.edit = QLineEdit()
+        super().__init__("Tag", "", parent, empty_error="Type a tag name.")
         self.edit.setObjectName("tag_input")
         self.edit.setPlaceholderText("type a tag: existing ones complete as you type")
         completer = QCompleter(existing, self)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         self.edit.setCompleter(completer)
-        self.edit.returnPressed.connect(self._on_ok)
-        self.layout_.addWidget(self.edit)
-        self.finish_layout()
-
-    def _on_ok(self) -> None:
-        name = self.edit.text().strip()
-        if not name:
-            self.show_error("Type a tag name.")
-            return
-        self.submitted.emit(name)
-        self.accept()
 
 
 class AssignDialog(_Dialog):
@@ -220,28 +238,6 @@ class NoteDialog(_Dialog):
             self.show_error("The note is empty.")
             return
         self.submitted.emit(body)
-        self.accept()
-
-
-class NameDialog(_Dialog):
-    submitted = Signal(str)
-    """The name typed."""
-
-    def __init__(self, title: str, suggestion: str, parent: QWidget | None = None) -> None:
-        super().__init__(title, parent)
-        self.edit = QLineEdit(suggestion)
-        self.edit.setObjectName("name_input")
-        self.edit.selectAll()
-        self.edit.returnPressed.connect(self._on_ok)
-        self.layout_.addWidget(self.edit)
-        self.finish_layout()
-
-    def _on_ok(self) -> None:
-        name = self.edit.text().strip()
-        if not name:
-            self.show_error("Give it a name.")
-            return
-        self.submitted.emit(name)
         self.accept()
 
 

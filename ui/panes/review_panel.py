@@ -126,7 +126,9 @@ class ReviewPanel(QWidget):
     def ask_return_reason(self) -> None:
         if self._reply is None:
             return
-        dialog = NameDialog("Why does this reply go back?", "", self.window())
+        dialog = NameDialog(
+            "Why does this reply go back?", "", self.window(), empty_error="Say why it goes back."
+        )
         dialog.setObjectName("return_reason_dialog")
         dialog.submitted.connect(self.return_with_reason)
         dialog.open()
