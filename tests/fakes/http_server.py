@@ -36,7 +36,7 @@ class Reply:
 Handler = Callable[[Request], Reply]
 
 # Fault kinds every fake offers (CHANNELS.md §9).
-FAULTS = ("status", "truncate", "wrong_shape", "wrong_type", "big", "hang")
+FAULTS = ("status", "truncate", "wrong_shape", "wrong_type", "big", "big_unsized", "hang")
 
 
 class FakeServer:
@@ -69,6 +69,15 @@ class FakeServer:
                 fault = fake._take_fault(req)
                 if fault is not None and fault["kind"] == "hang":
                     time.sleep(fake.hang_seconds)
+                    return
+                if fault is not None and fault["kind"] == "big_unsized":
+                    # No Content-Length: the client only learns the size by reading.
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Connection", "close")
+                    self.end_headers()
+                    self.wfile.write(b"[" + b" " * (11 * 1024 * 1024) + b"]")
+                    self.close_connection = True
                     return
                 reply = (
                     fake.handler(req)
