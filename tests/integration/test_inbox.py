@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from services import inbox, triage
 from services.store.db import SessionFactory
 from services.store.models import utcnow
@@ -57,3 +59,44 @@ def test_view_counts(factory: SessionFactory, officer: Actor) -> None:
     triage.assign(factory, officer, ids[:2], "dan")
     counts = inbox.view_counts(factory, officer.id)
     assert (counts.inbox, counts.mine, counts.unread) == (4, 2, 2)
+
+
+def test_probed_first_pages_equal_the_plain_plan(
+    factory: SessionFactory, officer: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from services import inbox as inbox_module
+    from services import search
+
+    # A tiny threshold makes a small workspace take the probing path.
+    monkeypatch.setattr(search, "BROAD_MATCHES", 2)
+    monkeypatch.setattr(inbox_module, "BROAD_MATCHES", 2)
+    ch = add_channel(factory)
+    t0 = utcnow() - timedelta(days=2)
+    ids = []
+    for i in range(30):
+        words = "school letter" if i % 3 else "letter only"
+        ids.append(
+            add_item(
+                factory, ch, f"w{i}", f"{words} number {i}", received_at=t0 + timedelta(minutes=i)
+            )
+        )
+    triage.tag(factory, officer, ids[::4], "complaint")
+    triage.tag(factory, officer, ids[:3], "rare")
+    for query in (
+        "letter",
+        "school",
+        "tag:complaint school",
+        "tag:rare letter",
+        "tag:complaint letter -school",
+    ):
+        expected = list(inbox.item_ids(factory, inbox.Query(query)))
+        page = inbox.first_page(factory, inbox.Query(query), limit=3)
+        assert [r.id for r in page] == expected[:3], query
+        nxt = (
+            inbox.first_page(
+                factory, inbox.Query(query), limit=3, after=(page[-1].received_at, page[-1].id)
+            )
+            if page
+            else []
+        )
+        assert [r.id for r in nxt] == expected[3:6], query
