@@ -7,8 +7,6 @@ deletions, so running the same input twice leaves the same database.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -70,11 +68,6 @@ class UpsertResult:
     @property
     def item_ids(self) -> list[int]:
         return self.inserted + self.updated
-
-
-def content_version(body_html: str | None, body_text: str | None, state: str) -> str:
-    digest = hashlib.sha256(json.dumps([body_html, body_text, state], ensure_ascii=False).encode())
-    return digest.hexdigest()[:16]
 
 
 def _contact(session: Session, channel_id: int, author: Author, now: datetime) -> int:

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from services.audit import write_transaction
-from services.changes import Changes
 from services.errors import InvalidInput, NotFound, PermissionDenied
 from services.store.db import SessionFactory
 from services.store.models import Role, User
@@ -134,7 +133,3 @@ def find_user(factory: SessionFactory, name: str) -> Actor:
         if user is None:
             raise NotFound(f"no user named {name!r}")
         return _actor(user)
-
-
-def user_changes() -> Changes:
-    return Changes(frozenset({"users"}))

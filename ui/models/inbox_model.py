@@ -124,14 +124,6 @@ class InboxModel(QAbstractTableModel):
                     self.index(start + max(hit_rows), len(COLUMNS) - 1),
                 )
 
-    def invalidate(self) -> None:
-        self._pages.clear()
-        self._now = utcnow()
-        if self._ids:
-            self.dataChanged.emit(
-                self.index(0, 0), self.index(len(self._ids) - 1, len(COLUMNS) - 1)
-            )
-
     # ---- rows ----------------------------------------------------------
     def _page_len(self, page_no: int) -> int:
         return min(PAGE_SIZE, len(self._ids) - page_no * PAGE_SIZE)
