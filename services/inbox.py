@@ -14,10 +14,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, text, tuple_
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, text, true, tuple_
 from sqlalchemy.orm import Session
 
-from services.search import BROAD_MATCHES, SearchContext, fts_match_is_broad, to_condition
+from services.search import (
+    BROAD_MATCHES,
+    SearchContext,
+    fts_match_is_broad,
+    has_selective_filters,
+    to_condition,
+)
 from services.store.db import SessionFactory
 from services.store.models import (
     Channel,
@@ -69,10 +75,11 @@ class Query:
     tz: ZoneInfo = DEFAULT_TZ
 
 
-def _condition(session: Session, query: Query, first_page: bool = False) -> ColumnElement[bool]:
+def _condition(session: Session, query: Query, probe: bool = False) -> ColumnElement[bool]:
     dialect = session.get_bind().dialect.name
-    probe = first_page and dialect == "sqlite" and _broad_words(session, query.text)
-    ctx = SearchContext(query.user_id, dialect, query.tz, utcnow(), fts_probe=probe)
+    ctx = SearchContext(
+        query.user_id, dialect, query.tz, utcnow(), fts_probe=probe, probe_tags=probe
+    )
     return to_condition(query.text, ctx)
 
 
@@ -118,11 +125,45 @@ def first_page(
 ) -> list[ItemRow]:
     """One page of rows newest first; pass the last row's (received_at, id) for the next."""
     with factory() as session:
-        cond = _condition(session, query, first_page=True)
-        if after is not None:
-            cond = and_(cond, tuple_(Item.received_at, Item.id) < tuple_(*after))
-        ids = list(session.scalars(_ordered_ids(cond).limit(limit)))
+        keyset = tuple_(Item.received_at, Item.id) < tuple_(*after) if after is not None else true()
+        ids = _probed_first_page(session, query, limit, keyset)
+        if ids is None:
+            cond = and_(_condition(session, query), keyset)
+            ids = list(session.scalars(_ordered_ids(cond).limit(limit)))
         return _rows(session, ids)
+
+
+PROBE_WINDOW = 50_000
+
+
+def _probed_first_page(
+    session: Session, query: Query, limit: int, keyset: ColumnElement[bool]
+) -> list[int] | None:
+    """A page found by probing along the date index, or None when the usual plan is the better one.
+
+    Materialising a broad word's matches costs ~0.5 µs each (180 ms for 340,000); probing costs
+    a few µs per row scanned. With only broad words, probe the whole date index (the page fills
+    fast). With tag/author filters too, probe only the newest PROBE_WINDOW rows: a full page found
+    there is exact (everything older is older than all of it); otherwise fall back.
+    Measured at a million items: `tag:complaint school -status:done` 165 ms → ~30 ms.
+    """
+    if session.get_bind().dialect.name != "sqlite" or not _broad_words(session, query.text):
+        return None
+    cond = and_(_condition(session, query, probe=True), keyset)
+    if not has_selective_filters(query.text):
+        return list(session.scalars(_ordered_ids(cond).limit(limit)))
+    window = (
+        select(Item.received_at, Item.id)
+        .where(keyset)
+        .order_by(Item.received_at.desc(), Item.id.desc())
+        .offset(PROBE_WINDOW - 1)
+        .limit(1)
+    )
+    edge = session.execute(window).first()
+    if edge is not None:
+        cond = and_(cond, tuple_(Item.received_at, Item.id) >= tuple_(*edge))
+    ids = list(session.scalars(_ordered_ids(cond).limit(limit)))
+    return ids if len(ids) == limit or edge is None else None
 
 
 def rows(factory: SessionFactory, ids: Sequence[int]) -> list[ItemRow]:

@@ -67,9 +67,10 @@ def test_probed_first_pages_equal_the_plain_plan(
     from services import inbox as inbox_module
     from services import search
 
-    # A tiny threshold makes a small workspace take the probing path.
+    # Tiny thresholds make a small workspace take the probing paths (whole index, bounded window).
     monkeypatch.setattr(search, "BROAD_MATCHES", 2)
     monkeypatch.setattr(inbox_module, "BROAD_MATCHES", 2)
+    monkeypatch.setattr(inbox_module, "PROBE_WINDOW", 12)
     ch = add_channel(factory)
     t0 = utcnow() - timedelta(days=2)
     ids = []
