@@ -83,9 +83,20 @@ def test_probed_first_pages_equal_the_plain_plan(
         )
     triage.tag(factory, officer, ids[::4], "complaint")
     triage.tag(factory, officer, ids[:3], "rare")
+    probed: list[str] = []
+    real = inbox_module._probed_first_page
+
+    def spy(session, query, limit, keyset):  # type: ignore[no-untyped-def]
+        found = real(session, query, limit, keyset)
+        if found is not None:
+            probed.append(query.text)
+        return found
+
+    monkeypatch.setattr(inbox_module, "_probed_first_page", spy)
     for query in (
         "letter",
         "school",
+        "tag:complaint letter",
         "tag:complaint school",
         "tag:rare letter",
         "tag:complaint letter -school",
@@ -101,3 +112,7 @@ def test_probed_first_pages_equal_the_plain_plan(
             else []
         )
         assert [r.id for r in nxt] == expected[3:6], query
+    with factory() as s:
+        sqlite = s.get_bind().dialect.name == "sqlite"
+    # On SQLite both probing paths were taken (PostgreSQL always uses its plain plan).
+    assert ({"letter", "school", "tag:complaint letter"} <= set(probed)) if sqlite else not probed
