@@ -81,6 +81,7 @@ def test_approve_edit_and_return_then_the_author_sees_the_reason(
     assert sergeant.inbox.model.rowCount() == 0  # the queue is empty
 
     dan_window = make_window("d.hughes")
+    assert dan_window.sidebar._views["returned"].text(1) == "1"  # the count shows before opening it
     dan_window.sidebar.select_view("returned")
     settle(qtbot, dan_window)
     assert list(dan_window.inbox.model.ids) == [targets[2]]

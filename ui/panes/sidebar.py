@@ -98,6 +98,8 @@ class Sidebar(QTreeWidget):
             "review": data.in_review,
             "escalated": v.escalated,
             "snoozed": v.snoozed,
+            "returned": data.returned_to_me,
+            "failed": data.failed_mine,
         }
         for key, item in self._views.items():
             item.setText(1, str(counts[key]) if counts.get(key) else "")
