@@ -111,6 +111,15 @@ def item_ids(factory: SessionFactory, query: Query) -> array[int]:
     return ids
 
 
+def matching(factory: SessionFactory, query: Query, ids: Sequence[int]) -> set[int]:
+    """Which of `ids` the query matches now (to update a list without recomputing it)."""
+    if not ids:
+        return set()
+    with factory() as session:
+        cond = and_(_condition(session, query), Item.id.in_(list(ids)))
+        return set(session.scalars(select(Item.id).where(cond)))
+
+
 def count(factory: SessionFactory, query: Query) -> int:
     with factory() as session:
         stmt = select(func.count()).select_from(Item).where(_condition(session, query))

@@ -16,6 +16,7 @@ from ui.context import UiContext
 from ui.models.inbox_model import InboxModel
 
 FIRST_PAGE = 100
+INCREMENTAL_LIMIT = 500
 
 
 class InboxController(QObject):
@@ -133,11 +134,49 @@ class InboxController(QObject):
             self.current_item_changed.emit(None)
 
     def apply_changes(self, changes: Changes) -> None:
-        """Someone changed items: refresh visible rows now, then recompute the list off-thread."""
+        """Someone changed items: refresh visible rows now, then update the list off-thread.
+
+        A few known items are re-checked against the query and removed in place (a million-item
+        list is not recomputed for one "done"); anything else recomputes the list.
+        """
         if changes.item_ids:
             self.model.refresh_items(changes.item_ids)
-        if changes.touches("items", "escalations", "replies", "tags"):
+        if not changes.touches("items", "escalations", "replies", "tags"):
+            return
+        touched = sorted(changes.item_ids)
+        if not touched or len(touched) > INCREMENTAL_LIMIT:
             self.load(first_paint=False)
+            return
+        query, factory = self._query(), self._ctx.factory
+        self._ctx.jobs.run(
+            "inbox.list",
+            lambda: inbox.matching(factory, query, touched),
+            lambda still: self._on_membership(touched, still),
+            self._on_failed,
+        )
+
+    def _on_membership(self, touched: list[int], still: set[int]) -> None:
+        shown = {i for i in touched if self.model.row_of(i) >= 0}
+        if still - shown:
+            self.load(
+                first_paint=False
+            )  # something joined the view: its place needs the full order
+            return
+        left = shown - still
+        if left:
+            current_row, current_id = self._view.currentIndex().row(), self.current_id()
+            above = sum(1 for i in left if 0 <= self.model.row_of(i) < current_row)
+            # Qt would move the cursor up while rows go; that item must not count as opened.
+            selection = self._view.selectionModel()
+            selection.blockSignals(True)
+            try:
+                self.model.remove_ids(left)
+            finally:
+                selection.blockSignals(False)
+            if current_id in left and self.model.rowCount():
+                # Like a mail client after archiving: the item below takes the cursor.
+                self._select_row(min(current_row - above, self.model.rowCount() - 1))
+            self.list_loaded.emit(self.model.rowCount())
 
     # ---- selection -------------------------------------------------------------
     def _select_row(self, row: int, extra_rows: Sequence[int] = ()) -> None:

@@ -66,3 +66,38 @@ def test_other_desktop_and_new_items_show_up_keeping_selection(
     assert list(w.inbox.model.ids) == list(
         inbox.item_ids(f, inbox.Query("is:inbox", w._ctx.actor.id))
     )
+
+
+def test_done_items_leave_the_list_in_place_without_recomputing_it(
+    qtbot: QtBot, make_window: Callable[..., MainWindow]
+) -> None:
+    from services import triage
+    from services.store.models import Status
+
+    w = make_window("d.hughes")
+    f = w._ctx.factory
+    before = list(w.inbox.model.ids)
+    w.inbox.select_item(before[2])
+    settle(qtbot, w)
+    status_above = inbox.rows(f, [before[1]])[0].status
+    assert status_above == "new"  # the demo's second-newest item is unread
+    calls: list[str] = []
+    real_item_ids = inbox.item_ids
+    import services.inbox as inbox_module
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append("item_ids")
+        return real_item_ids(*args, **kwargs)
+
+    inbox_module.item_ids = counting  # type: ignore[assignment]
+    try:
+        changes = triage.set_status(f, w._ctx.actor, [before[2]], Status.DONE)
+        w.apply_changes(changes)
+        settle(qtbot, w)
+    finally:
+        inbox_module.item_ids = real_item_ids  # type: ignore[assignment]
+    assert list(w.inbox.model.ids) == before[:2] + before[3:]
+    assert calls == []  # removed in place: the whole list was not fetched again
+    assert w.inbox.current_id() == before[3]  # the cursor moved to the next item
+    assert w.pane.conversation is not None and w.pane.conversation.item.id == before[3]
+    assert inbox.rows(f, [before[1]])[0].status == status_above  # the row above was not "opened"

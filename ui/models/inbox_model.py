@@ -111,6 +111,15 @@ class InboxModel(QAbstractTableModel):
     def item_id(self, row: int) -> int | None:
         return self._ids[row] if 0 <= row < len(self._ids) else None
 
+    def remove_ids(self, item_ids: Iterable[int]) -> None:
+        """Take items out of the list (they left this view); other rows keep their places."""
+        rows = sorted((r for r in (self.row_of(i) for i in set(item_ids)) if r >= 0), reverse=True)
+        for row in rows:
+            self.beginRemoveRows(QModelIndex(), row, row)
+            del self._ids[row]
+            self._pages.clear()  # cached pages are keyed by position, which moved
+            self.endRemoveRows()
+
     def refresh_items(self, item_ids: Iterable[int]) -> None:
         """Reload cached rows for changed items and repaint them."""
         wanted = set(item_ids)
