@@ -71,7 +71,7 @@ def test_sigkill_at_random_points_then_restart_converges_to_the_source(
             status=("approved", "hold", "spam")[n % 3],
             type_="comment" if n % 10 else "pingback",
         )
-    fake.delay = 0.01
+    fake.delay = 0.03  # a run lasts ~4 s: every kill below lands mid-run
     rng = random.Random(20261124)
     kills = 0
     for _ in range(5):
