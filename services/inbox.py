@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, text, true, tuple_
+from sqlalchemy import ColumnElement, Select, and_, func, select, text, true, tuple_
 from sqlalchemy.orm import Session
 
 from services.search import (
@@ -22,6 +22,7 @@ from services.search import (
     SearchContext,
     fts_match_is_broad,
     has_selective_filters,
+    inbox_condition,
     to_condition,
 )
 from services.store.db import SessionFactory
@@ -270,10 +271,7 @@ class ViewCounts:
 def view_counts(factory: SessionFactory, user_id: int | None) -> ViewCounts:
     now = utcnow()
     with factory() as session:
-        inbox_cond = or_(
-            Item.status.in_((Status.NEW, Status.OPEN)),
-            and_(Item.status == Status.SNOOZED, Item.snoozed_until <= now),
-        )
+        inbox_cond = inbox_condition(now)
         inbox = session.scalar(select(func.count()).where(inbox_cond)) or 0
         unread = session.scalar(select(func.count()).where(Item.status == Status.NEW)) or 0
         mine = (

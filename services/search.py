@@ -193,6 +193,14 @@ def _filter(term: Term, ctx: SearchContext) -> ColumnElement[bool]:
     return _is_filter(low, ctx)
 
 
+def inbox_condition(now: datetime) -> ColumnElement[bool]:
+    """The Inbox: new and open items, and snoozed ones whose time has come."""
+    return or_(
+        Item.status.in_((Status.NEW, Status.OPEN)),
+        and_(Item.status == Status.SNOOZED, Item.snoozed_until <= now),
+    )
+
+
 def _is_filter(value: str, ctx: SearchContext) -> ColumnElement[bool]:
     if value == "escalated":
         return exists().where(Escalation.item_id == Item.id, Escalation.resolved_at.is_(None))
@@ -212,10 +220,7 @@ def _is_filter(value: str, ctx: SearchContext) -> ColumnElement[bool]:
     if value == "snoozed":
         return and_(Item.status == Status.SNOOZED, Item.snoozed_until > ctx.now)
     if value == "inbox":
-        return or_(
-            Item.status.in_((Status.NEW, Status.OPEN)),
-            and_(Item.status == Status.SNOOZED, Item.snoozed_until <= ctx.now),
-        )
+        return inbox_condition(ctx.now)
     if value in ("returned", "failed"):
         # My replies that came back (returned by a reviewer, or failed on the platform).
         state = ReplyState.RETURNED if value == "returned" else ReplyState.FAILED

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 
 from services.inbox import ViewCounts, view_counts
+from services.search import inbox_condition
 from services.store.db import SessionFactory
-from services.store.models import Channel, Item, ItemTag, Reply, ReplyState, Status, Tag, utcnow
+from services.store.models import Channel, Item, ItemTag, Reply, ReplyState, Tag, utcnow
 
 
 @dataclass(frozen=True)
@@ -41,10 +42,7 @@ class SidebarData:
 
 def load(factory: SessionFactory, user_id: int | None) -> SidebarData:
     now = utcnow()
-    open_cond = or_(
-        Item.status.in_((Status.NEW, Status.OPEN)),
-        and_(Item.status == Status.SNOOZED, Item.snoozed_until <= now),
-    )
+    open_cond = inbox_condition(now)
     with factory() as s:
         per_channel = dict(
             s.execute(
