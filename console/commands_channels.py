@@ -15,7 +15,7 @@ from typing import Any
 from console.context import AppContext
 from console.output import age, print_json, print_table
 from services import channels_admin, moderation, outbox, secrets, triage
-from services.channels.protocol import ChannelConfig, default_registry
+from services.channels.protocol import default_registry
 from services.errors import InvalidInput
 from services.store.models import Item
 from services.sync import SyncEngine
@@ -133,11 +133,7 @@ def cmd_channel_list(ctx: AppContext, _actor: Actor, args: argparse.Namespace) -
 
 def cmd_channel_test(ctx: AppContext, _actor: Actor, args: argparse.Namespace) -> int:
     view = channels_admin.find_channel(ctx.factory, args.name)
-    with ctx.factory() as s:
-        from services.store.models import Channel
-
-        config = dict(s.get_one(Channel, view.id).config)
-    connector = default_registry().create(ChannelConfig(view.kind, config, secrets.load(view.id)))
+    connector = SyncEngine(ctx.factory, default_registry()).connector_for(view.id)
     try:
         print(f"{view.name}: {connector.test()}")
     finally:
