@@ -8,14 +8,17 @@ from sqlalchemy import select
 
 from services.audit import write_transaction
 from services.changes import Changes
-from services.channels.protocol import Connector
+from services.channels.protocol import Connector, default_registry
 from services.errors import InvalidInput, KnownError
 from services.store.db import SessionFactory
 from services.store.models import Channel, Item, ModerationRequest, Status, User
 from services.triage import load_items
 from services.users import Actor, Permission
 
-ACTIONS_BY_KIND = {"wordpress": ("approve", "hold", "spam", "trash")}
+
+def actions_for(channel_kind: str) -> tuple[str, ...]:
+    """The moderation actions the channel's connector offers."""
+    return default_registry().moderation_actions(channel_kind)
 
 
 def request(factory: SessionFactory, actor: Actor, item_id: int, action: str) -> Changes:
@@ -24,7 +27,7 @@ def request(factory: SessionFactory, actor: Actor, item_id: int, action: str) ->
     with write_transaction(factory, actor) as tx:
         item = load_items(tx, [item_id], None)[0]
         kind = tx.session.scalar(select(Channel.kind).where(Channel.id == item.channel_id)) or ""
-        allowed = ACTIONS_BY_KIND.get(kind, ())
+        allowed = actions_for(kind)
         if action not in allowed:
             raise InvalidInput(
                 f"{kind or 'this'} channel cannot {action!r}; it allows {', '.join(allowed) or 'nothing'}"

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from services import review_policy
 from services.audit import write_transaction
 from services.changes import Changes
+from services.channels.protocol import default_registry
 from services.errors import InvalidInput, NotFound
 from services.store.db import SessionFactory
 from services.store.models import Channel, Item, Reply, ReplyState, SavedReply, User
@@ -30,7 +31,6 @@ CHARACTER_LIMITS = {
     "wordpress": 65_525,
     "email": 100_000,
 }
-READ_ONLY_KINDS = {"feed"}
 _URL = re.compile(r"https?://\S+")
 
 
@@ -40,6 +40,11 @@ def length_for(channel_kind: str, text: str) -> int:
         text = _URL.sub("x" * 23, text)
     # Extended grapheme clusters, as Bluesky and Mastodon count them (CHANNELS.md §6–7).
     return len(regex.findall(r"\X", text))
+
+
+def is_read_only(channel_kind: str) -> bool:
+    """Channels whose connector cannot reply (feeds): nobody to answer."""
+    return not default_registry().can_reply(channel_kind)
 
 
 def limit_for(channel_kind: str) -> int | None:
@@ -69,7 +74,7 @@ def save_draft(
     with write_transaction(factory, actor) as tx:
         item = load_items(tx, [item_id], None)[0]
         kind = tx.session.scalar(select(Channel.kind).where(Channel.id == item.channel_id)) or ""
-        if kind in READ_ONLY_KINDS:
+        if is_read_only(kind):
             raise InvalidInput("feed entries are read-only: there is nobody to reply to")
         reply = None
         if reply_id is not None:
@@ -206,7 +211,7 @@ def add_saved_reply(
     if (
         channel_kind is not None
         and channel_kind not in CHARACTER_LIMITS
-        and channel_kind not in READ_ONLY_KINDS
+        and channel_kind not in default_registry().kinds()
     ):
         raise InvalidInput(f"unknown channel kind {channel_kind!r}")
     limit = limit_for(channel_kind or "")

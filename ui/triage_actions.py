@@ -206,7 +206,7 @@ class TriageActions(QObject):
         if len(rows) != 1:
             self.message.emit("Moderate one item at a time")
             return
-        actions = moderation.ACTIONS_BY_KIND.get(rows[0].channel_kind, ())
+        actions = moderation.actions_for(rows[0].channel_kind)
         if not actions:
             self.message.emit(f"{rows[0].channel_name} cannot be moderated from here")
             return

@@ -6,7 +6,7 @@ maps it onto the domain model, writes it, and keeps the cursor.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
@@ -78,33 +78,54 @@ class Connector(Protocol):
     def close(self) -> None: ...
 
 
-ConnectorFactory = Callable[[ChannelConfig, httpx.Client | None], Connector]
+class ConnectorClass(Protocol):
+    """What the registry keeps of a connector: its capabilities and how to build one."""
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def moderation_actions(self) -> tuple[str, ...]: ...
+
+    @property
+    def can_reply(self) -> bool: ...
+
+    def create(self, cfg: ChannelConfig, client: httpx.Client | None = None) -> Connector: ...
 
 
 class Registry:
-    """Channel kinds → connector factories. Adding a channel is one module and one `register`."""
+    """Channel kinds → connector classes. Adding a channel is one module and one `register`."""
 
     def __init__(self) -> None:
-        self._factories: dict[str, ConnectorFactory] = {}
+        self._classes: dict[str, ConnectorClass] = {}
 
-    def register(self, kind: str, factory: ConnectorFactory) -> None:
-        self._factories[kind] = factory
+    def register(self, connector: ConnectorClass) -> None:
+        self._classes[connector.kind] = connector
 
     def kinds(self) -> list[str]:
-        return sorted(self._factories)
+        return sorted(self._classes)
+
+    def moderation_actions(self, kind: str) -> tuple[str, ...]:
+        """What can be moderated on this kind of channel ('' for unknown kinds: nothing)."""
+        found = self._classes.get(kind)
+        return found.moderation_actions if found else ()
+
+    def can_reply(self, kind: str) -> bool:
+        found = self._classes.get(kind)
+        return found.can_reply if found else True
 
     def create(self, cfg: ChannelConfig, client: httpx.Client | None = None) -> Connector:
         try:
-            factory = self._factories[cfg.kind]
+            connector = self._classes[cfg.kind]
         except KeyError:
             raise KeyError(f"no connector for channel kind {cfg.kind!r}") from None
-        return factory(cfg, client)
+        return connector.create(cfg, client)
 
 
 def default_registry() -> Registry:
     from services.channels import feed, wordpress
 
     registry = Registry()
-    registry.register("wordpress", wordpress.WordPressConnector.create)
-    registry.register("feed", feed.FeedConnector.create)
+    registry.register(wordpress.WordPressConnector)
+    registry.register(feed.FeedConnector)
     return registry

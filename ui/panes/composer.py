@@ -85,7 +85,7 @@ class Composer(QWidget):
         self._channel_kind = conv.channel_kind if conv else ""
         read_only = (
             conv is None
-            or conv.channel_kind in replies.READ_ONLY_KINDS
+            or replies.is_read_only(conv.channel_kind)
             or conv.item.direction == "outbound"
         )
         mine = [
