@@ -109,46 +109,48 @@ def frt_buckets(report: WeeklyReport) -> list[tuple[str, int]]:
     return out
 
 
-def frt_chart(report: WeeklyReport) -> QChart:
-    chart = _chart("First response time: how many answers in each band")
-    bar = QBarSet("answers")
-    bar.setColor(QColor("#146c2e"))
-    buckets = frt_buckets(report)
-    for _label, n in buckets:
+def _single_bar_chart(
+    title: str, labels: list[str], values: list[int], colour: str, horizontal: bool = False
+) -> QChart:
+    chart = _chart(title)
+    bar = QBarSet("items")
+    bar.setColor(QColor(colour))
+    for n in values:
         bar.append(n)
-    series = QBarSeries()
+    series = QHorizontalBarSeries() if horizontal else QBarSeries()
     series.append(bar)
     chart.addSeries(series)
-    axis_x = QBarCategoryAxis()
-    axis_x.append([label for label, _ in buckets])
-    chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
-    series.attachAxis(axis_x)
-    axis_y = _count_axis(max([n for _, n in buckets], default=0))
-    chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
-    series.attachAxis(axis_y)
+    categories = QBarCategoryAxis()
+    categories.append(labels)
+    counts = _count_axis(max(values, default=0))
+    side_categories = Qt.AlignmentFlag.AlignLeft if horizontal else Qt.AlignmentFlag.AlignBottom
+    side_counts = Qt.AlignmentFlag.AlignBottom if horizontal else Qt.AlignmentFlag.AlignLeft
+    for axis, side in ((categories, side_categories), (counts, side_counts)):
+        chart.addAxis(axis, side)
+        series.attachAxis(axis)
     chart.legend().hide()
     return chart
+
+
+def frt_chart(report: WeeklyReport) -> QChart:
+    buckets = frt_buckets(report)
+    return _single_bar_chart(
+        "First response time: how many answers in each band",
+        [label for label, _ in buckets],
+        [n for _, n in buckets],
+        "#146c2e",
+    )
 
 
 def tags_chart(report: WeeklyReport) -> QChart:
-    chart = _chart("Items by tag (top 10)")
     top = list(report.by_tag.items())[:10][::-1]
-    bar = QBarSet("items")
-    bar.setColor(QColor("#5f6368"))
-    for _tag, n in top:
-        bar.append(n)
-    series = QHorizontalBarSeries()
-    series.append(bar)
-    chart.addSeries(series)
-    axis_y = QBarCategoryAxis()
-    axis_y.append([f"#{t}" for t, _ in top] or ["(no tags)"])
-    chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
-    series.attachAxis(axis_y)
-    axis_x = _count_axis(max([n for _, n in top], default=0))
-    chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
-    series.attachAxis(axis_x)
-    chart.legend().hide()
-    return chart
+    return _single_bar_chart(
+        "Items by tag (top 10)",
+        [f"#{t}" for t, _ in top] or ["(no tags)"],
+        [n for _, n in top],
+        "#5f6368",
+        horizontal=True,
+    )
 
 
 def sla_chart(report: WeeklyReport) -> QChart:
