@@ -6,6 +6,9 @@ PYTHON ?= python3
 
 .PHONY: install run test lint format bench clean
 
+# Debian packages (Qt's libraries; for tests also Xvfb, PostgreSQL and the real servers):
+# installed when we are root or have sudo, else the exact apt-get line is printed.
+
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
@@ -15,6 +18,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: install
+	@bash .ci/system-packages run
 	$(PY) -m console
 
 lint: install
@@ -24,6 +28,7 @@ lint: install
 	$(PY) -m mypy
 
 test: lint
+	@bash .ci/system-packages test
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
 
 format: install
@@ -31,7 +36,7 @@ format: install
 	$(PY) -m ruff check --fix .
 
 bench: install
-	QT_QPA_PLATFORM=offscreen $(PY) -m bench
+	QT_QPA_PLATFORM=offscreen $(PY) -m bench --db both $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache artifacts

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from console import (
     commands_admin,
@@ -14,11 +14,13 @@ from console import (
     commands_inbox,
     commands_replies,
     commands_reports,
+    commands_teams,
     gui,
     settings,
 )
 from console.context import open_context
 from services.errors import KnownError
+from services.store.faults import database_fault
 from services.users import resolve_actor
 
 
@@ -41,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands_replies.register(sub)
     commands_replies.register_admin(sub)
     commands_reports.register(sub)
+    commands_teams.register(sub)
     gui.register(sub)
     desktop = sub.add_parser("gui", help="open the desktop console (the default)")
     desktop.set_defaults(run=None)
@@ -50,23 +53,36 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if getattr(args, "run", None) is None:
-        return gui.launch(args)
+    url = settings.database_url(args.db)
     try:
-        ctx = open_context(settings.database_url(args.db), settings.timezone_name())
+        if getattr(args, "run", None) is None:
+            return gui.launch(args)
+        return _run_command(args, url)
     except KnownError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return _error(str(exc))
+    except DBAPIError as exc:
+        fault = database_fault(exc, url)
+        if fault is None:
+            raise  # not the database's own fault: a bug, keep its traceback
+        return _error(str(fault))
+
+
+def _run_command(args: argparse.Namespace, url: str) -> int:
+    try:
+        ctx = open_context(url, settings.timezone_name())
     except OperationalError as exc:
-        print(f"error: cannot open the database: {exc.orig}", file=sys.stderr)
-        return 1
+        if database_fault(exc, url) is not None:
+            raise
+        return _error(f"cannot open the database: {exc.orig}")
     try:
         actor = None
         if not getattr(args, "no_actor", False):
             actor = resolve_actor(ctx.factory, settings.acting_user(args.user))
         return int(args.run(ctx, actor, args))
-    except KnownError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
     finally:
         ctx.close()
+
+
+def _error(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 1

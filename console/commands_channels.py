@@ -13,10 +13,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from console.context import AppContext
-from console.output import age, print_json, print_table
-from services import channels_admin, moderation, outbox, secrets, triage
+from console.output import age, clip, print_json, print_table
+from services import channels_admin, moderation, outbox, quarantine, secrets, triage
 from services.channels.protocol import default_registry
 from services.errors import InvalidInput
+from services.store.db import ensure_database_file
 from services.store.models import Item
 from services.sync import SyncEngine
 from services.users import Actor
@@ -30,7 +31,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add.add_argument("--name", required=True)
     add.add_argument("--url", required=True, help="the site (WordPress) or the feed's address")
     add.add_argument(
-        "--login", help="WordPress user name; without it, the public comments feed is read"
+        "--login",
+        help="WordPress user name (without it, the public comments feed is read), or a "
+        "private feed's user name (basic auth); the secret goes to the keyring",
     )
     add.add_argument(
         "--secret-stdin", action="store_true", help="read the secret from standard input"
@@ -45,6 +48,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     test = csub.add_parser("test", help="check a channel can authenticate and read")
     test.add_argument("name")
     test.set_defaults(run=cmd_channel_test)
+    held = csub.add_parser(
+        "quarantine", help="items a channel received that could not be stored, with the reason"
+    )
+    held.add_argument("name")
+    held.add_argument("--json", action="store_true")
+    held.set_defaults(run=cmd_channel_quarantine)
     rm = csub.add_parser("remove", help="remove a channel, its items and its secret")
     rm.add_argument("name")
     rm.set_defaults(run=cmd_channel_remove)
@@ -58,8 +67,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--progress", action="store_true", help="print JSON progress lines")
     p.add_argument(
         "--exit-with-parent",
-        action="store_true",
-        help="stop when the process that started us ends (the desktop's child worker)",
+        nargs="?",
+        type=int,
+        action=_RecordParent,
+        metavar="PID",
+        help="stop when the process that started us (the desktop, PID) ends: the desktop's child worker",
     )
     p.set_defaults(run=cmd_sync, no_actor=True)
 
@@ -102,6 +114,18 @@ def cmd_channel_add(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> 
             None,
             args.every,
         )
+    elif args.login:
+        secrets.backend()
+        secret = _read_secret(args, f"Password for {args.login}: ")
+        view = channels_admin.add_channel(
+            ctx.factory,
+            actor,
+            "feed",
+            args.name,
+            {"url": args.url, "login": args.login},
+            secret,
+            args.every,
+        )
     else:
         view = channels_admin.add_channel(
             ctx.factory, actor, "feed", args.name, {"url": args.url}, None, args.every
@@ -116,16 +140,46 @@ def cmd_channel_list(ctx: AppContext, _actor: Actor, args: argparse.Namespace) -
         print_json(rows)
         return 0
     print_table(
-        ["NAME", "KIND", "STATE", "LAST SUCCESS", "REASON"],
+        ["NAME", "KIND", "STATE", "LAST SUCCESS", "QUARANTINED", "REASON"],
         [
             [
                 c.name,
                 c.kind,
                 c.state if c.enabled else "disabled",
-                (age(c.last_success_at) + " ago") if c.last_success_at else "never",
+                _ago(c.last_success_at) if c.last_success_at else "never",
+                str(c.quarantined) if c.quarantined else "",
                 c.state_reason or "",
             ]
             for c in rows
+        ],
+    )
+    return 0
+
+
+def _ago(when: datetime) -> str:
+    text = age(when)
+    return text if text == "now" else f"{text} ago"
+
+
+def cmd_channel_quarantine(ctx: AppContext, _actor: Actor, args: argparse.Namespace) -> int:
+    rows = quarantine.list_quarantined(ctx.factory, args.name)
+    if args.json:
+        print_json(rows)
+        return 0
+    if not rows:
+        print(f"{args.name}: no items in quarantine")
+        return 0
+    print_table(
+        ["EXTERNAL ID", "ATTEMPTS", "FIRST SEEN", "LAST TRIED", "REASON"],
+        [
+            [
+                clip(r.external_id, 40),
+                str(r.attempts),
+                _ago(r.first_seen_at),
+                _ago(r.last_seen_at),
+                r.reason,
+            ]
+            for r in rows
         ],
     )
     return 0
@@ -136,6 +190,9 @@ def cmd_channel_test(ctx: AppContext, _actor: Actor, args: argparse.Namespace) -
     connector = SyncEngine(ctx.factory, default_registry()).connector_for(view.id)
     try:
         print(f"{view.name}: {connector.test()}")
+        address = getattr(connector, "address", None)  # where a WordPress API or feed was found
+        if address:
+            print(f"{view.name}: using {address}")
     finally:
         connector.close()
     return 0
@@ -171,21 +228,77 @@ def _printer(enabled: bool) -> Any:
     return emit
 
 
+class _RecordParent(argparse.Action):
+    """`--exit-with-parent [PID]`: the parent is fixed while the command line is parsed.
+
+    The desktop names itself; without a PID the parent is read now, before the database is
+    opened, so a desktop that dies while we start up is noticed instead of outlived.
+    """
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        setattr(namespace, self.dest, values if isinstance(values, int) else os.getppid())
+
+
+# After a stop request, the longest the worker may take to end (SIGTERM to exit: under 5 s).
+STOP_GRACE = 3.0
+
+
+def _end_soon(progress: bool) -> None:
+    """Backstop once asked to stop: whatever still blocks (DNS, a locked database), exit anyway.
+
+    Ending mid-write is what a kill -9 does, which sync and outbox are built to survive.
+    """
+
+    def leave() -> None:
+        print(
+            json.dumps({"event": "stopped", "forced": True})
+            if progress
+            else "stopped (something was still waiting; the next run picks it up)",
+            flush=True,
+        )
+        os._exit(0)
+
+    timer = threading.Timer(STOP_GRACE, leave)
+    timer.daemon = True
+    timer.start()
+
+
+def _watch_parent(parent: int, stop: threading.Event, progress: bool) -> None:
+    def watch() -> None:
+        while not stop.wait(0.5):
+            if os.getppid() != parent:
+                stop.set()  # the desktop that started us is gone: do not poll on as an orphan
+                _end_soon(progress)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def cmd_sync(ctx: AppContext, _actor: Actor | None, args: argparse.Namespace) -> int:
-    engine = SyncEngine(ctx.factory, default_registry(), progress=_printer(args.progress))
+    parent = args.exit_with_parent  # recorded while parsing (_RecordParent)
     stop = threading.Event()
 
     def on_signal(_signum: int, _frame: object) -> None:
-        stop.set()
+        if not stop.is_set():
+            stop.set()
+            _end_soon(args.progress)
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    if parent is not None:
+        _watch_parent(parent, stop, args.progress)
+    engine = SyncEngine(ctx.factory, default_registry(), progress=_printer(args.progress))
     engine.reset_stale_syncing()
     failures = 0
-    parent = os.getppid()
     while True:
-        if args.exit_with_parent and os.getppid() != parent:
+        if parent is not None and os.getppid() != parent:
             break  # the desktop that started us is gone: do not poll on as an orphan
+        ensure_database_file(ctx.engine)  # raises if the file was deleted or replaced
         ids = engine.channel_ids(args.channel, due_only=args.watch)
         results = engine.sync_many(ids, args.reconcile, stop)
         failures = sum(1 for r in results if r.state != "ok")

@@ -15,7 +15,10 @@ from services.users import Actor
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("reply", help="draft, submit, review and list replies")
     rsub = p.add_subparsers(dest="reply_command", required=True)
-    d = rsub.add_parser("draft", help="write (or rewrite) your draft reply to an item")
+    d = rsub.add_parser(
+        "draft",
+        help="write (or rewrite) your draft reply to an item; a returned reply is rewritten",
+    )
     d.add_argument("item", type=int)
     d.add_argument("text")
     d.set_defaults(run=cmd_draft)
@@ -80,13 +83,22 @@ PLACEHOLDERS = ("{name}", "{full_name}", "{officer}", "{collar}", "{reference}",
 
 def cmd_draft(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
     draft = replies.save_draft(ctx.factory, actor, args.item, args.text)
-    print(f"draft #{draft.reply_id} saved")
+    if draft.state == "returned":
+        print(
+            f"returned reply #{draft.reply_id} rewritten: "
+            f"submit it again with `reply submit {draft.reply_id}`"
+        )
+    else:
+        print(f"draft #{draft.reply_id} saved")
+    can = replies.capability(ctx.factory, args.item)
+    if can.reason:
+        print(f"note: {can.reason}")
     return 0
 
 
 def cmd_submit(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
-    replies.submit(ctx.factory, actor, args.reply)
-    print(f"reply #{args.reply} submitted")
+    result = replies.submit(ctx.factory, actor, args.reply)
+    print(f"reply #{result.reply_id} {result.summary}")
     return 0
 
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
+import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -26,6 +29,10 @@ def launch(args: argparse.Namespace) -> int:
             "`front-counter screenshot --out shot.png` to render the window offscreen."
         )
         return 1
+    problem = xcb_problem()
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
     from ui import app  # Qt loads only for the GUI
 
     ctx = open_context(settings.database_url(args.db), settings.timezone_name())
@@ -36,6 +43,83 @@ def launch(args: argparse.Namespace) -> int:
         return app.run(ctx.factory, actor, ctx.tz, worker_command(ctx.engine.url))
     finally:
         ctx.close()
+
+
+# Debian 12 packages of the libraries Qt's X11 (xcb) platform plugin links, by file name.
+XCB_PACKAGES = {
+    "libEGL.so.1": "libegl1",
+    "libGL.so.1": "libgl1",
+    "libGLX.so.0": "libglx0",
+    "libOpenGL.so.0": "libopengl0",
+    "libX11.so.6": "libx11-6",
+    "libX11-xcb.so.1": "libx11-xcb1",
+    "libdbus-1.so.3": "libdbus-1-3",
+    "libfontconfig.so.1": "libfontconfig1",
+    "libfreetype.so.6": "libfreetype6",
+    "libglib-2.0.so.0": "libglib2.0-0",
+    "libgthread-2.0.so.0": "libglib2.0-0",
+    "libxcb.so.1": "libxcb1",
+    "libxcb-cursor.so.0": "libxcb-cursor0",
+    "libxcb-icccm.so.4": "libxcb-icccm4",
+    "libxcb-image.so.0": "libxcb-image0",
+    "libxcb-keysyms.so.1": "libxcb-keysyms1",
+    "libxcb-randr.so.0": "libxcb-randr0",
+    "libxcb-render.so.0": "libxcb-render0",
+    "libxcb-render-util.so.0": "libxcb-render-util0",
+    "libxcb-shape.so.0": "libxcb-shape0",
+    "libxcb-shm.so.0": "libxcb-shm0",
+    "libxcb-sync.so.1": "libxcb-sync1",
+    "libxcb-util.so.1": "libxcb-util1",
+    "libxcb-xfixes.so.0": "libxcb-xfixes0",
+    "libxcb-xkb.so.1": "libxcb-xkb1",
+    "libxkbcommon.so.0": "libxkbcommon0",
+    "libxkbcommon-x11.so.0": "libxkbcommon-x11-0",
+}
+
+
+def xcb_problem() -> str | None:
+    """Why Qt's X11 platform cannot load here, as the apt-get line that fixes it; None if it can.
+
+    Qt aborts the process when the plugin's libraries are missing, and its message names
+    libxcb-cursor0 whatever is really missing (often libxcb-icccm4 and libxcb-keysyms1).
+    """
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    if not os.environ.get("DISPLAY") or (platform and not platform.startswith("xcb")):
+        return None
+    spec = importlib.util.find_spec("PySide6")
+    ldd = shutil.which("ldd")
+    if spec is None or not spec.submodule_search_locations or ldd is None:
+        return None  # nothing to inspect: let Qt speak for itself
+    plugin = Path(spec.submodule_search_locations[0], "Qt", "plugins", "platforms", "libqxcb.so")
+    if not plugin.exists():
+        return None
+    listing = subprocess.run([ldd, str(plugin)], capture_output=True, text=True, check=False)
+    return apt_advice(missing_libraries(listing.stdout))
+
+
+def missing_libraries(ldd_output: str) -> list[str]:
+    """The file names ldd reports as "not found", in its order, once each."""
+    found = (line.split("=>")[0].strip() for line in ldd_output.splitlines() if "not found" in line)
+    return list(dict.fromkeys(found))
+
+
+def apt_advice(missing: list[str]) -> str | None:
+    if not missing:
+        return None
+    packages = list(dict.fromkeys(XCB_PACKAGES[lib] for lib in missing if lib in XCB_PACKAGES))
+    unknown = [lib for lib in missing if lib not in XCB_PACKAGES]
+    lines = [
+        "error: the window cannot open: Qt's X11 support needs libraries this system lacks "
+        f"({', '.join(missing)})."
+    ]
+    if packages:
+        lines.append(
+            "Install them with:  sudo apt-get install -y --no-install-recommends "
+            + " ".join(packages)
+        )
+    if unknown:
+        lines.append(f"Also install the packages that provide: {', '.join(unknown)}")
+    return "\n".join(lines)
 
 
 def worker_command(url: object) -> list[str] | None:
@@ -55,6 +139,7 @@ def worker_command(url: object) -> list[str] | None:
         "--watch",
         "--progress",
         "--exit-with-parent",
+        str(os.getpid()),
     ]
 
 

@@ -138,6 +138,7 @@ def write_transaction(factory: SessionFactory, actor: Actor | None) -> Iterator[
                     at=tx.now,
                     kinds=",".join(sorted(tx.kinds)),
                     item_ids=sorted(tx.item_ids)[:5000] or None,
+                    origin=session.info.get("origin"),
                 )
             )
 

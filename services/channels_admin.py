@@ -7,13 +7,15 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from services import secrets
 from services.audit import write_transaction
 from services.errors import InvalidInput, NotFound
+from services.http import redact
 from services.store.db import SessionFactory
-from services.store.models import Channel
+from services.store.models import Channel, QuarantinedItem
 from services.users import Actor, Permission
 
 
@@ -29,27 +31,43 @@ class ChannelView:
     last_success_at: datetime | None
     last_attempt_at: datetime | None
     poll_seconds: int
+    # Items the platform sent that could not be stored (services.quarantine).
+    quarantined: int = 0
 
 
-def _view(c: Channel) -> ChannelView:
+def _view(c: Channel, quarantined: int = 0) -> ChannelView:
     return ChannelView(
         c.id,
         c.name,
         c.kind,
-        c.config.get("url"),
+        redact(c.config["url"]) if c.config.get("url") else None,
         c.enabled,
         c.state,
         c.state_reason,
         c.last_success_at,
         c.last_attempt_at,
         c.poll_seconds,
+        quarantined,
     )
+
+
+def _quarantined(session: Session, channel_id: int | None = None) -> dict[int, int]:
+    stmt = select(QuarantinedItem.channel_id, func.count()).group_by(QuarantinedItem.channel_id)
+    if channel_id is not None:
+        stmt = stmt.where(QuarantinedItem.channel_id == channel_id)
+    return {cid: int(n) for cid, n in session.execute(stmt)}
 
 
 def _check_url(url: str) -> str:
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise InvalidInput(f"{url!r} is not a web address: use https://…")
+        raise InvalidInput(f"{redact(url)!r} is not a web address: use https://…")
+    if "@" in parts.netloc:
+        # Kept in the address, the password would sit in the database and in every message.
+        raise InvalidInput(
+            f"put the user name and password of {redact(url)} in --login and the keyring "
+            "(--secret-stdin), not in the address"
+        )
     return url.strip()
 
 
@@ -91,7 +109,10 @@ def add_channel(
 
 def list_channels(factory: SessionFactory) -> list[ChannelView]:
     with factory() as s:
-        return [_view(c) for c in s.scalars(select(Channel).order_by(Channel.name))]
+        held = _quarantined(s)
+        return [
+            _view(c, held.get(c.id, 0)) for c in s.scalars(select(Channel).order_by(Channel.name))
+        ]
 
 
 def find_channel(factory: SessionFactory, name: str) -> ChannelView:
@@ -99,7 +120,7 @@ def find_channel(factory: SessionFactory, name: str) -> ChannelView:
         c = s.scalar(select(Channel).where(Channel.name == name))
         if c is None:
             raise NotFound(f"no channel named {name!r}")
-        return _view(c)
+        return _view(c, _quarantined(s, c.id).get(c.id, 0))
 
 
 def remove_channel(factory: SessionFactory, actor: Actor, name: str) -> None:

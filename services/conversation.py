@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased
 
 from services.audit import AuditEntry, item_trail
 from services.errors import NotFound
+from services.replies import Capability, reply_capability
 from services.store.db import SessionFactory
 from services.store.models import (
     Channel,
@@ -108,6 +109,7 @@ class Conversation:
     trail: tuple[AuditEntry, ...]
     raw: dict[str, Any] | None
     moderation: tuple[ModerationView, ...] = ()
+    reply_capability: Capability = field(default_factory=lambda: Capability(True))
 
 
 def _message(item: Item, contact: Contact | None, channel: str) -> MessageView:
@@ -254,4 +256,5 @@ def load(factory: SessionFactory, item_id: int) -> Conversation:
                     .order_by(ModerationRequest.id)
                 )
             ),
+            reply_capability=reply_capability(s, item.id),
         )

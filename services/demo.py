@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from services import response
 from services.audit import Transaction, write_transaction
 from services.changes import Changes
 from services.ingest import Author, Incoming, ThreadRef, upsert
@@ -34,11 +35,15 @@ from services.store.models import (
     SavedReply,
     Status,
     Tag,
+    Team,
     User,
 )
 
 DEMO_FILE = Path(__file__).resolve().parents[1] / "resources" / "demo" / "workspace.json"
 _OFFSET = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
+
+
+DEMO_CONNECTED_AGO = timedelta(days=60)
 
 
 def parse_offset(text: str) -> timedelta:
@@ -75,6 +80,8 @@ def load(factory: SessionFactory, path: Path = DEMO_FILE) -> DemoResult:
             return DemoResult(False, 0, Changes())
         users = _users(tx, data["users"])
         channels = _channels(tx, data["channels"])
+        for spec in data.get("teams", []):
+            tx.session.add(Team(name=spec["name"], description=spec.get("description")))
         count = 0
         for spec in data["items"]:
             count += _item(tx, spec, data, channels, users)
@@ -124,6 +131,8 @@ def _channels(tx: Transaction, specs: list[dict[str, Any]]) -> dict[str, Channel
             state_reason=spec.get("state_reason"),
             last_success_at=tx.now - timedelta(minutes=4) if spec.get("state") != "error" else None,
             last_attempt_at=tx.now - timedelta(minutes=4),
+            # Connected before the story's first message: its items count for response figures.
+            created_at=tx.now - DEMO_CONNECTED_AGO,
         )
         tx.session.add(channel)
         tx.session.flush()
@@ -284,6 +293,6 @@ def _reply(
             updated_at=sent_at,
         )
     )
-    item.first_response_at = sent_at
+    response.record_sent_reply(tx.session, item, sent_at, author)
     tx.audit("reply.sent", "item", item.id, None, {"body": r["text"]}, actor_id=author, at=sent_at)
     return 1

@@ -21,6 +21,10 @@ class InvalidInput(KnownError):
     pass
 
 
+class DatabaseFault(KnownError):
+    """The database itself failed (full, read-only, damaged, replaced): nothing the input did."""
+
+
 class QuerySyntaxError(InvalidInput):
     def __init__(self, message: str, position: int | None = None) -> None:
         super().__init__(message)

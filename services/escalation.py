@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from sqlalchemy import select
 
+from services import teams
 from services.audit import write_transaction
 from services.changes import Changes
 from services.errors import InvalidInput, NotFound
@@ -42,12 +43,13 @@ def escalate(
             )
             if target_id is None:
                 raise NotFound(f"no active user named {to_user!r}")
+        team_name = teams.find(tx.session, to_team).name if to_team else None
         for item in load_items(tx, item_ids, expected):
             esc = Escalation(
                 item_id=item.id,
                 raised_by_id=actor.id,
                 to_user_id=target_id,
-                to_team=to_team.strip() if to_team else None,
+                to_team=team_name,
                 reason=reason,
                 created_at=tx.now,
             )

@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Select, and_, func, select, text, true, tuple_
 from sqlalchemy.orm import Session
 
+from services import response, sla
+from services.response import NOT_APPLICABLE, SlaClock
 from services.search import (
     BROAD_MATCHES,
     SearchContext,
@@ -65,6 +67,10 @@ class ItemRow:
     first_response_at: datetime | None
     priority: int
     reply_state: str | None = None
+    # Arrival and the SLA clock, decided by services/response.py (the list only formats them).
+    posted_at: datetime | None = None
+    sla: SlaClock = NOT_APPLICABLE
+    answered: bool = False
 
 
 @dataclass(frozen=True)
@@ -140,7 +146,7 @@ def first_page(
         if ids is None:
             cond = and_(_condition(session, query), keyset)
             ids = list(session.scalars(_ordered_ids(cond).limit(limit)))
-        return _rows(session, ids)
+        return _rows(session, ids, query.tz)
 
 
 PROBE_WINDOW = 50_000
@@ -176,19 +182,24 @@ def _probed_first_page(
     return ids if len(ids) == limit or edge is None else None
 
 
-def rows(factory: SessionFactory, ids: Sequence[int]) -> list[ItemRow]:
+def rows(factory: SessionFactory, ids: Sequence[int], tz: ZoneInfo = DEFAULT_TZ) -> list[ItemRow]:
     """Display rows for `ids`, in the order given; ids no longer present are skipped."""
     with factory() as session:
-        return _rows(session, list(ids))
+        return _rows(session, list(ids), tz)
 
 
-def _rows(session: Session, ids: list[int]) -> list[ItemRow]:
+def _rows(session: Session, ids: list[int], tz: ZoneInfo = DEFAULT_TZ) -> list[ItemRow]:
     if not ids:
         return []
-    channels = {
-        c.id: (c.name, c.kind)
-        for c in session.execute(select(Channel.id, Channel.name, Channel.kind))
-    }
+    channels: dict[int, tuple[str, str]] = {}
+    connected: dict[int, datetime] = {}
+    for cid, cname, ckind, created in session.execute(
+        select(Channel.id, Channel.name, Channel.kind, Channel.created_at)
+    ):
+        channels[cid] = (cname, ckind)
+        connected[cid] = created
+    policy = sla.load(session)
+    now = utcnow()
     tags: dict[int, list[str]] = {}
     for item_id, name in session.execute(
         select(ItemTag.item_id, Tag.name)
@@ -226,6 +237,7 @@ def _rows(session: Session, ids: list[int]) -> list[ItemRow]:
             Item.needs_reply,
             Item.first_response_at,
             Item.priority,
+            Item.created_at,
         )
         .outerjoin(Contact, Contact.id == Item.contact_id)
         .outerjoin(User, User.id == Item.assignee_id)
@@ -234,6 +246,15 @@ def _rows(session: Session, ids: list[int]) -> list[ItemRow]:
     by_id: dict[int, ItemRow] = {}
     for r in session.execute(stmt):
         channel_name, channel_kind = channels.get(r[2], ("?", "?"))
+        needs = response.needs_answer(str(r[4]), bool(r[12]), str(r[9]), str(r[3]))
+        clock = response.sla_clock(
+            policy,
+            tz,
+            counts=response.counts_for_response(needs, r[15], connected.get(r[2]) or r[15]),
+            posted_at=r[15],
+            first_response_at=r[13],
+            as_of=now,
+        )
         by_id[r[0]] = ItemRow(
             id=r[0],
             version=r[1],
@@ -255,6 +276,9 @@ def _rows(session: Session, ids: list[int]) -> list[ItemRow]:
             first_response_at=r[13],
             priority=r[14],
             reply_state=reply_states.get(r[0]),
+            posted_at=r[15],
+            sla=clock,
+            answered=r[13] is not None,
         )
     return [by_id[i] for i in ids if i in by_id]
 
@@ -266,6 +290,7 @@ class ViewCounts:
     escalated: int
     snoozed: int
     unread: int
+    unanswered: int = 0
 
 
 def view_counts(factory: SessionFactory, user_id: int | None) -> ViewCounts:
@@ -298,4 +323,9 @@ def view_counts(factory: SessionFactory, user_id: int | None) -> ViewCounts:
             )
             or 0
         )
-    return ViewCounts(int(inbox), int(mine), int(escalated), int(snoozed), int(unread))
+        unanswered = (
+            session.scalar(select(func.count()).where(response.unanswered_condition())) or 0
+        )
+    return ViewCounts(
+        int(inbox), int(mine), int(escalated), int(snoozed), int(unread), int(unanswered)
+    )

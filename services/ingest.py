@@ -3,18 +3,23 @@
 Connectors and the demo loader hand over `Incoming` values (the common item
 model of CHANNELS.md §8); `upsert` inserts newcomers, updates edits and marks
 deletions, so running the same input twice leaves the same database.
+
+Every text from outside is normalised here first (services.outside_text), so
+one hostile name or NUL byte cannot make the database refuse a whole batch;
+an item repeated within one batch is stored once, the later copy winning.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, select
 from sqlalchemy.orm import Session
 
+from services.outside_text import clean_id, clean_name, clean_text, cut, escape_raw
 from services.sanitise import html_to_text, sanitise_html, text_to_html
 from services.store.models import (
     Contact,
@@ -68,6 +73,75 @@ class UpsertResult:
     @property
     def item_ids(self) -> list[int]:
         return self.inserted + self.updated
+
+
+def _length(column: Any) -> int:
+    kind = column.type
+    assert isinstance(kind, String) and kind.length is not None
+    return kind.length
+
+
+_CONTACT_ID = _length(Contact.__table__.c.external_id)
+_NAME = _length(Contact.__table__.c.display_name)
+_HANDLE = _length(Contact.__table__.c.handle)
+_THREAD_ID = _length(Thread.__table__.c.external_id)
+_ITEM_ID = _length(Item.__table__.c.external_id)
+_STATE = _length(Item.__table__.c.source_state)
+
+
+def _optional(text: str | None) -> str | None:
+    return None if text is None else clean_text(text)
+
+
+def item_key(external_id: str) -> str:
+    """The external id as stored: what (channel, external id) lookups must use."""
+    return clean_id(external_id, _ITEM_ID)
+
+
+def normalised(incoming: Incoming) -> Incoming:
+    """The item as it may be stored: clean texts, names without invisible tricks, ids that fit."""
+    author = incoming.author
+    if author is not None:
+        author = Author(
+            clean_id(author.external_id, _CONTACT_ID),
+            clean_name(author.display_name, _NAME),
+            clean_name(author.handle, _HANDLE) if author.handle is not None else None,
+            _optional(author.profile_url),
+        )
+    thread = incoming.thread
+    if thread is not None:
+        thread = ThreadRef(
+            clean_id(thread.external_id, _THREAD_ID),
+            _optional(thread.title),
+            _optional(thread.url),
+            _optional(thread.body_text),
+        )
+    return replace(
+        incoming,
+        external_id=item_key(incoming.external_id),
+        author=author,
+        thread=thread,
+        body_html=_optional(incoming.body_html),
+        body_text=_optional(incoming.body_text),
+        parent_external_id=(
+            item_key(incoming.parent_external_id)
+            if incoming.parent_external_id is not None
+            else None
+        ),
+        permalink=_optional(incoming.permalink),
+        source_state=cut(clean_text(incoming.source_state), _STATE),
+        raw=escape_raw(incoming.raw) if incoming.raw is not None else None,
+    )
+
+
+def _once_each(batch: Iterable[Incoming]) -> list[Incoming]:
+    """Normalised items, one per external id: a feed repeating a GUID keeps its later copy."""
+    latest: dict[str, Incoming] = {}
+    for incoming in batch:
+        clean = normalised(incoming)
+        latest.pop(clean.external_id, None)  # re-insert so order follows the winning copy
+        latest[clean.external_id] = clean
+    return list(latest.values())
 
 
 def _contact(session: Session, channel_id: int, author: Author, now: datetime) -> int:
@@ -140,7 +214,7 @@ def upsert(
     session: Session, channel_id: int, batch: Iterable[Incoming], now: datetime
 ) -> UpsertResult:
     result = UpsertResult()
-    incoming_list = list(batch)
+    incoming_list = _once_each(batch)
     # One query for the batch's existing rows instead of one per item.
     existing = (
         {

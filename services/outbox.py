@@ -1,9 +1,9 @@
 """The outbox: approved replies are published exactly once by the worker.
 
 A reply is marked `sending` (attempts + 1) and committed *before* the
-platform is called. A reply found in `sending` after a crash is first
-looked for on the platform (parent and body); only if it is not there is it
-posted again. Transient failures go back to the queue; permanent ones fail
+platform is called. A reply found in `sending` after a crash, or retried
+after an attempt whose outcome is unknown, is first looked for on the
+platform (parent and body); only if it is not there is it posted again. Transient failures go back to the queue; permanent ones fail
 with the platform's reason.
 """
 
@@ -15,10 +15,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from services import response
 from services.audit import write_transaction
 from services.channels.errors import ChannelError, RateLimited, Rejected, Unavailable
 from services.channels.protocol import Connector, ReplyTarget, SentReply
 from services.ingest import upsert
+from services.replies import Capability, reply_capability
 from services.store.db import SessionFactory
 from services.store.models import Item, Reply, ReplyState, Thread
 
@@ -35,7 +37,7 @@ class OutboxResult:
     reason: str | None = None
 
 
-def _target(factory: SessionFactory, reply_id: int) -> tuple[int, ReplyTarget, str]:
+def _target(factory: SessionFactory, reply_id: int) -> tuple[int, ReplyTarget, str, Capability]:
     with factory() as s:
         reply = s.get_one(Reply, reply_id)
         item = s.get_one(Item, reply.item_id)
@@ -48,6 +50,7 @@ def _target(factory: SessionFactory, reply_id: int) -> tuple[int, ReplyTarget, s
             item.channel_id,
             ReplyTarget(item.external_id, thread_ext, dict(item.raw or {})),
             reply.body,
+            reply_capability(s, item.id),
         )
 
 
@@ -63,25 +66,35 @@ def pending(factory: SessionFactory) -> list[int]:
 
 
 def send_one(factory: SessionFactory, reply_id: int, connector_for: ConnectorFor) -> OutboxResult:
-    channel_id, target, body = _target(factory, reply_id)
-    with write_transaction(factory, None) as tx:
-        reply = tx.session.get_one(Reply, reply_id)
-        if reply.state not in (ReplyState.APPROVED, ReplyState.SENDING):
-            return OutboxResult(reply_id, reply.state.value)
-        resuming = reply.state == ReplyState.SENDING
-        reply.state = ReplyState.SENDING
-        reply.attempts += 1
-        reply.updated_at = tx.now
-        tx.audit(
-            "reply.sending",
-            "item",
-            reply.item_id,
-            None,
-            {"reply_id": reply_id, "attempt": reply.attempts},
-        )
-        tx.touched("replies", reply.item_id)
-    connector = connector_for(channel_id)
+    channel_id, target, body, can = _target(factory, reply_id)
+    if not can.publishes:
+        # Approved before its channel was known to be unsendable (or on demo data): say so
+        # instead of trying, so it never hangs in `sending` nor holds up the replies behind it.
+        return _fail_unsent(factory, reply_id, f"not sent: {can.reason}")
     try:
+        connector = connector_for(channel_id)
+    except Exception as exc:  # nothing was called yet, so nothing can have been posted
+        log.warning("reply #%s: cannot open channel #%s: %s", reply_id, channel_id, exc)
+        return _note_wait(factory, reply_id, f"cannot open the channel: {exc}")
+    try:
+        with write_transaction(factory, None) as tx:
+            reply = tx.session.get_one(Reply, reply_id)
+            if reply.state not in (ReplyState.APPROVED, ReplyState.SENDING):
+                return OutboxResult(reply_id, reply.state.value)
+            # After a crash mid-send, or a timeout, 5xx or lost answer on an earlier attempt,
+            # the platform may hold the reply already: look for it before posting again.
+            resuming = reply.state == ReplyState.SENDING or reply.attempts > 0
+            reply.state = ReplyState.SENDING
+            reply.attempts += 1
+            reply.updated_at = tx.now
+            tx.audit(
+                "reply.sending",
+                "item",
+                reply.item_id,
+                None,
+                {"reply_id": reply_id, "attempt": reply.attempts},
+            )
+            tx.touched("replies", reply.item_id)
         sent = connector.find_reply(target, body) if resuming else None
         if sent is None:
             sent = connector.send_reply(target, body)
@@ -91,6 +104,9 @@ def send_one(factory: SessionFactory, reply_id: int, connector_for: ConnectorFor
         return _requeue(factory, reply_id, str(exc))
     except ChannelError as exc:
         return _requeue(factory, reply_id, str(exc))
+    except Exception as exc:  # a connector bug: it may or may not have posted
+        log.exception("reply #%s: unexpected error while sending", reply_id)
+        return _hold_sending(factory, reply_id, f"unexpected error: {exc}")
     finally:
         connector.close()
     return _record_sent(factory, reply_id, channel_id, sent)
@@ -110,9 +126,8 @@ def _record_sent(
             result = upsert(tx.session, channel_id, [sent.created], tx.now)
             tx.touched("items", *result.item_ids)
         item = tx.session.get_one(Item, reply.item_id)
-        # First response = the first sent reply to this item (report: Item.first_response_at).
-        if item.first_response_at is None:
-            item.first_response_at = tx.now
+        answered = response.record_sent_reply(tx.session, item, tx.now, reply.author_id)
+        tx.touched("items", *answered)
         tx.audit(
             "reply.sent",
             "item",
@@ -138,6 +153,42 @@ def _fail(factory: SessionFactory, reply_id: int, reason: str) -> OutboxResult:
     return OutboxResult(reply_id, "failed", reason)
 
 
+def _fail_unsent(factory: SessionFactory, reply_id: int, reason: str) -> OutboxResult:
+    with factory() as s:
+        state = s.get_one(Reply, reply_id).state
+    if state not in (ReplyState.APPROVED, ReplyState.SENDING):
+        return OutboxResult(reply_id, state.value)
+    return _fail(factory, reply_id, reason)
+
+
+def _note_wait(factory: SessionFactory, reply_id: int, reason: str) -> OutboxResult:
+    """Nothing was attempted: the reply keeps its state (and attempts) and waits for the next tick."""
+    with factory() as s:
+        reply_now = s.get_one(Reply, reply_id)
+        if reply_now.failure_reason == f"will retry: {reason}":
+            return OutboxResult(reply_id, reply_now.state.value, reason)  # said already
+    with write_transaction(factory, None) as tx:
+        reply = tx.session.get_one(Reply, reply_id)
+        reply.failure_reason = f"will retry: {reason}"
+        reply.updated_at = tx.now
+        tx.touched("replies", reply.item_id)
+        state = reply.state.value
+    return OutboxResult(reply_id, state, reason)
+
+
+def _hold_sending(factory: SessionFactory, reply_id: int, reason: str) -> OutboxResult:
+    """Stays `sending`, so the next attempt looks for it on the platform before posting."""
+    with write_transaction(factory, None) as tx:
+        reply = tx.session.get_one(Reply, reply_id)
+        reply.failure_reason = f"will retry: {reason}"
+        reply.updated_at = tx.now
+        tx.touched("replies", reply.item_id)
+        give_up = reply.attempts >= MAX_ATTEMPTS
+    if give_up:
+        return _fail(factory, reply_id, f"gave up after {MAX_ATTEMPTS} attempts: {reason}")
+    return OutboxResult(reply_id, "sending", reason)
+
+
 def _requeue(factory: SessionFactory, reply_id: int, reason: str) -> OutboxResult:
     with write_transaction(factory, None) as tx:
         reply = tx.session.get_one(Reply, reply_id)
@@ -152,4 +203,12 @@ def _requeue(factory: SessionFactory, reply_id: int, reason: str) -> OutboxResul
 
 
 def send_pending(factory: SessionFactory, connector_for: ConnectorFor) -> list[OutboxResult]:
-    return [send_one(factory, rid, connector_for) for rid in pending(factory)]
+    """Every approved reply, each on its own: one reply's failure never stops the others."""
+    results = []
+    for rid in pending(factory):
+        try:
+            results.append(send_one(factory, rid, connector_for))
+        except Exception as exc:  # e.g. the database failing mid-way: the next tick retries
+            log.exception("reply #%s: not handled", rid)
+            results.append(OutboxResult(rid, "error", str(exc)))
+    return results

@@ -11,14 +11,23 @@ from dataclasses import dataclass
 
 import regex
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from services import review_policy
 from services.audit import write_transaction
 from services.changes import Changes
-from services.channels.protocol import default_registry
+from services.channels.protocol import Registry, default_registry
 from services.errors import InvalidInput, NotFound
 from services.store.db import SessionFactory
-from services.store.models import Channel, Item, Reply, ReplyState, SavedReply, User
+from services.store.models import (
+    Channel,
+    Direction,
+    Item,
+    Reply,
+    ReplyState,
+    SavedReply,
+    User,
+)
 from services.triage import load_items
 from services.users import Actor, Permission
 
@@ -42,13 +51,88 @@ def length_for(channel_kind: str, text: str) -> int:
     return len(regex.findall(r"\X", text))
 
 
-def is_read_only(channel_kind: str) -> bool:
-    """Channels whose connector cannot reply (feeds): nobody to answer."""
-    return not default_registry().can_reply(channel_kind)
-
-
 def limit_for(channel_kind: str) -> int | None:
     return CHARACTER_LIMITS.get(channel_kind)
+
+
+# How people call each platform, for messages; a kind missing here is shown as stored.
+KIND_NAMES = {
+    "wordpress": "WordPress",
+    "feed": "RSS/Atom feeds",
+    "email": "email",
+    "mastodon": "Mastodon",
+    "bluesky": "Bluesky",
+    "facebook": "Facebook",
+    "x": "X",
+}
+
+
+@dataclass(frozen=True)
+class Capability:
+    """Can an item be answered from here, and if not, why (a sentence for the user).
+
+    `publishes` is False where a reply may be drafted and reviewed but never
+    reaches the public: the demo workspace's channels.
+    """
+
+    can_reply: bool
+    reason: str | None = None
+    publishes: bool = True
+
+
+def has_connector(kind: str, registry: Registry | None = None) -> bool:
+    """Front Counter can poll (and, where the platform allows, answer) this kind of channel."""
+    return kind in (registry or default_registry()).kinds()
+
+
+def channel_capability(
+    kind: str, demo: bool = False, registry: Registry | None = None
+) -> Capability:
+    """What a channel of this kind can do with a reply: the one home of that rule."""
+    registry = registry or default_registry()
+    name = KIND_NAMES.get(kind, kind)
+    if not has_connector(kind, registry):
+        return Capability(
+            False,
+            f"Front Counter cannot send to {name} yet (no connector): "
+            f"answer on {name} itself" + (" — this channel is demo data" if demo else ""),
+            publishes=False,
+        )
+    if not registry.can_reply(kind):
+        return Capability(
+            False, "feed entries are read-only: there is nobody to reply to", publishes=False
+        )
+    if demo:
+        return Capability(
+            True,
+            "demo data: a reply here goes through review but is never published",
+            publishes=False,
+        )
+    return Capability(True)
+
+
+def reply_capability(
+    session: Session, item_id: int, registry: Registry | None = None
+) -> Capability:
+    """Can this item be replied to, and if not why; the composer, CLI, review and outbox ask it."""
+    row = session.execute(
+        select(Item.direction, Channel.kind, Channel.config)
+        .join(Channel, Channel.id == Item.channel_id)
+        .where(Item.id == item_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"no item #{item_id}")
+    direction, kind, config = row
+    if direction == Direction.OUTBOUND:
+        return Capability(
+            False, "this is one of our own messages: reply to the one it answers", publishes=False
+        )
+    return channel_capability(kind, bool((config or {}).get("demo")), registry)
+
+
+def capability(factory: SessionFactory, item_id: int) -> Capability:
+    with factory() as s:
+        return reply_capability(s, item_id)
 
 
 @dataclass(frozen=True)
@@ -66,25 +150,46 @@ def _check_length(kind: str, body: str) -> None:
         )
 
 
+def _editable_reply(tx_session: Session, actor: Actor, item_id: int) -> Reply | None:
+    """The author's reply still in their hands on this item (a draft, or one sent back)."""
+    return tx_session.scalars(
+        select(Reply)
+        .where(
+            Reply.item_id == item_id,
+            Reply.author_id == actor.id,
+            Reply.state.in_((ReplyState.DRAFT, ReplyState.RETURNED)),
+        )
+        .order_by(Reply.id.desc())
+        .limit(1)
+    ).first()
+
+
 def save_draft(
     factory: SessionFactory, actor: Actor, item_id: int, body: str, reply_id: int | None = None
 ) -> DraftState:
-    """Create or update the author's draft on an item (autosave); nothing is sent."""
+    """Create or update the author's draft on an item (autosave); nothing is sent.
+
+    Without `reply_id` the author's draft or returned reply on the item is
+    edited, so that re-drafting after a return fixes the reply that goes back
+    to review instead of leaving it unfixed beside a new one.
+    """
     actor.require(Permission.TRIAGE)
     with write_transaction(factory, actor) as tx:
         item = load_items(tx, [item_id], None)[0]
-        kind = tx.session.scalar(select(Channel.kind).where(Channel.id == item.channel_id)) or ""
-        if is_read_only(kind):
-            raise InvalidInput("feed entries are read-only: there is nobody to reply to")
+        can = reply_capability(tx.session, item.id)
+        if not can.can_reply:
+            raise InvalidInput(f"no reply on item #{item.id}: {can.reason}")
         reply = None
         if reply_id is not None:
             reply = tx.session.get(Reply, reply_id)
-            if reply is None or reply.author_id != actor.id:
-                raise NotFound(f"no draft #{reply_id} of yours")
+            if reply is None or reply.author_id != actor.id or reply.item_id != item.id:
+                raise NotFound(f"no draft #{reply_id} of yours on item #{item.id}")
             if reply.state not in (ReplyState.DRAFT, ReplyState.RETURNED):
                 raise InvalidInput(
                     f"reply #{reply_id} is {reply.state.value} and can no longer be edited"
                 )
+        else:
+            reply = _editable_reply(tx.session, actor, item.id)
         if reply is None:
             reply = Reply(
                 item_id=item.id, author_id=actor.id, body=body, created_at=tx.now, updated_at=tx.now
@@ -100,7 +205,23 @@ def save_draft(
         return DraftState(reply.id, reply.version, reply.state.value)
 
 
-def submit(factory: SessionFactory, actor: Actor, reply_id: int) -> Changes:
+@dataclass(frozen=True)
+class Submitted:
+    """What submitting actually did: the reply's new state and why, as the policy decided."""
+
+    reply_id: int
+    state: str
+    why: str
+    changes: Changes
+
+    @property
+    def summary(self) -> str:
+        if self.state == ReplyState.IN_REVIEW.value:
+            return f"held for review: {self.why}"
+        return f"approved: {self.why}"
+
+
+def submit(factory: SessionFactory, actor: Actor, reply_id: int) -> Submitted:
     """To review, or straight to the outbox where the review policy allows it."""
     actor.require(Permission.TRIAGE)
     with write_transaction(factory, actor) as tx:
@@ -112,12 +233,15 @@ def submit(factory: SessionFactory, actor: Actor, reply_id: int) -> Changes:
         if not reply.body.strip():
             raise InvalidInput("the reply is empty")
         item = tx.session.get_one(Item, reply.item_id)
+        can = reply_capability(tx.session, item.id)
+        if not can.can_reply:
+            raise InvalidInput(f"reply #{reply_id} cannot be sent: {can.reason}")
         kind = tx.session.scalar(select(Channel.kind).where(Channel.id == item.channel_id)) or ""
         _check_length(kind, reply.body)
         before = reply.state.value
         policy = review_policy.load(tx.session)
-        needs_review = review_policy.item_needs_review(tx.session, policy, actor.role, item.id)
-        reply.state = ReplyState.IN_REVIEW if needs_review else ReplyState.APPROVED
+        held_because = review_policy.item_review_reason(tx.session, policy, actor.role, item.id)
+        reply.state = ReplyState.IN_REVIEW if held_because else ReplyState.APPROVED
         reply.submitted_at = tx.now
         reply.updated_at = tx.now
         tx.audit(
@@ -125,10 +249,18 @@ def submit(factory: SessionFactory, actor: Actor, reply_id: int) -> Changes:
             "item",
             item.id,
             {"state": before},
-            {"state": reply.state.value, "reply_id": reply.id, "body": reply.body},
+            {
+                "state": reply.state.value,
+                "reply_id": reply.id,
+                "body": reply.body,
+                **({"held_because": held_because} if held_because else {}),
+            },
         )
         tx.touched("replies", item.id)
-        return tx.changes()
+        why = held_because or (
+            can.reason if not can.publishes and can.reason else "it goes out with the next sync"
+        )
+        return Submitted(reply.id, reply.state.value, why, tx.changes())
 
 
 @dataclass(frozen=True)

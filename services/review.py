@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from services.audit import write_transaction
 from services.changes import Changes
 from services.errors import InvalidInput, NotFound, PermissionDenied
+from services.replies import reply_capability
 from services.store.db import SessionFactory
 from services.store.models import Item, Reply, ReplyState, User
 from services.users import Actor, Permission
@@ -33,6 +34,11 @@ def approve(
         reply = _in_review(tx.session, reply_id)
         if reply.author_id == actor.id:
             raise PermissionDenied("nobody approves their own reply: ask another supervisor")
+        can = reply_capability(tx.session, reply.item_id)
+        if not can.can_reply:
+            raise InvalidInput(
+                f"reply #{reply_id} cannot be sent: {can.reason}; return it to its author instead"
+            )
         before = {"state": reply.state.value, "body": reply.body}
         if edited_body is not None and edited_body.strip() and edited_body != reply.body:
             reply.body = edited_body

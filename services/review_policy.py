@@ -29,12 +29,19 @@ class ReviewPolicy:
     review_escalated: bool = True
     notes: str = field(default="", compare=False)
 
-    def needs_review(self, role: Role, tags: set[str], escalated: bool) -> bool:
+    def review_reason(self, role: Role, tags: set[str], escalated: bool) -> str | None:
+        """Why a reply by this role on such an item is held for review; None: it goes out."""
         if role.value not in self.direct_roles:
-            return True
-        if tags.intersection(self.always_review_tags):
-            return True
-        return self.review_escalated and escalated
+            return f"replies by {role.value}s are approved by a supervisor first"
+        held_tags = sorted(tags.intersection(self.always_review_tags))
+        if held_tags:
+            return "item is tagged " + ", ".join(held_tags)
+        if self.review_escalated and escalated:
+            return "item is escalated"
+        return None
+
+    def needs_review(self, role: Role, tags: set[str], escalated: bool) -> bool:
+        return self.review_reason(role, tags, escalated) is not None
 
 
 def load(session: Session) -> ReviewPolicy:
@@ -70,6 +77,12 @@ def set_policy(factory: SessionFactory, actor: Actor, policy: ReviewPolicy) -> R
 
 
 def item_needs_review(session: Session, policy: ReviewPolicy, role: Role, item_id: int) -> bool:
+    return item_review_reason(session, policy, role, item_id) is not None
+
+
+def item_review_reason(
+    session: Session, policy: ReviewPolicy, role: Role, item_id: int
+) -> str | None:
     tags = set(
         session.scalars(
             select(Tag.name)
@@ -82,4 +95,4 @@ def item_needs_review(session: Session, policy: ReviewPolicy, role: Role, item_i
             select(exists().where(Escalation.item_id == item_id, Escalation.resolved_at.is_(None)))
         )
     )
-    return policy.needs_review(role, tags, escalated)
+    return policy.review_reason(role, tags, escalated)

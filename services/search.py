@@ -30,6 +30,7 @@ from sqlalchemy import (
     true,
 )
 
+from services import response
 from services.errors import QuerySyntaxError
 from services.store.models import (
     Channel,
@@ -73,10 +74,21 @@ class Term:
     phrase: bool = False
 
 
+# Control characters (tab and line breaks aside, which separate terms): PostgreSQL refuses
+# a NUL in text outright and SQLite's LIKE stops at it, so `tag:a\x00b` matched everything.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def parse(query: str) -> list[Term]:
     terms: list[Term] = []
     pos = 0
     query = query.strip()
+    if bad := _CONTROL.search(query):
+        raise QuerySyntaxError(
+            f"the search holds an invisible control character (U+{ord(bad.group()):04X}) "
+            f"at character {bad.start() + 1}: remove it and search again",
+            bad.start(),
+        )
     while pos < len(query):
         m = _TOKEN.match(query, pos)
         if m is None or m.end() == pos:
@@ -160,10 +172,14 @@ def _filter(term: Term, ctx: SearchContext) -> ColumnElement[bool]:
             return exists().where(ItemTag.item_id == Item.id, ItemTag.tag_id.in_(tag_ids))
         return Item.id.in_(select(ItemTag.item_id).where(ItemTag.tag_id.in_(tag_ids)))
     if key == "channel":
-        ids = select(Channel.id).where(
-            or_(func.lower(Channel.name).like(_like(value), escape="\\"), Channel.kind == low)
+        # A channel's exact name means that channel alone ("Blog" is not also "Force blog");
+        # otherwise a part of a name or a kind matches.
+        exact = select(Channel.id).where(func.lower(Channel.name) == low)
+        partial = select(Channel.id).where(
+            or_(func.lower(Channel.name).like(_like(value), escape="\\"), Channel.kind == low),
+            ~exists(exact),
         )
-        return Item.channel_id.in_(ids)
+        return or_(Item.channel_id.in_(exact), Item.channel_id.in_(partial))
     if key == "status":
         try:
             return Item.status == Status(low)
@@ -205,14 +221,9 @@ def _is_filter(value: str, ctx: SearchContext) -> ColumnElement[bool]:
     if value == "escalated":
         return exists().where(Escalation.item_id == Item.id, Escalation.resolved_at.is_(None))
     if value == "unanswered":
-        return and_(
-            Item.direction == Direction.INBOUND,
-            Item.needs_reply.is_(True),
-            Item.first_response_at.is_(None),
-            Item.status.not_in((Status.SPAM, Status.DONE)),
-        )
+        return response.unanswered_condition()
     if value == "answered":
-        return Item.first_response_at.is_not(None)
+        return response.answered_condition()
     if value == "unassigned":
         return Item.assignee_id.is_(None)
     if value == "unread":

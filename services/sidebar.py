@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, func, select
 
+from services import replies
 from services.inbox import ViewCounts, view_counts
 from services.search import inbox_condition
 from services.store.db import SessionFactory
@@ -22,6 +23,10 @@ class ChannelEntry:
     state_reason: str | None
     last_success_at: datetime | None
     open_count: int
+    demo: bool = False
+    """Demo data only: nothing is polled or published."""
+    limitation: str | None = None
+    """What does not work on this channel today, for its tooltip."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,20 @@ class SidebarData:
     failed_mine: int
     channels: tuple[ChannelEntry, ...]
     tags: tuple[TagEntry, ...]
+
+
+def _limitation(kind: str, demo: bool) -> str | None:
+    name = replies.KIND_NAMES.get(kind, kind)
+    if not replies.has_connector(kind):
+        return (
+            "demo data only: " if demo else ""
+        ) + f"Front Counter has no {name} connector yet, so it neither polls nor answers here"
+    if demo:
+        return (
+            "demo data only: nothing is polled or published; "
+            f"add your own {name} channel to work it for real"
+        )
+    return None
 
 
 def load(factory: SessionFactory, user_id: int | None) -> SidebarData:
@@ -58,6 +77,8 @@ def load(factory: SessionFactory, user_id: int | None) -> SidebarData:
                 c.state_reason,
                 c.last_success_at,
                 int(per_channel.get(c.id, 0)),
+                bool((c.config or {}).get("demo")),
+                _limitation(c.kind, bool((c.config or {}).get("demo"))),
             )
             for c in s.scalars(select(Channel).order_by(Channel.name))
         )

@@ -3,7 +3,13 @@
 Items are upserted page by page (idempotent); a channel's cursor is written
 only in the transaction of the run's last page, so a worker killed at any
 moment loses nothing and duplicates nothing. One channel failing never
-stops the others.
+stops the others, and one item the database refuses never stops its channel
+(services.quarantine).
+
+No server can keep a run going for ever: a run ends when a page brings no
+item this run has not already seen (a server that ignores the page number
+sends page 1 again and again) and after `max_pages` pages; network waits end
+soon after the stop event is set (services.http.stop_on).
 """
 
 from __future__ import annotations
@@ -12,18 +18,20 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
 
-from services import secrets
+from services import quarantine, secrets
 from services.audit import write_transaction
 from services.changes import Changes
 from services.channels.errors import ChannelError, RateLimited
-from services.channels.protocol import ChannelConfig, Connector, Registry
-from services.ingest import upsert
+from services.channels.protocol import Batch, ChannelConfig, Connector, Registry
+from services.http import Stopped, stop_on
+from services.ingest import item_key
+from services.outside_text import clean_text
 from services.sanitise import html_to_text, sanitise_html
 from services.store.db import SessionFactory
 from services.store.models import Channel, Item, Status, Thread, utcnow
@@ -32,6 +40,14 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[dict[str, Any]], None]
 SecretLoader = Callable[[int], str | None]
+
+# 1,000 pages is 100,000 WordPress comments: more than any real backlog, far less than a loop.
+MAX_PAGES = 1000
+STOPPED = "stopped before the end of the run; it resumes next time"
+
+
+class RunCut(ChannelError):
+    """The run was ended by the engine because the server would have kept it going."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +63,18 @@ def _noop(_event: dict[str, Any]) -> None:
     pass
 
 
+@dataclass
+class _Run:
+    """What one channel's run has done so far."""
+
+    held: set[str]
+    seen: set[str] = field(default_factory=set)
+    pages: int = 0
+    inserted: int = 0
+    updated: int = 0
+    quarantined: int = 0
+
+
 class SyncEngine:
     def __init__(
         self,
@@ -55,12 +83,14 @@ class SyncEngine:
         secret_loader: SecretLoader = secrets.load,
         progress: Progress = _noop,
         max_workers: int = 4,
+        max_pages: int = MAX_PAGES,
     ) -> None:
         self._factory = factory
         self._registry = registry
         self._secret = secret_loader
         self._progress = progress
         self._max_workers = max_workers
+        self._max_pages = max_pages
 
     # ---- one channel ---------------------------------------------------------------
     def connector_for(self, channel_id: int, with_threads: bool = False) -> Connector:
@@ -81,40 +111,29 @@ class SyncEngine:
             ch = tx.session.get_one(Channel, channel_id)
             name, cursor = ch.name, dict(ch.cursor or {})
             ch.state, ch.last_attempt_at = "syncing", tx.now
+            started = tx.now
             tx.touched("channels")
         self._progress({"event": "sync_started", "channel": name})
-        inserted = updated = 0
+        run = _Run(held=quarantine.held_keys(self._factory, channel_id))
         state, reason, next_poll = "ok", None, None
         connector: Connector | None = None
         try:
-            connector = self.connector_for(channel_id, with_threads=True)
-            for batch in connector.fetch(cursor):
-                if stop is not None and stop.is_set():
-                    reason = "stopped before the end of the run; it resumes next time"
-                    break
-                with write_transaction(self._factory, None) as tx:
-                    result = upsert(tx.session, channel_id, batch.items, tx.now)
-                    if batch.cursor is not None:
-                        tx.session.get_one(Channel, channel_id).cursor = batch.cursor
-                    if result.item_ids:
-                        tx.touched("items", *result.item_ids)
-                inserted += len(result.inserted)
-                updated += len(result.updated)
-                self._progress(
-                    {
-                        "event": "batch",
-                        "channel": name,
-                        "items": len(batch.items),
-                        "inserted": inserted,
-                        "updated": updated,
-                    }
-                )
-            if reconcile and not (stop is not None and stop.is_set()):
-                updated += self._reconcile(channel_id, connector)
-            reason = reason or getattr(connector, "warning", None)
+            with stop_on(stop or threading.Event()):
+                connector = self.connector_for(channel_id, with_threads=True)
+                for batch in connector.fetch(cursor):
+                    if stop is not None and stop.is_set():
+                        reason = STOPPED
+                        break
+                    self._check_page(run, batch)
+                    self._store(channel_id, name, batch, run)
+                if reconcile and not (stop is not None and stop.is_set()):
+                    run.updated += self._reconcile(channel_id, connector)
+                reason = reason or getattr(connector, "warning", None)
         except RateLimited as exc:
             state, reason = "rate_limited", str(exc)
             next_poll = utcnow() + timedelta(seconds=exc.wait_seconds)
+        except Stopped as exc:
+            reason = str(exc)
         except ChannelError as exc:
             state, reason = "error", str(exc)
         except Exception as exc:  # a bug in one connector must not stop the others
@@ -123,18 +142,75 @@ class SyncEngine:
         finally:
             if connector is not None:
                 connector.close()
+        reason = self._after_run(channel_id, name, started, run, reason, stop)
         self._finish(channel_id, state, reason, next_poll)
         self._progress(
             {
                 "event": "sync_finished",
                 "channel": name,
-                "inserted": inserted,
-                "updated": updated,
+                "inserted": run.inserted,
+                "updated": run.updated,
                 "state": state,
                 "reason": reason,
+                "quarantined": run.quarantined,
             }
         )
-        return SyncResult(name, inserted, updated, state, reason)
+        return SyncResult(name, run.inserted, run.updated, state, reason)
+
+    def _check_page(self, run: _Run, batch: Batch) -> None:
+        run.pages += 1
+        keys = {item_key(i.external_id) for i in batch.items}
+        if batch.cursor is None and keys and keys <= run.seen:
+            raise RunCut(
+                f"stopped after page {run.pages}: the server sent the same items again "
+                "(it may ignore the page number, or a proxy drops the query string); "
+                f"{run.inserted} new items were kept, the rest cannot arrive until that is fixed"
+            )
+        if run.pages > self._max_pages:
+            raise RunCut(
+                f"stopped after {self._max_pages:,} pages, the most one run fetches; "
+                f"{run.inserted} new items were kept"
+            )
+        run.seen |= keys
+
+    def _store(self, channel_id: int, name: str, batch: Batch, run: _Run) -> None:
+        stored = quarantine.store_batch(
+            self._factory, channel_id, batch.items, batch.cursor, run.held
+        )
+        run.inserted += len(stored.result.inserted)
+        run.updated += len(stored.result.updated)
+        self._progress(
+            {
+                "event": "batch",
+                "channel": name,
+                "items": len(batch.items),
+                "inserted": run.inserted,
+                "updated": run.updated,
+            }
+        )
+
+    def _after_run(
+        self,
+        channel_id: int,
+        name: str,
+        started: datetime,
+        run: _Run,
+        reason: str | None,
+        stop: threading.Event | None,
+    ) -> str | None:
+        """Quarantined items get another try; while some remain, the channel says so."""
+        if not run.held:
+            return reason
+        if not (stop is not None and stop.is_set()):
+            retried = quarantine.retry(self._factory, channel_id, started)
+            run.inserted += len(retried.inserted)
+            run.updated += len(retried.updated)
+        left = len(quarantine.held_keys(self._factory, channel_id))
+        run.quarantined = left
+        if not left:
+            return reason
+        note = quarantine.describe(left, name)
+        return f"{reason}; {note}" if reason else note
 
     def _finish(
         self, channel_id: int, state: str, reason: str | None, next_poll: datetime | None
@@ -164,12 +240,13 @@ class SyncEngine:
                 )
                 if item is None:
                     continue
-                safe = sanitise_html(st.body_html) if st.body_html is not None else item.body_html
+                body = clean_text(st.body_html) if st.body_html is not None else None
+                safe = sanitise_html(body) if body is not None else item.body_html
                 if item.source_state == st.source_state and safe == item.body_html:
                     continue
                 item.source_state = st.source_state
-                if st.body_html is not None and safe != item.body_html:
-                    item.body_html, item.body_text = safe, html_to_text(st.body_html)
+                if body is not None and safe != item.body_html:
+                    item.body_html, item.body_text = safe, html_to_text(body)
                     item.source_updated_at = tx.now
                 if st.source_state == "spam" and item.status in (Status.NEW, Status.OPEN):
                     item.status = Status.SPAM

@@ -2,6 +2,10 @@
 
 Menus, the toolbar, the shortcut cheat-sheet and the tests all read this
 registry, so a shortcut is defined here and nowhere else.
+
+A symbol typed with Shift is bound as the symbol alone ("?", not "Shift+/" or
+"Shift+?"): for a real key press Qt's shortcut map tries both "Shift+/" and
+"?", so binding both makes the press ambiguous and Qt triggers neither.
 """
 
 from __future__ import annotations
@@ -66,9 +70,7 @@ class ActionRegistry:
 
 
 def _shown_keys(keys: tuple[str, ...]) -> list[str]:
-    # Shift+ variants exist for keyboard layouts; people read and type the symbol itself.
-    shown = [k for k in keys if not k.startswith("Shift+")] or list(keys[:1])
-    return [k.lower() if len(k) == 1 else k for k in shown]
+    return [k.lower() if len(k) == 1 else k for k in keys]
 
 
 SPECS: tuple[ActionSpec, ...] = (
@@ -83,6 +85,14 @@ SPECS: tuple[ActionSpec, ...] = (
         "Go",
         "Read the item: focus the conversation",
         list_only=True,
+    ),
+    ActionSpec(
+        "back_to_list",
+        "Back to the list",
+        ("Escape",),
+        "Go",
+        "Leave the search box (clearing the search) or the reply draft (kept) for the item list",
+        needs_item=False,
     ),
     ActionSpec(
         "search",
@@ -110,7 +120,7 @@ SPECS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "escalate",
         "Escalate…",
-        ("!", "Shift+!", "Shift+1"),
+        ("!",),
         "Item",
         "Escalate to a person or team, with a reason",
         toolbar=True,
@@ -128,7 +138,7 @@ SPECS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "spam",
         "Mark spam",
-        ("#", "Shift+#", "Shift+3"),
+        ("#",),
         "Item",
         "Mark the selected items as spam",
         cli="status spam",
@@ -194,7 +204,7 @@ SPECS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "cheatsheet",
         "Keyboard shortcuts",
-        ("?", "Shift+?", "Shift+/"),
+        ("?",),
         "Help",
         "Show every shortcut",
         needs_item=False,

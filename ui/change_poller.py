@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from services import change_feed
 from services.changes import Changes
+from services.errors import DatabaseFault
 from ui.context import UiContext
 
 POLL_MS = 1000
@@ -13,23 +15,27 @@ POLL_MS = 1000
 
 class ChangePoller(QObject):
     changes_seen = Signal(object)
-    """Changes made elsewhere since the last poll."""
+    """Changes made elsewhere since the last poll (this desktop's own are applied when made)."""
+    database_lost = Signal(str)
+    """The database file was deleted or replaced under us: polling stopped; the text says why."""
 
     def __init__(self, ctx: UiContext, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._ctx = ctx
         self._last_id: int | None = None
         self._in_flight = False
+        self._lost = False
         self.timer = QTimer(self)
         self.timer.setInterval(POLL_MS)
         self.timer.timeout.connect(self.poll)
+        self.database_lost.connect(self._stop_the_desk)
 
     def start(self) -> None:
         self.timer.start()
         self.poll()
 
     def poll(self) -> None:
-        if self._in_flight:
+        if self._in_flight or self._lost:
             return
         self._in_flight = True
         f, last = self._ctx.factory, self._last_id
@@ -47,5 +53,26 @@ class ChangePoller(QObject):
         if not changes.empty:
             self.changes_seen.emit(changes)
 
-    def _on_failed(self, _exc: Exception) -> None:
+    def _on_failed(self, exc: Exception) -> None:
         self._in_flight = False
+        if isinstance(exc, DatabaseFault) and not self._lost:
+            self._lost = True
+            self.timer.stop()
+            self.database_lost.emit(str(exc))
+        # Anything else (a lock held a moment too long) is tried again on the next tick.
+
+    def _stop_the_desk(self, reason: str) -> None:
+        """Say so and close: every further action would be written into a file nobody sees."""
+        window = self.parent()
+        if not isinstance(window, QWidget):
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Critical,
+            "Front Counter stopped",
+            reason[:1].upper() + reason[1:],
+            QMessageBox.StandardButton.Close,
+            window,
+        )
+        box.setObjectName("database_lost")
+        box.finished.connect(window.close)
+        box.open()

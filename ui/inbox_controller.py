@@ -28,6 +28,8 @@ class InboxController(QObject):
     """The search text could not be parsed: the message to show."""
     busy = Signal(str)
     """Long work started (a message) or ended (empty string)."""
+    search_applied = Signal(str)
+    """The search narrowing the view changed: its text, empty when the whole view shows."""
 
     def __init__(self, ctx: UiContext, view: QTableView, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -50,6 +52,11 @@ class InboxController(QObject):
     def query_text(self) -> str:
         return " ".join(p for p in (self._query_text, self._search_text) if p)
 
+    @property
+    def search_text(self) -> str:
+        """The search applied on top of the view (not what is being typed in the box)."""
+        return self._search_text
+
     def _query(self) -> inbox.Query:
         return inbox.Query(self.query_text, self._ctx.actor.id, self._ctx.tz)
 
@@ -68,6 +75,7 @@ class InboxController(QObject):
         self._search_text = text.strip()
         self._last_current = None
         self.load(first_paint=True)
+        self.search_applied.emit(self._search_text)
         return True
 
     def load(self, first_paint: bool = False) -> None:

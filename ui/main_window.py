@@ -8,9 +8,9 @@ from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QMainWindow,
     QProgressBar,
     QSplitter,
@@ -47,7 +47,9 @@ from ui.notifier import ReplyNotifier
 from ui.panes.composer import Composer
 from ui.panes.conversation_pane import ConversationPane
 from ui.panes.review_panel import ReviewPanel
+from ui.panes.search_bar import SearchBar
 from ui.panes.sidebar import Sidebar
+from ui.panes.worker_banner import WorkerBanner
 from ui.sync_monitor import SyncMonitor
 from ui.triage_actions import TriageActions
 
@@ -63,16 +65,9 @@ class MainWindow(QMainWindow):
         self._ctx = ctx
         self._settings = settings
         self.sidebar = Sidebar()
-        self.search = QLineEdit()
-        self.search.setObjectName("search")
-        self.search.setPlaceholderText(
-            'Search:  words  "a phrase"  tag:  from:  channel:  is:escalated  after:2026-11-01   (press /)'
-        )
-        self.search.setClearButtonEnabled(True)
-        self.search_error = QLabel("")
-        self.search_error.setObjectName("search_error")
-        self.search_error.setStyleSheet("color: #b3261e")
-        self.search_error.hide()
+        self.search_bar = SearchBar()
+        self.search = self.search_bar.edit
+        self.search_error = self.search_bar.error
         self.list = QTableView()
         self.list.setObjectName("item_list")
         self.inbox = InboxController(ctx, self.list, self)
@@ -119,8 +114,7 @@ class MainWindow(QMainWindow):
         middle = QWidget()
         ml = QVBoxLayout(middle)
         ml.setContentsMargins(0, 0, 0, 0)
-        ml.addWidget(self.search)
-        ml.addWidget(self.search_error)
+        ml.addWidget(self.search_bar)
         ml.addWidget(self.list)
         right = QWidget()
         rl = QVBoxLayout(right)
@@ -135,7 +129,14 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setStretchFactor(2, 2)
-        self.setCentralWidget(self.splitter)
+        self.worker_banner = WorkerBanner(self.sync)  # shows only while our worker is down
+        central = QWidget()
+        cl = QVBoxLayout(central)
+        cl.setContentsMargins(0, 0, 0, 0)
+        cl.setSpacing(0)
+        cl.addWidget(self.worker_banner)
+        cl.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
 
     def _build_actions(self) -> None:
         handlers = {
@@ -143,6 +144,7 @@ class MainWindow(QMainWindow):
             "previous": lambda: self.inbox.move(-1),
             "open": self._open_current,
             "search": self._focus_search,
+            "back_to_list": self._back_to_list,
             "done": self.triage.done,
             "tag": self.triage.tag,
             "assign": self.triage.assign,
@@ -194,8 +196,9 @@ class MainWindow(QMainWindow):
 
     def _wire(self) -> None:
         self.sidebar.view_selected.connect(self._on_view_selected)
-        self.search.returnPressed.connect(self._on_search_entered)
-        self.search.textChanged.connect(lambda _t: self.search_error.hide())
+        self.search_bar.submitted.connect(lambda _text: self._on_search_entered())
+        self.search_bar.cleared.connect(self._clear_search)
+        self.inbox.search_applied.connect(self.search_bar.show_filter)
         self.inbox.current_item_changed.connect(self._on_current_item_changed)
         self.inbox.list_loaded.connect(lambda n: self.count_label.setText(f"{n:,} items"))
         self.inbox.query_failed.connect(self._on_query_failed)
@@ -216,6 +219,8 @@ class MainWindow(QMainWindow):
             self.sync.channel_started.connect(self._on_channel_sync_started)
             self.sync.channel_finished.connect(self._on_channel_sync_finished)
             self.sync.reply_processed.connect(self._on_reply_processed)
+            self.sync.worker_died.connect(self._on_worker_died)
+            self.sync.worker_started.connect(lambda: self.sync_label.setText(""))
 
     def _restore(self) -> None:
         geometry = self._settings.value("window/geometry")
@@ -284,13 +289,24 @@ class MainWindow(QMainWindow):
         if self.inbox.set_search(self.search.text()):
             self.list.setFocus()
 
+    def _clear_search(self) -> None:
+        if self.inbox.search_text:
+            self.inbox.set_search("")
+
     def _on_query_failed(self, message: str) -> None:
-        self.search_error.setText(message)
-        self.search_error.show()
+        self.search_bar.show_error(message)
 
     def _focus_search(self) -> None:
         self.search.setFocus()
         self.search.selectAll()
+
+    def _back_to_list(self) -> None:
+        focus = QApplication.focusWidget()
+        if focus is self.search:
+            self.search_bar.clear()
+        elif focus is not None and self.composer.isAncestorOf(focus):
+            self.composer.save_now()  # the draft is kept: leaving is not discarding
+        self.list.setFocus()
 
     def _on_busy(self, text: str) -> None:
         self.progress.setVisible(bool(text))
@@ -313,12 +329,17 @@ class MainWindow(QMainWindow):
     def _load_conversation(self, item_id: int, mark_read: bool = False) -> None:
         f, actor = self._ctx.factory, self._ctx.actor
 
-        def work() -> Conversation:
+        def work() -> tuple[Changes, Conversation]:
+            read = Changes()
             if mark_read and actor.can(Permission.TRIAGE):
-                triage.mark_read(f, actor, item_id)
-            return conversation.load(f, item_id)
+                read = triage.mark_read(f, actor, item_id)
+            return read, conversation.load(f, item_id)
 
-        def done(conv: Conversation) -> None:
+        def done(found: tuple[Changes, Conversation]) -> None:
+            read, conv = found
+            if not read.empty:
+                # Our own changes are not echoed back by the poller: the unread counts move now.
+                self.refresh_sidebar()
             if conv.item.id == self.inbox.current_id():
                 self.pane.show_conversation(conv)
                 if self.composer.isHidden() or self.composer._item_id != conv.item.id:
@@ -363,13 +384,25 @@ class MainWindow(QMainWindow):
     # ---- sync ---------------------------------------------------------------------
     def sync_now(self) -> None:
         f = self._ctx.factory
+        down = self.sync is not None and not self.sync.is_running()
         if self.sync is not None:
             self.sync.start()
         self._ctx.jobs.run("sync.now", lambda: sync_service.request_sync_now(f), self.apply_changes)
+        if down:
+            # Never claim polling while our worker is not running: say it is being restarted.
+            self.show_message(
+                "The sync worker was not running: restarting it; channels are polled once it runs"
+            )
+            return
         self.show_message(
             "Sync requested: every channel is polled now"
             + ("" if self.sync is not None else " by the team's sync worker")
         )
+
+    def _on_worker_died(self, _reason: str) -> None:
+        self.progress.hide()
+        self.sync_label.setText("Sync worker not running")
+        self.sync_label.setStyleSheet("color: #b3261e")
 
     def _on_channel_sync_started(self, channel: str) -> None:
         self.sync_label.setText(f"Syncing {channel}…")

@@ -12,7 +12,7 @@ from datetime import datetime
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QWidget
 
-from services import escalation, moderation, triage, users
+from services import escalation, moderation, teams, triage, users
 from services.changes import Changes
 from services.errors import KnownError
 from services.inbox import ItemRow
@@ -27,8 +27,6 @@ from ui.dialogs.triage_dialogs import (
     TagDialog,
 )
 from ui.inbox_controller import InboxController
-
-TEAMS = ("Professional Standards", "Neighbourhood Inspector", "Corporate Communications", "CID")
 
 
 @dataclass(frozen=True)
@@ -169,12 +167,17 @@ class TriageActions(QObject):
         if not self._inbox.selected_ids():
             return
         f = self._ctx.factory
-        self._ctx.jobs.run("triage.users", lambda: users.list_users(f), self._open_escalate)
+        self._ctx.jobs.run(
+            "triage.users",
+            lambda: (users.list_users(f), [t.name for t in teams.list_teams(f)]),
+            self._open_escalate,
+        )
 
-    def _open_escalate(self, people: list[users.Actor]) -> None:
+    def _open_escalate(self, found: tuple[list[users.Actor], list[str]]) -> None:
+        people, team_names = found
         ranked = sorted(people, key=lambda u: (u.role.value != "supervisor", u.display_name))
         dialog = EscalateDialog(
-            [(u.name, u.display_name) for u in ranked], list(TEAMS), self._window
+            [(u.name, u.display_name) for u in ranked], team_names, self._window
         )
         dialog.submitted.connect(self.apply_escalate)
         self._open(dialog)

@@ -19,9 +19,11 @@ from typing import Any, ClassVar
 import feedparser
 import httpx
 
+from services.channels import feed_bounds
 from services.channels.errors import BadPayload, ChannelError, Gone
 from services.channels.protocol import Batch, ChannelConfig, ReplyTarget, SentReply, SourceState
-from services.http import make_client, redact, request
+from services.channels.wordpress_discovery import comment_feed_address, site_of_comment_feed
+from services.http import Response, make_client, redact, request
 from services.ingest import Author, Incoming, ThreadRef
 from services.store.models import ItemKind
 
@@ -55,10 +57,15 @@ class FeedConnector:
         self._url = url
         self._client = client or make_client()
         self._wordpress_comments = wordpress_comments
+        self._feed_address: str | None = None
         self.warning: str | None = None
 
     @classmethod
     def create(cls, cfg: ChannelConfig, client: httpx.Client | None = None) -> FeedConnector:
+        login = cfg.config.get("login")
+        if login and client is None:
+            # A private feed: basic auth with the keyring's secret, never a user:password@ URL.
+            client = make_client(auth=(str(login), cfg.secret or ""))
         return cls(cfg.config["url"], client, bool(cfg.config.get("wordpress_comments")))
 
     def close(self) -> None:
@@ -76,18 +83,40 @@ class FeedConnector:
             headers["If-None-Match"] = cursor["etag"]
         if cursor.get("modified"):
             headers["If-Modified-Since"] = cursor["modified"]
-        resp = request(self._client, "GET", self._url, headers=headers, ok_statuses=(304,))
+        resp = self._fetch_feed(headers)
         if resp.status == 304:
             return None, resp
+        body, cuts = feed_bounds.bound_names(resp.body)
         parsed = feedparser.parse(
-            io.BytesIO(resp.body),
+            io.BytesIO(body),
             response_headers={
                 "content-type": resp.headers.get("content-type", ""),
                 "content-location": resp.url,
             },
         )
         self._check(parsed)
+        if cuts:
+            note = feed_bounds.describe(cuts)
+            self.warning = f"{self.warning}; {note}" if self.warning else note
         return parsed, resp
+
+    @property
+    def address(self) -> str:
+        return self._feed_address or self._url
+
+    def _fetch_feed(self, headers: dict[str, str]) -> Response:
+        """The feed. A WordPress comment feed address that answers a page (plain permalinks
+        answer `/comments/feed/` with HTML) is found again from the site's home page."""
+        resolved = not self._wordpress_comments or self._feed_address is not None
+        try:
+            resp = request(self._client, "GET", self.address, headers=headers, ok_statuses=(304,))
+            if resolved or "html" not in resp.headers.get("content-type", "").lower():
+                return resp
+        except Gone:
+            if resolved:
+                raise
+        self._feed_address = comment_feed_address(self._client, site_of_comment_feed(self._url))
+        return request(self._client, "GET", self._feed_address, headers=headers, ok_statuses=(304,))
 
     def _check(self, parsed: Any) -> None:
         where = redact(self._url)

@@ -3,6 +3,9 @@
 Incremental fetch: for each status × type, page newest-first by id until the
 stored highest id; a reconciliation pass catches edits, status changes and
 deletions (comments have no modified date). See CHANNELS.md §1.
+
+The API root is found as WordPress announces it (wordpress_discovery.RestApi)
+and kept in the cursor.
 """
 
 from __future__ import annotations
@@ -15,32 +18,45 @@ import httpx
 
 from services.channels.errors import BadPayload, ChannelError, Gone, Rejected
 from services.channels.protocol import Batch, ChannelConfig, ReplyTarget, SentReply, SourceState
-from services.http import make_client, request
+from services.channels.wordpress_discovery import RestApi, error_code
+from services.http import make_client
 from services.ingest import Author, Incoming, ThreadRef
+from services.sanitise import html_to_text
 from services.store.models import Direction, ItemKind
 
 STATUSES = ("approve", "hold", "spam")
 TYPES = ("comment", "pingback", "trackback")
 PER_PAGE = 100
+COMMENTS = "wp/v2/comments"
 _STATE = {"approved": "approved", "hold": "hold", "spam": "spam", "trash": "trash"}
 _ACTION_STATUS = {"approve": "approved", "hold": "hold", "spam": "spam", "trash": "trash"}
 
 
-def api_root(site: str) -> str:
-    return site.rstrip("/") + "/wp-json/"
-
-
-def _parse_gmt(value: Any) -> datetime:
+def _parse_gmt(value: Any, where: str) -> datetime:
     if not isinstance(value, str):
-        raise BadPayload("comment without date_gmt")
+        raise BadPayload(f"{where}: field 'date_gmt' is missing")
     try:
         return datetime.fromisoformat(value.rstrip("Z")).replace(tzinfo=UTC)
     except ValueError:
-        raise BadPayload(f"unreadable date_gmt {value[:40]!r}") from None
+        raise BadPayload(f"{where}: field 'date_gmt' is unreadable ({value[:40]!r})") from None
 
 
-def _code(resp_json: Any) -> str:
-    return str(resp_json.get("code", "")) if isinstance(resp_json, dict) else ""
+def _int_field(obj: dict[str, Any], name: str, where: str, default: int | None = None) -> int:
+    """An integer field of a WordPress answer; anything else is a channel error naming it."""
+    value = obj.get(name)
+    if value is None and default is not None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise BadPayload(f"{where}: field {name!r} is missing or not a number")
+    try:
+        return int(value)
+    except ValueError:
+        raise BadPayload(f"{where}: field {name!r} is not a number ({str(value)[:40]!r})") from None
+
+
+def _plain(html: Any) -> str:
+    """Titles and names arrive as HTML (`We&#8217;re`): keep their text."""
+    return html_to_text(html) if isinstance(html, str) else ""
 
 
 class WordPressConnector:
@@ -55,11 +71,10 @@ class WordPressConnector:
         password: str,
         client: httpx.Client | None = None,
         known_threads: set[str] | None = None,
+        api_root: str | None = None,
     ) -> None:
-        self._site = site
-        self._client = client or make_client(
-            api_root(site), auth=(login, password.replace(" ", ""))
-        )
+        self._client = client or make_client(auth=(login, password.replace(" ", "")))
+        self._api = RestApi(self._client, site, api_root)
         self._posts: dict[str, ThreadRef] = {}
         self._known_threads = known_threads or set()
         self._me: int | None = None
@@ -70,24 +85,37 @@ class WordPressConnector:
             raise ChannelError(
                 "no application password stored for this channel: run `channel add` again"
             )
-        return cls(cfg.config["url"], cfg.config["login"], cfg.secret, client, cfg.known_threads)
+        return cls(
+            cfg.config["url"],
+            cfg.config["login"],
+            cfg.secret,
+            client,
+            cfg.known_threads,
+            cfg.config.get("api_root"),
+        )
 
     def close(self) -> None:
         self._client.close()
 
+    @property
+    def address(self) -> str:
+        """The REST API root in use (found on first need)."""
+        return self._api.root
+
     # ---- reading -------------------------------------------------------------
     def test(self) -> str:
-        me = request(self._client, "GET", "wp/v2/users/me", params={"context": "edit"}).json()
+        where = "wp/v2/users/me"
+        me = self._api.call("GET", where, params={"context": "edit"}).json()
         if not isinstance(me, dict) or "id" not in me:
-            raise BadPayload("wp/v2/users/me did not describe a user")
-        self._me = int(me["id"])
+            raise BadPayload(f"{where} did not describe a user")
+        self._me = _int_field(me, "id", where)
         caps = me.get("capabilities") or {}
         note = (
             ""
             if caps.get("moderate_comments", True)
             else " (cannot moderate: held and spam comments stay hidden)"
         )
-        return f"connected as {me.get('name') or me.get('slug')}{note}"
+        return f"connected as {_plain(me.get('name')) or me.get('slug')}{note}"
 
     def _my_id(self) -> int:
         if self._me is None:
@@ -96,22 +124,26 @@ class WordPressConnector:
         return self._me
 
     def _page(self, params: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
-        resp = request(self._client, "GET", "wp/v2/comments", params=params, ok_statuses=(400,))
+        resp = self._api.call("GET", COMMENTS, params=params, ok_statuses=(400,))
         if resp.status == 400:
-            if _code(resp.json()).endswith("invalid_page_number"):
+            if error_code(resp.json()).endswith("invalid_page_number"):
                 return [], 0
             raise BadPayload(
-                f"wp/v2/comments refused the query: {_code(resp.json()) or 'HTTP 400'}"
+                f"{COMMENTS} refused the query: {error_code(resp.json()) or 'HTTP 400'}"
             )
         data = resp.json()
         if not isinstance(data, list) or not all(isinstance(c, dict) and "id" in c for c in data):
             raise BadPayload(
-                "wp/v2/comments answered JSON of the wrong shape (expected a list of comments)"
+                f"{COMMENTS} answered JSON of the wrong shape (expected a list of comments)"
             )
+        for c in data:
+            c["id"] = _int_field(c, "id", COMMENTS)
         pages = resp.headers.get("X-WP-TotalPages", "")
         return data, int(pages) if pages.isdigit() else 0
 
     def fetch(self, cursor: dict[str, Any]) -> Iterator[Batch]:
+        if isinstance(cursor.get("api_root"), str):
+            self._api.remember(cursor["api_root"])
         highs = {k: int(v) for k, v in cursor.get("highest", {}).items()}
         for status in STATUSES:
             for type_ in TYPES:
@@ -131,15 +163,15 @@ class WordPressConnector:
                             "context": "edit",
                         }
                     )
-                    fresh = [c for c in data if int(c["id"]) > high]
+                    fresh = [c for c in data if c["id"] > high]
                     if fresh:
-                        newest = max(newest, max(int(c["id"]) for c in fresh))
+                        newest = max(newest, max(c["id"] for c in fresh))
                         yield Batch([self._map(c) for c in fresh])
                     if len(fresh) < len(data) or not data or (total_pages and page >= total_pages):
                         break
                     page += 1
                 highs[key] = newest
-        yield Batch([], cursor={**cursor, "highest": highs})
+        yield Batch([], cursor={**cursor, "highest": highs, "api_root": self._api.root})
 
     def _thread(self, post_id: int) -> ThreadRef:
         key = str(post_id)
@@ -149,48 +181,48 @@ class WordPressConnector:
             ref = ThreadRef(key)
         else:
             try:
-                post = request(
-                    self._client,
-                    "GET",
-                    f"wp/v2/posts/{post_id}",
-                    params={"_fields": "id,title,link"},
+                post = self._api.call(
+                    "GET", f"wp/v2/posts/{post_id}", params={"_fields": "id,title,link"}
                 ).json()
             except Gone:
                 post = {}
             title = post.get("title", {}).get("rendered") if isinstance(post, dict) else None
             link = post.get("link") if isinstance(post, dict) else None
-            ref = ThreadRef(key, title or f"Post {post_id}", link)
+            ref = ThreadRef(key, _plain(title) or f"Post {post_id}", link)
         self._posts[key] = ref
         return ref
 
     def _map(self, c: dict[str, Any]) -> Incoming:
-        try:
-            comment_type = c.get("type") or "comment"
-            kind = {"pingback": ItemKind.PINGBACK, "trackback": ItemKind.TRACKBACK}.get(
-                comment_type, ItemKind.COMMENT
-            )
-            name = str(c.get("author_name") or "Anonymous")
-            email = c.get("author_email") or None
-            author_key = email or (
-                f"user:{c['author']}" if c.get("author") else f"{name}|{c.get('author_url') or ''}"
-            )
-            content = c.get("content") or {}
-            parent = int(c.get("parent") or 0)
-            return Incoming(
-                external_id=str(c["id"]),
-                kind=kind,
-                created_at=_parse_gmt(c.get("date_gmt")),
-                author=Author(str(author_key), name, email, c.get("author_url") or None),
-                thread=self._thread(int(c["post"])),
-                body_html=str(content.get("rendered") or ""),
-                parent_external_id=str(parent) if parent else None,
-                permalink=c.get("link"),
-                source_state=_STATE.get(str(c.get("status")), "published"),
-                needs_reply=kind == ItemKind.COMMENT,
-                raw=c,
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise BadPayload(f"wp/v2/comments: a comment lacks a needed field ({exc})") from None
+        where = f"{COMMENTS} (comment {str(c.get('id'))[:20]})"
+        comment_id = _int_field(c, "id", where)
+        post_id = _int_field(c, "post", where)
+        parent = _int_field(c, "parent", where, default=0)
+        created_at = _parse_gmt(c.get("date_gmt"), where)
+        comment_type = c.get("type") or "comment"
+        kind = {"pingback": ItemKind.PINGBACK, "trackback": ItemKind.TRACKBACK}.get(
+            comment_type, ItemKind.COMMENT
+        )
+        name = _plain(c.get("author_name")) or "Anonymous"
+        email = c.get("author_email") or None
+        author_key = email or (
+            f"user:{c['author']}" if c.get("author") else f"{name}|{c.get('author_url') or ''}"
+        )
+        content = c.get("content") or {}
+        if not isinstance(content, dict):
+            raise BadPayload(f"{where}: field 'content' is not an object")
+        return Incoming(
+            external_id=str(comment_id),
+            kind=kind,
+            created_at=created_at,
+            author=Author(str(author_key), name, email, c.get("author_url") or None),
+            thread=self._thread(post_id),
+            body_html=str(content.get("rendered") or ""),
+            parent_external_id=str(parent) if parent else None,
+            permalink=c.get("link"),
+            source_state=_STATE.get(str(c.get("status")), "published"),
+            needs_reply=kind == ItemKind.COMMENT,
+            raw=c,
+        )
 
     def reconcile(self, known: dict[str, str]) -> list[SourceState]:
         seen: dict[str, SourceState] = {}
@@ -234,18 +266,16 @@ class WordPressConnector:
     def send_reply(self, target: ReplyTarget, body: str) -> SentReply:
         post, parent = self._target(target)
         # WordPress does not check that the parent exists on that post (obs): check it ourselves.
+        where = f"{COMMENTS}/{parent}"
         try:
-            parent_json = request(
-                self._client, "GET", f"wp/v2/comments/{parent}", params={"context": "edit"}
-            ).json()
+            parent_json = self._api.call("GET", where, params={"context": "edit"}).json()
         except Gone:
             raise Rejected("the comment being answered was deleted on the blog") from None
-        if int(parent_json.get("post", -1)) != post:
+        if not isinstance(parent_json, dict) or _int_field(parent_json, "post", where) != post:
             raise Rejected("the comment being answered now belongs to another post")
-        resp = request(
-            self._client,
+        resp = self._api.call(
             "POST",
-            "wp/v2/comments",
+            COMMENTS,
             retry=False,
             json_body={"post": post, "parent": parent, "content": body},
             ok_statuses=(400, 403, 409),
@@ -259,15 +289,15 @@ class WordPressConnector:
             payload = resp.json()
             raise Rejected(
                 _rejection(
-                    _code(payload),
+                    error_code(payload),
                     str(payload.get("message", "")) if isinstance(payload, dict) else "",
                 )
             )
         created = resp.json()
         if not isinstance(created, dict) or "id" not in created:
-            raise BadPayload("wp/v2/comments did not return the created comment")
+            raise BadPayload(f"{COMMENTS} did not return the created comment")
         incoming = self._map(created)
-        return SentReply(str(created["id"]), created.get("link"), _outbound(incoming))
+        return SentReply(incoming.external_id, created.get("link"), _outbound(incoming))
 
     def find_reply(self, target: ReplyTarget, body: str) -> SentReply | None:
         post, parent = self._target(target)
@@ -287,7 +317,7 @@ class WordPressConnector:
             )
             for c in data:
                 raw = str((c.get("content") or {}).get("raw", "")).strip()
-                if int(c.get("author") or 0) == me and raw == wanted:
+                if _int_field(c, "author", COMMENTS, default=0) == me and raw == wanted:
                     return SentReply(str(c["id"]), c.get("link"), _outbound(self._map(c)))
         return None
 
@@ -297,20 +327,15 @@ class WordPressConnector:
                 f"WordPress cannot {action!r}: use one of {', '.join(_ACTION_STATUS)}"
             )
         wanted = _ACTION_STATUS[action]
-        path = f"wp/v2/comments/{int(external_id)}"
+        path = f"{COMMENTS}/{int(external_id)}"
         if action == "trash":
-            request(self._client, "DELETE", path, retry=False, ok_statuses=(410,))
+            self._api.call("DELETE", path, retry=False, ok_statuses=(410,))
         else:
             # Same-status updates answer 200 (6.1) or 500 rest_comment_failed_edit (newer): read back either way.
-            request(
-                self._client,
-                "POST",
-                path,
-                json_body={"status": wanted},
-                retry=False,
-                ok_statuses=(500,),
+            self._api.call(
+                "POST", path, json_body={"status": wanted}, retry=False, ok_statuses=(500,)
             )
-        now = request(self._client, "GET", path, params={"context": "edit"}).json()
+        now = self._api.call("GET", path, params={"context": "edit"}).json()
         state = _STATE.get(str(now.get("status")) if isinstance(now, dict) else "", "")
         if state != wanted:
             raise ChannelError(

@@ -87,11 +87,30 @@ def moderation(s: Session, start: datetime, end: datetime) -> dict[str, int]:
 def decisions(
     s: Session, users: dict[int, str], start: datetime, end: datetime
 ) -> list[ReviewDecision]:
+    decided = _events(s, ("reply.approve", "reply.return"), start, end)
+    # Only the submissions of the items decided this week: the report grows with the week,
+    # not with the workspace's age.
+    decided_items = (
+        select(AuditEvent.subject_id)
+        .where(
+            AuditEvent.action.in_(("reply.approve", "reply.return")),
+            AuditEvent.at >= start,
+            AuditEvent.at < end,
+        )
+        .scalar_subquery()
+    )
     submits: dict[int, list[datetime]] = defaultdict(list)
-    for e in _events(s, ("reply.submit",), None, end):
-        submits[int((e.after or {}).get("reply_id", 0))].append(e.at)
+    for at, after in s.execute(
+        select(AuditEvent.at, AuditEvent.after).where(
+            AuditEvent.action == "reply.submit",
+            AuditEvent.subject_type == "item",
+            AuditEvent.subject_id.in_(decided_items),
+            AuditEvent.at < end,
+        )
+    ):
+        submits[int((after or {}).get("reply_id", 0))].append(at)
     out = []
-    for e in _events(s, ("reply.approve", "reply.return"), start, end):
+    for e in decided:
         reply_id = int((e.after or {}).get("reply_id", 0))
         earlier = [t for t in submits.get(reply_id, []) if t <= e.at]
         out.append(
@@ -109,10 +128,15 @@ def decisions(
 def workload(
     s: Session, users: dict[int, str], start: datetime, end: datetime
 ) -> dict[str, Workload]:
-    handled: Counter[str] = Counter()
+    # An item counts once for the person whose last status change on it in the week left it
+    # done: marking done and then undoing (or re-opening) it is no work done.
+    last: dict[tuple[int, int], str | None] = {}
     for e in _events(s, ("item.status",), start, end):
-        if (e.after or {}).get("status") == "done" and e.actor_id:
-            handled[users.get(e.actor_id, "?")] += 1
+        if e.actor_id and e.subject_id is not None:
+            last[(e.actor_id, e.subject_id)] = (e.after or {}).get("status")
+    handled = Counter(
+        users.get(actor_id, "?") for (actor_id, _item), status in last.items() if status == "done"
+    )
     replied = Counter(
         users.get(a, "?")
         for (a,) in s.execute(

@@ -29,13 +29,15 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Row, and_, func, select
+from sqlalchemy.orm import Session
 
-from services import sla
+from services import response, sla
 from services.reports import activity
 from services.reports.activity import EscalationFacts, ReviewDecision, Workload
 from services.reports.week import Week
@@ -45,10 +47,7 @@ from services.store.models import (
     Contact,
     Direction,
     Item,
-    ItemKind,
     ItemTag,
-    Reply,
-    ReplyState,
     Status,
     Tag,
     User,
@@ -76,7 +75,7 @@ class ItemFacts:
     channel: str
     kind: str
     author: str
-    received_at: datetime
+    received_at: datetime  # arrival: when the public posted it (services/response.py)
     local_day: date
     needs_answer: bool
     status: str
@@ -181,40 +180,42 @@ def _compute(s: Session, week: Week, as_of: datetime) -> WeeklyReport:
     policy = sla.load(s)
     start, end = week.start, week.end
     channels = {c.id: c.name for c in s.scalars(select(Channel))}
+    connected = response.connected_at(s)
     users = {u.id: u.display_name for u in s.scalars(select(User))}
-    rows = s.execute(
-        select(Item, Contact.display_name)
-        .outerjoin(Contact, Contact.id == Item.contact_id)
-        .where(
-            Item.direction == Direction.INBOUND, Item.received_at >= start, Item.received_at < end
+    in_week = and_(Item.direction == Direction.INBOUND, response.posted_between(start, end))
+    # Only the columns a figure needs: never the bodies or raw payloads.
+    rows: Sequence[Row[Any]] = s.execute(  # type: ignore[assignment]  # a typed Row is a Row[Any]
+        select(
+            Item.id,
+            Item.channel_id,
+            Item.kind,
+            Item.needs_reply,
+            Item.status,
+            Item.source_state,
+            Item.created_at,
+            Item.sentiment,
+            Item.first_response_at,
+            Item.first_responder_id,
+            Item.resolved_at,
+            Item.permalink,
+            Contact.display_name,
         )
-        .order_by(Item.received_at, Item.id)
+        .outerjoin(Contact, Contact.id == Item.contact_id)
+        .where(in_week)
+        .order_by(Item.created_at, Item.id)
     ).all()
-    ids = [i.id for i, _ in rows]
     tags: dict[int, list[str]] = defaultdict(list)
     for item_id, name in s.execute(
         select(ItemTag.item_id, Tag.name)
         .join(Tag, Tag.id == ItemTag.tag_id)
-        .where(ItemTag.item_id.in_(ids))
+        .join(Item, Item.id == ItemTag.item_id)
+        .where(in_week)
         .order_by(Tag.name)
     ):
         tags[item_id].append(name)
-    responses = _first_responses(s, [i for i, _ in rows], as_of)
-    items: list[ItemFacts] = []
-    for item, author in rows:
-        items.append(
-            _facts(
-                item,
-                author,
-                channels,
-                users,
-                tags[item.id],
-                responses.get(item.id),
-                policy,
-                week,
-                as_of,
-            )
-        )
+    items = [
+        _facts(row, channels, connected, users, tags[row.id], policy, week, as_of) for row in rows
+    ]
     needing = [f for f in items if f.needs_answer]
     answered = [f for f in needing if f.frt_minutes is not None]
     by_channel: dict[str, list[float]] = defaultdict(list)
@@ -240,13 +241,10 @@ def _compute(s: Session, week: Week, as_of: datetime) -> WeeklyReport:
         items=items,
         volume_by_channel=dict(Counter(f.channel for f in items).most_common()),
         volume_by_day=volume_by_day,
-        new_contacts=len(
-            s.scalars(
-                select(Contact.id).where(
-                    Contact.first_seen_at >= start, Contact.first_seen_at < end
-                )
-            ).all()
-        ),
+        new_contacts=s.scalar(
+            select(func.count()).where(Contact.first_seen_at >= start, Contact.first_seen_at < end)
+        )
+        or 0,
         by_tag=dict(Counter(t for f in items for t in f.tags).most_common()),
         spam_count=sum(
             1 for f in items if f.status == "spam" or f.source_state in ("spam", "hidden")
@@ -277,103 +275,57 @@ def _compute(s: Session, week: Week, as_of: datetime) -> WeeklyReport:
     )
 
 
-def _first_responses(
-    s: Session, items: list[Item], as_of: datetime
-) -> dict[int, tuple[datetime, int]]:
-    """item id → (sent_at, author id) of the first sent reply in its conversation."""
-    if not items:
-        return {}
-    thread_ids = {i.thread_id for i in items if i.thread_id is not None}
-    target = aliased(Item)
-    replies = s.execute(
-        select(
-            Reply.sent_at,
-            Reply.author_id,
-            target.id,
-            target.thread_id,
-            target.contact_id,
-            target.received_at,
-        )
-        .join(target, target.id == Reply.item_id)
-        .where(
-            Reply.state == ReplyState.SENT,
-            Reply.sent_at.is_not(None),
-            Reply.sent_at <= as_of,
-            (target.thread_id.in_(thread_ids)) | (target.id.in_([i.id for i in items])),
-        )
-        .order_by(Reply.sent_at)
-    ).all()
-    by_item: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
-    by_conversation: dict[tuple[int, int], list[tuple[datetime, datetime, int]]] = defaultdict(list)
-    for sent_at, author_id, replied_id, thread_id, contact_id, replied_received in replies:
-        assert sent_at is not None
-        by_item[replied_id].append((sent_at, author_id))
-        if thread_id is not None and contact_id is not None:
-            by_conversation[(thread_id, contact_id)].append((replied_received, sent_at, author_id))
-    out: dict[int, tuple[datetime, int]] = {}
-    for item in items:
-        candidates = [(t, a) for t, a in by_item.get(item.id, []) if t >= item.received_at]
-        if item.thread_id is not None and item.contact_id is not None:
-            candidates += [
-                (t, a)
-                for received, t, a in by_conversation.get((item.thread_id, item.contact_id), [])
-                if received >= item.received_at and t >= item.received_at
-            ]
-        if candidates:
-            out[item.id] = min(candidates)
-    return out
-
-
 def _facts(
-    item: Item,
-    author: str | None,
+    row: Row[Any],
     channels: dict[int, str],
+    connected: dict[int, datetime],
     users: dict[int, str],
     tags: list[str],
-    response: tuple[datetime, int] | None,
     policy: sla.SlaPolicy,
     week: Week,
     as_of: datetime,
 ) -> ItemFacts:
-    needs = item.needs_reply and item.status != Status.SPAM and item.kind != ItemKind.FEED_ENTRY
-    first_at, responder = (response[0], users.get(response[1])) if response else (None, None)
-    frt = _minutes(first_at - item.received_at) if first_at else None
+    posted: datetime = row.created_at
+    needs = response.needs_answer(Direction.INBOUND, row.needs_reply, row.status, row.kind)
+    counts = response.counts_for_response(needs, posted, connected.get(row.channel_id, posted))
+    first_at: datetime | None = row.first_response_at
+    if first_at is not None and first_at > as_of:
+        first_at = None
+    responder = users.get(row.first_responder_id) if first_at and row.first_responder_id else None
+    timed = first_at if counts else None
+    frt = _minutes(timed - posted) if timed else None
     frt_business = (
-        _minutes(sla.business_elapsed(item.received_at, first_at, policy.business_hours, week.tz))
-        if first_at and policy.business_hours
+        _minutes(sla.business_elapsed(posted, timed, policy.business_hours, week.tz))
+        if timed and policy.business_hours
         else None
     )
-    due = policy.due(item.received_at, week.tz) if needs else None
-    if not needs or due is None:
-        state = "n/a"
-    elif first_at is not None:
-        state = "within" if first_at <= due else "breached"
-    else:
-        state = "breached" if due <= as_of else "pending"
+    clock = response.sla_clock(
+        policy, week.tz, counts=counts, posted_at=posted, first_response_at=first_at, as_of=as_of
+    )
     resolved = (
-        item.resolved_at
-        if item.resolved_at and item.resolved_at <= as_of and item.status == Status.DONE
+        row.resolved_at
+        if row.resolved_at and row.resolved_at <= as_of and row.status == Status.DONE
         else None
     )
     return ItemFacts(
-        item_id=item.id,
-        channel=channels.get(item.channel_id, "?"),
-        kind=item.kind.value,
-        author=author or "",
-        received_at=item.received_at,
-        local_day=week.local_day(item.received_at),
-        needs_answer=needs,
-        status=item.status.value,
-        source_state=item.source_state,
+        item_id=row.id,
+        channel=channels.get(row.channel_id, "?"),
+        kind=str(row.kind),
+        author=row.display_name or "",
+        received_at=posted,
+        local_day=week.local_day(posted),
+        needs_answer=counts,
+        status=str(row.status),
+        source_state=row.source_state,
         tags=tuple(tags),
-        sentiment=item.sentiment,
+        sentiment=row.sentiment,
         first_response_at=first_at,
         responder=responder,
         frt_minutes=frt,
         frt_business_minutes=frt_business,
-        sla_due=due,
-        sla_state=state,
+        sla_due=clock.due,
+        sla_state=clock.state,
         resolved_at=resolved,
-        resolution_minutes=_minutes(resolved - item.received_at) if resolved else None,
-        permalink=item.permalink,
+        resolution_minutes=_minutes(resolved - posted) if resolved else None,
+        permalink=row.permalink,
     )

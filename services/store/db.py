@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -10,11 +12,13 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.errors import KnownError
+from services.errors import DatabaseFault, KnownError
+from services.store.faults import describe_location
+from services.store.models import Base
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -34,15 +38,40 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database:
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        path = parsed.database if parsed.database and parsed.database != ":memory:" else None
+        if path:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _SqliteConnect(path))
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+class _SqliteConnect:
+    """Sets the pragmas on every new connection and notes which file the engine first opened.
+
+    Every connection carries that first file's identity, so one opened after
+    the file was swapped is caught by `check_database_file` as well.
+    """
+
+    def __init__(self, path: str | None) -> None:
+        self._path = path
+        self._first: tuple[int, int] | None = None
+
+    def __call__(self, dbapi_connection: Any, record: Any) -> None:
+        _sqlite_pragmas(dbapi_connection)
+        if self._path is None:
+            return
+        try:
+            st = os.stat(self._path)
+        except OSError:
+            return
+        if self._first is None:
+            self._first = (st.st_dev, st.st_ino)
+        record.info["database_file"] = (self._path, self._first)
+
+
+def _sqlite_pragmas(dbapi_connection: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -51,8 +80,42 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_session_factory(engine: Engine) -> SessionFactory:
-    return sessionmaker(engine, expire_on_commit=False)
+def check_database_file(connection: Connection) -> None:
+    """Raise DatabaseFault if the SQLite file was deleted or replaced since we opened it.
+
+    SQLite keeps writing to the open (now nameless) file without a word, so the
+    desktop and the worker ask this on their polls instead of writing into the void.
+    """
+    noted = connection.info.get("database_file")
+    if noted is None:
+        return
+    path, identity = noted
+    try:
+        st = os.stat(path)
+        now: tuple[int, int] | None = (st.st_dev, st.st_ino)
+    except FileNotFoundError:
+        now = None
+    if now != identity:
+        raise DatabaseFault(
+            f"the database {path} was deleted or replaced while Front Counter had it open; "
+            "what was done since then is not in it. Put the file back (or restore a "
+            "backup) and start Front Counter again."
+        )
+
+
+def ensure_database_file(engine: Engine) -> None:
+    with engine.connect() as conn:
+        check_database_file(conn)
+
+
+def make_session_factory(engine: Engine, origin: str | None = None) -> SessionFactory:
+    """Sessions on `engine`; the change rows they write carry `origin` (new per factory by default)."""
+    return sessionmaker(engine, expire_on_commit=False, info={"origin": origin or uuid.uuid4().hex})
+
+
+def origin_of(factory: SessionFactory) -> str:
+    """The token this factory's writes leave on change rows: its process's own changes."""
+    return str(factory.kw["info"]["origin"])
 
 
 def _alembic_config(engine: Engine) -> Config:
@@ -83,8 +146,22 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
             f"This database was written by a newer Front Counter (schema {before}); "
             "upgrade the application before opening it."
         )
+    if before is None:
+        _refuse_half_built(engine)
     command.upgrade(_alembic_config(engine), "head")
     return before, head_revision()
+
+
+def _refuse_half_built(engine: Engine) -> None:
+    """Tables of ours without a schema stamp: a first start of an older release was cut short."""
+    with engine.connect() as conn:
+        ours = set(inspect(conn).get_table_names()) & set(Base.metadata.tables)
+    if ours:
+        raise DatabaseFault(
+            f"the database {describe_location(engine.url.render_as_string())} holds a "
+            "half-built schema (a first start was interrupted). Nothing was stored in it yet: "
+            "delete it (or move it aside) and start again."
+        )
 
 
 def _known_revision(script: ScriptDirectory, revision: str) -> bool:

@@ -181,6 +181,8 @@ class Item(Base):
         Index("ix_item_channel", "channel_id", "received_at"),
         Index("ix_item_contact", "contact_id", "created_at"),
         Index("ix_item_thread", "thread_id", "created_at"),
+        # The weekly report selects a week by the public's time.
+        Index("ix_item_posted", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -197,6 +199,8 @@ class Item(Base):
     permalink: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # True where the platform gave no time: created_at is then the fetch time (said in the pane).
+    posted_at_estimated: Mapped[bool] = mapped_column(Boolean, default=False)
     source_updated_at: Mapped[datetime | None]
     source_state: Mapped[str] = mapped_column(String(20), default="published")
     status: Mapped[Status] = mapped_column(_enum(Status), default=Status.NEW)
@@ -205,7 +209,9 @@ class Item(Base):
     needs_reply: Mapped[bool] = mapped_column(Boolean, default=True)
     sentiment: Mapped[str | None] = mapped_column(String(20))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # Kept by services/response.py only: the first sent reply that answers this item, and its author.
     first_response_at: Mapped[datetime | None]
+    first_responder_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     resolved_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
@@ -258,6 +264,17 @@ class Escalation(Base):
     resolution: Mapped[str | None] = mapped_column(Text)
 
 
+class Team(Base):
+    """A named team an item can be escalated to (workspace data, kept by admins)."""
+
+    __tablename__ = "team"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Reply(Base):
     __tablename__ = "reply"
     __table_args__ = (Index("ix_reply_state", "state", "id"),)
@@ -293,7 +310,11 @@ class SavedReply(Base):
 
 class AuditEvent(Base):
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_subject", "subject_type", "subject_id"),)
+    __table_args__ = (
+        Index("ix_audit_subject", "subject_type", "subject_id"),
+        # The report reads events of a few actions within one week.
+        Index("ix_audit_action_at", "action", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, unique=True)
@@ -327,6 +348,8 @@ class Change(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
     kinds: Mapped[str] = mapped_column(String(200))
     item_ids: Mapped[list[int] | None] = mapped_column(JSON)
+    # The writing process's token: a desktop skips the echo of its own changes.
+    origin: Mapped[str | None] = mapped_column(String(32))
 
 
 class Setting(Base):
@@ -354,3 +377,23 @@ class ModerationRequest(Base):
     state: Mapped[str] = mapped_column(String(20), default="pending")
     reason: Mapped[str | None] = mapped_column(Text)
     done_at: Mapped[datetime | None]
+
+
+class QuarantinedItem(Base):
+    """An item a platform sent that could not be stored: kept with the reason, retried every run.
+
+    `payload` is the whole mapped item (the raw platform data inside it), escaped by
+    services.outside_text so either database stores it; the row goes once the item stores.
+    """
+
+    __tablename__ = "quarantined_item"
+    __table_args__ = (UniqueConstraint("channel_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(String(500))
+    reason: Mapped[str] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)

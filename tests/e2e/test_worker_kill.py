@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import selectors
 import signal
 import subprocess
 import sys
@@ -139,35 +140,36 @@ def test_killed_after_posting_before_recording_posts_exactly_once(
 
 
 def test_child_worker_stops_when_the_desktop_dies(sqlite_url: str, tmp_path: Path) -> None:
-    # A stand-in "desktop" starts the worker as the GUI does, then is killed outright.
+    # A stand-in "desktop" starts the worker as the GUI does (naming itself, console.gui.
+    # worker_command), then is killed outright while the worker may still be starting up:
+    # the hardest moment, since the worker has not yet looked at its parent.
     script = tmp_path / "desktop.py"
     script.write_text(
-        "import subprocess, sys, time\n"
+        "import os, subprocess, sys\n"
         f"p = subprocess.Popen([sys.executable, '-m', 'console', '--db', {sqlite_url!r}, 'sync', '--watch',"
-        " '--exit-with-parent'])\n"
+        " '--exit-with-parent', str(os.getpid())])\n"
         "print(p.pid, flush=True)\n"
-        "time.sleep(60)\n"
+        "sys.stdin.read()\n"  # idles until killed (or until the test ends)
     )
-    env = {**os.environ}
     desktop = subprocess.Popen(
-        [sys.executable, str(script)], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
+        [sys.executable, str(script)],
+        cwd=ROOT,
+        env={**os.environ},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert desktop.stdout is not None
     worker_pid = int(desktop.stdout.readline())
-    time.sleep(2)
-    desktop.send_signal(signal.SIGKILL)
-    desktop.wait(timeout=10)
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        try:
-            os.kill(worker_pid, 0)
-        except ProcessLookupError:
-            return
-        if (
-            Path(f"/proc/{worker_pid}/stat").exists()
-            and " Z " in Path(f"/proc/{worker_pid}/stat").read_text()
-        ):
-            return  # exited, waiting to be reaped
-        time.sleep(0.2)
-    os.kill(worker_pid, signal.SIGKILL)
-    raise AssertionError("the orphaned worker kept running")
+    # The worker is not our child: a pidfd tells us when it exits, reaped or not.
+    exited = os.pidfd_open(worker_pid)
+    try:
+        desktop.send_signal(signal.SIGKILL)
+        desktop.wait(timeout=30)
+        waiting = selectors.DefaultSelector()
+        waiting.register(exited, selectors.EVENT_READ)
+        if not waiting.select(timeout=90):
+            os.kill(worker_pid, signal.SIGKILL)
+            raise AssertionError("the orphaned worker kept running")
+    finally:
+        os.close(exited)

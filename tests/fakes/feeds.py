@@ -35,6 +35,32 @@ BROKEN = RSS.replace(b"</item>\n<item>", b"\n<item>", 1).replace(b"</channel></r
 BROKEN_UNTRUSTED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>x</title>
 <item><description>no title, no link<b></item></channel>"""
 LATIN1 = RSS.replace(b"Missing teenager found", "Café owner thanks public".encode("latin-1"))
+# The same GUID twice with different content (issue 19): the later copy wins.
+REPEATED_GUID = b"""<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Repeats</title><link>https://northvale.example/r</link>
+<item><title>First copy</title><guid isPermaLink="false">same-1</guid>
+<pubDate>Sun, 22 Nov 2026 18:00:00 +0000</pubDate><description>old words</description></item>
+<item><title>Second copy</title><guid isPermaLink="false">same-1</guid>
+<pubDate>Sun, 22 Nov 2026 18:05:00 +0000</pubDate><description>new words</description></item>
+<item><title>Someone else</title><guid isPermaLink="false">other-2</guid>
+<pubDate>Sun, 22 Nov 2026 18:10:00 +0000</pubDate><description>fine</description></item>
+</channel></rss>"""
+
+
+def long_author_feed(length: int) -> bytes:
+    """An entry whose author is `length` characters: feedparser alone is quadratic in it."""
+    name = "A" * length
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>Long names</title>
+<item><title>Long author</title><guid isPermaLink="false">long-1</guid>
+<pubDate>Sun, 22 Nov 2026 18:00:00 +0000</pubDate><author>{name}</author>
+<dc:creator><![CDATA[{name}]]></dc:creator><description>hello</description></item>
+<item><title>Short author</title><guid isPermaLink="false">short-2</guid>
+<pubDate>Sun, 22 Nov 2026 18:05:00 +0000</pubDate><dc:creator>Jo</dc:creator>
+<description>hi</description></item>
+</channel></rss>""".encode()
+
+
 HTML_PAGE = (
     b"<!doctype html><html><head><title>Oops</title></head><body><p>Not a feed</p></body></html>"
 )
@@ -51,6 +77,8 @@ class FakeFeeds:
             "/latin1": (LATIN1, "application/rss+xml; charset=utf-8"),
             "/plain": (RSS, "text/plain"),
             "/html": (HTML_PAGE, "text/html"),
+            "/repeat": (REPEATED_GUID, "application/rss+xml"),
+            "/long-author": (long_author_feed(100_000), "application/rss+xml"),
         }
         self.etag = '"v1"'
         self.last_modified = "Mon, 23 Nov 2026 09:00:00 GMT"

@@ -36,7 +36,18 @@ class Reply:
 Handler = Callable[[Request], Reply]
 
 # Fault kinds every fake offers (CHANNELS.md §9).
-FAULTS = ("status", "truncate", "wrong_shape", "wrong_type", "big", "big_unsized", "hang")
+FAULTS = (
+    "status",
+    "truncate",
+    "wrong_shape",
+    "wrong_type",
+    "big",
+    "big_unsized",
+    "hang",
+    "trickle",
+    # The request is carried out but its answer is lost (a proxy's 504 after the origin acted).
+    "lost_answer",
+)
 
 
 class FakeServer:
@@ -45,6 +56,8 @@ class FakeServer:
         self.requests: list[Request] = []
         self.faults: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.hang_seconds = 30.0
+        # "trickle": one body byte per this many seconds, under any per-read timeout.
+        self.trickle_seconds = 0.5
         self._lock = threading.Lock()
         fake = self
 
@@ -81,7 +94,8 @@ class FakeServer:
                     return
                 reply = (
                     fake.handler(req)
-                    if fault is None or fault["kind"] in ("truncate", "wrong_type")
+                    if fault is None
+                    or fault["kind"] in ("truncate", "wrong_type", "trickle", "lost_answer")
                     else None
                 )
                 if fault is not None:
@@ -91,6 +105,9 @@ class FakeServer:
                     reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body).encode()
                 )
                 truncate = fault is not None and fault["kind"] == "truncate"
+                if fault is not None and fault["kind"] == "trickle":
+                    fake._trickle(self, reply, body)
+                    return
                 self.send_response(reply.status)
                 self.send_header("Content-Type", reply.content_type)
                 self.send_header("Content-Length", str(len(body)))
@@ -136,8 +153,11 @@ class FakeServer:
     def _take_fault(self, req: Request) -> dict[str, Any] | None:
         with self._lock:
             for prefix, queue in self.faults.items():
-                if queue and (prefix in req.path or prefix in _route(req)):
-                    return queue.pop(0)
+                if not queue or not (prefix in req.path or prefix in _route(req)):
+                    continue
+                for i, fault in enumerate(queue):
+                    if fault.get("method", req.method) == req.method:
+                        return queue.pop(i)
         return None
 
     def _faulty(self, fault: dict[str, Any], reply: Reply | None) -> Reply:
@@ -150,6 +170,8 @@ class FakeServer:
             )
         if kind == "wrong_shape":
             return Reply(200, {"unexpected": "shape"})
+        if kind == "lost_answer":
+            return Reply(504, b"<html>504 Gateway Time-out</html>", {}, "text/html")
         if kind == "big":
             return Reply(200, b"[" + b" " * (11 * 1024 * 1024) + b"]")
         if kind == "wrong_type":
@@ -157,6 +179,18 @@ class FakeServer:
             return Reply(reply.status, reply.body, reply.headers, "text/html")
         assert reply is not None
         return reply
+
+    def _trickle(self, handler: BaseHTTPRequestHandler, reply: Reply, body: bytes) -> None:
+        handler.send_response(reply.status)
+        handler.send_header("Content-Type", reply.content_type)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.flush()
+        for i in range(len(body)):
+            handler.wfile.write(body[i : i + 1])
+            handler.wfile.flush()
+            time.sleep(self.trickle_seconds)  # the server's pace, not a test waiting
+        handler.close_connection = True
 
     def paths(self, method: str | None = None) -> list[str]:
         return [_route(r) for r in self.requests if method is None or r.method == method]

@@ -39,17 +39,22 @@ class FakeWordPress:
         password: str = "abcd efgh ijkl mnop qrst uvwx",
         newer_core: bool = False,
         page_past_end_400: bool = False,
+        plain_permalinks: bool = False,
     ) -> None:
         self.login = login
         self.password = password.replace(" ", "")
         self.me_id = 7
         self.newer_core = newer_core
         self.page_past_end_400 = page_past_end_400
+        # A fresh WordPress: the API only at ?rest_route=, /wp-json/ answers the home page.
+        self.plain_permalinks = plain_permalinks
         self.posts: dict[int, dict[str, Any]] = {}
         self.comments: dict[int, dict[str, Any]] = {}
         self._ids = itertools.count(1)
         self._lock = threading.RLock()
         self.hang_after_create = False
+        # Core refuses a second identical comment (409); plugins and other platforms may not.
+        self.detect_duplicates = True
         self.delay = 0.0  # seconds per request, to make a long sync last long enough to kill
         self.server = FakeServer(self.handle)
 
@@ -121,9 +126,36 @@ class FakeWordPress:
         # A wrong application password silently runs as anonymous on a real 6.1.9 (obs).
         return login == self.login and password.replace(" ", "") == self.password
 
+    @property
+    def api_root(self) -> str:
+        if self.plain_permalinks:
+            return f"{self.site}/index.php?rest_route=/"
+        return f"{self.site}/wp-json/"
+
+    def _home_page(self) -> Reply:
+        feed = "?feed=comments-rss2" if self.plain_permalinks else "comments/feed/"
+        html = (
+            "<!DOCTYPE html><html><head><title>Force blog</title>"
+            f'<link rel="alternate" type="application/rss+xml" title="Comments Feed" '
+            f'href="{self.site}/{feed}" />'
+            f'<link rel="https://api.w.org/" href="{self.api_root}" />'
+            "</head><body><h1>Force blog</h1></body></html>"
+        )
+        return Reply(
+            200,
+            html.encode(),
+            {"Link": f'<{self.api_root}>; rel="https://api.w.org/"'},
+            "text/html; charset=UTF-8",
+        )
+
     def handle(self, req: Request) -> Reply:
         if self.delay:
             time.sleep(self.delay)
+        if "rest_route" not in req.query and (
+            req.path in ("/", "/index.php")
+            or (self.plain_permalinks and req.path.startswith("/wp-json"))
+        ):
+            return self._home_page()
         route = req.query.get("rest_route", [req.path.removeprefix("/wp-json")])[0]
         q = {k: v[-1] for k, v in req.query.items()}
         authed = self._authed(req)
@@ -230,7 +262,7 @@ class FakeWordPress:
         if not content.strip():
             return _error(400, "rest_comment_content_invalid", "Invalid comment content.")
         parent = int(body.get("parent", 0))
-        for c in self.comments.values():
+        for c in self.comments.values() if self.detect_duplicates else ():
             if (
                 c["post"] == post["id"]
                 and c["parent"] == parent

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from services import replies, review_policy, triage
+from services import escalation, replies, review, review_policy, triage
 from services.errors import PermissionDenied
 from services.store.db import SessionFactory
-from services.store.models import Reply
+from services.store.models import Reply, ReplyState
 from services.users import Actor
 from tests.builders import add_channel, add_item
 
@@ -38,3 +38,46 @@ def test_policy_decides_who_goes_to_review(
     assert _state(factory, supervisor, items[3]) == "in_review"  # supervisors now reviewed too
     triage.tag(factory, admin, [items[4]], "complaint")
     assert _state(factory, admin, items[4]) == "in_review"  # tagged items always reviewed
+
+
+def test_submit_says_what_the_policy_did_and_why(
+    factory: SessionFactory, officer: Actor, supervisor: Actor
+) -> None:
+    ch = add_channel(factory)
+    plain, hot, sensitive = (add_item(factory, ch, f"p{i}") for i in range(3))
+    escalation.escalate(factory, officer, [hot], "threat to a named officer", to_user="grace")
+    triage.tag(factory, officer, [sensitive], "sensitive")
+
+    def submitted(actor: Actor, item_id: int) -> replies.Submitted:
+        draft = replies.save_draft(factory, actor, item_id, "An answer")
+        return replies.submit(factory, actor, draft.reply_id)
+
+    direct = submitted(supervisor, plain)
+    assert (direct.state, direct.summary) == (
+        "approved",
+        "approved: it goes out with the next sync",
+    )
+    held = submitted(supervisor, hot)  # a supervisor, yet the policy holds it
+    assert (held.state, held.summary) == ("in_review", "held for review: item is escalated")
+    assert submitted(supervisor, sensitive).summary == "held for review: item is tagged sensitive"
+    assert submitted(officer, plain).summary == (
+        "held for review: replies by officers are approved by a supervisor first"
+    )
+
+
+def test_redrafting_a_returned_reply_fixes_that_reply_and_resubmits_the_fixed_text(
+    factory: SessionFactory, officer: Actor, supervisor: Actor
+) -> None:
+    item_id = add_item(factory, add_channel(factory), "p1")
+    first = replies.save_draft(factory, officer, item_id, "Call 999 about it")
+    replies.submit(factory, officer, first.reply_id)
+    review.return_reply(factory, supervisor, first.reply_id, "Not an emergency: give 101")
+
+    again = replies.save_draft(factory, officer, item_id, "Call 101 about it")  # as the CLI does
+
+    assert (again.reply_id, again.state) == (first.reply_id, "returned")
+    assert replies.submit(factory, officer, again.reply_id).state == "in_review"
+    review.approve(factory, supervisor, again.reply_id)
+    with factory() as s:
+        rows = s.execute(select(Reply.id, Reply.state, Reply.body)).all()
+    assert [tuple(r) for r in rows] == [(first.reply_id, ReplyState.APPROVED, "Call 101 about it")]

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services import escalation, inbox, triage
+from services import escalation, inbox, teams, triage
 from services.errors import QuerySyntaxError
 from services.store.db import SessionFactory
 from services.store.models import ItemKind, Status
@@ -18,7 +18,7 @@ LONDON = ZoneInfo("Europe/London")
 
 
 @pytest.fixture
-def world(factory: SessionFactory, officer: Actor) -> dict[str, int]:
+def world(factory: SessionFactory, officer: Actor, admin: Actor) -> dict[str, int]:
     blog = add_channel(factory, "Force blog", "wordpress")
     mail = add_channel(factory, "Contact mailbox", "email")
     t0 = datetime(2026, 11, 10, 12, 0, tzinfo=LONDON)
@@ -61,6 +61,7 @@ def world(factory: SessionFactory, officer: Actor) -> dict[str, int]:
     }
     triage.tag(factory, officer, [ids["letter"], ids["replies"]], "complaint")
     triage.assign(factory, officer, [ids["speeding"]], "dan")
+    teams.add_team(factory, admin, "Comms")
     escalation.escalate(factory, officer, [ids["replies"]], "press", to_team="Comms")
     triage.set_status(factory, officer, [ids["feed"]], Status.DONE)
     return ids
@@ -156,3 +157,19 @@ def test_first_page_probe_plan_finds_the_same_items(
                 list(s.scalars(select(Item.id).where(cond).order_by(Item.received_at.desc())))
             )
     assert found[0] == found[1] and found[0]
+
+
+def test_a_channel_by_its_exact_name_is_that_channel_alone(
+    factory: SessionFactory, world: dict[str, int]
+) -> None:
+    """The sidebar's "Blog" row counts one channel; clicking it must not list "Force blog" too."""
+    blog = add_channel(factory, "Blog", "wordpress")
+    own = add_item(factory, blog, "b-1", "On the short blog", author="Ann Other")
+
+    def found(q: str) -> set[int]:
+        return set(inbox.item_ids(factory, inbox.Query(q, tz=LONDON)))
+
+    assert found('channel:"Blog"') == {own}
+    assert found("channel:blog") == {own}  # any case
+    assert own in found("channel:blo") and world["letter"] in found("channel:blo")  # a part
+    assert world["letter"] in found('channel:"force blog"')

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from services import conversation, escalation, inbox, triage
+from services import conversation, escalation, inbox, teams, triage
 from services.errors import ConflictError, InvalidInput, NotFound, PermissionDenied
 from services.store.db import SessionFactory
 from services.store.models import AuditEvent, Role, Status, utcnow
@@ -139,8 +139,15 @@ def test_note_is_internal_and_audited(
 
 
 def test_escalate_needs_reason_and_one_target_and_resolves(
-    factory: SessionFactory, officer: Actor, supervisor: Actor, items: list[int]
+    factory: SessionFactory, officer: Actor, supervisor: Actor, admin: Actor, items: list[int]
 ) -> None:
+    with pytest.raises(NotFound, match="no team named 'Professional Standards'"):
+        escalation.escalate(
+            factory, officer, [items[1]], "Complaint", to_team="Professional Standards"
+        )
+    teams.add_team(factory, admin, "Professional Standards")
+    with pytest.raises(PermissionDenied):
+        teams.add_team(factory, officer, "Friends of Dan")
     with pytest.raises(InvalidInput, match="reason"):
         escalation.escalate(factory, officer, [items[0]], " ", to_user="grace")
     with pytest.raises(InvalidInput, match="one person"):

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services import sla
+from services import response, sla
 from services.audit import write_transaction
 from services.ingest import Author, Incoming, ThreadRef, upsert
 from services.reports import export, metrics
@@ -46,9 +46,10 @@ def week_world(
     aisha = add_user(factory, admin, "aisha", Role.OFFICER, "PCSO Aisha Moran")
     ids: dict[str, int] = {}
     with write_transaction(factory, None) as tx:
-        blog = Channel(name="Blog", kind="wordpress", config={})
-        mail = Channel(name="Mailbox", kind="email", config={})
-        feed = Channel(name="Appeals", kind="feed", config={})
+        connected = utc(1, 0)  # the channels were connected long before the week
+        blog = Channel(name="Blog", kind="wordpress", config={}, created_at=connected)
+        mail = Channel(name="Mailbox", kind="email", config={}, created_at=connected)
+        feed = Channel(name="Appeals", kind="feed", config={}, created_at=connected)
         tx.session.add_all([blog, mail, feed])
         tx.session.flush()
 
@@ -121,6 +122,7 @@ def week_world(
             )
             s.add(reply)
             s.flush()
+            response.record_sent_reply(s, get(key), at, author.id)
             return reply.id
 
         sent("A", officer, utc(19, 2, 30))  # 180 min
@@ -247,6 +249,8 @@ def test_as_of_is_reproducible_and_a_later_cut_off_counts_later_answers(
                 updated_at=utc(26, 9, 0),
             )
         )
+        item = tx.session.get_one(Item, week_world["C"])
+        response.record_sent_reply(tx.session, item, utc(26, 9, 0), officer.id)
     again = metrics.compute(factory, week)
     assert (again.answered, again.frt) == (first.answered, first.frt)  # the same report, re-run
     later = metrics.compute(factory, week, as_of=utc(27, 0, 0))

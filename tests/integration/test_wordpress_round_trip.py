@@ -127,6 +127,27 @@ def test_a_500_on_send_is_retried_later_then_succeeds(
     assert len([c for c in wp.comments.values() if c["author"] == wp.me_id]) == 1
 
 
+def test_a_send_whose_answer_was_lost_is_found_not_posted_again(
+    factory: SessionFactory,
+    wp: FakeWordPress,
+    wp_channel: int,
+    sync_engine: SyncEngine,
+    officer: Actor,
+    supervisor: Actor,
+) -> None:
+    """WordPress created the comment but a proxy answered 504: the retry must look before posting."""
+    cid = wp.add_comment(812, "question")
+    sync_engine.sync_channel(wp_channel)
+    reply_id = _reply_for_review(factory, officer, _item_id(factory, wp_channel, cid), "Answer")
+    review.approve(factory, supervisor, reply_id)
+    wp.detect_duplicates = False  # the platform would happily take the same text twice
+    wp.server.fail("/wp/v2/comments", kind="lost_answer", method="POST")
+    first = outbox.send_pending(factory, sync_engine.connector_for)
+    assert first[0].state == "approved" and "504" in (first[0].reason or "")
+    assert [r.state for r in outbox.send_pending(factory, sync_engine.connector_for)] == ["sent"]
+    assert len([c for c in wp.comments.values() if c["author"] == wp.me_id]) == 1
+
+
 @pytest.mark.parametrize("newer_core", [False, True])
 def test_each_moderation_action_round_trips(
     factory: SessionFactory,

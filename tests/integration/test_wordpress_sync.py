@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from services import channels_admin, conversation, http, inbox
+from services.channels.wordpress import WordPressConnector
 from services.store.db import SessionFactory
 from services.store.models import Channel, Item, Thread
 from services.sync import SyncEngine
@@ -55,7 +56,9 @@ def test_full_sync_gets_every_status_and_type_with_threads_and_parents(
     assert items[str(first)].created_at.tzinfo is not None
     with factory() as s:
         thread = s.scalar(select(Thread).where(Thread.channel_id == wp_channel))
-    assert thread is not None and thread.title and thread.title.startswith("We")
+    assert thread is not None and thread.title == (
+        "We\u2019re recruiting: a social media engagement officer"
+    )
     assert _channel(factory, wp_channel).state == "ok"
 
 
@@ -258,3 +261,101 @@ def test_synced_items_are_searchable_and_show_in_the_inbox(
     assert len(ids) == 1
     conv = conversation.load(factory, ids[0])
     assert conv.thread_title and conv.item.author == "Helen Brennan"
+
+
+def test_a_site_with_plain_permalinks_is_read_at_rest_route_with_paging_params_combined(
+    factory: SessionFactory, admin: Actor, sync_engine: SyncEngine
+) -> None:
+    fake = FakeWordPress(plain_permalinks=True).start()
+    try:
+        fake.add_post(1, "Post")
+        for n in range(150):
+            fake.add_comment(1, f"c{n}")
+        view = channels_admin.add_channel(
+            factory,
+            admin,
+            "wordpress",
+            "Fresh blog",
+            {"url": fake.site, "login": fake.login},
+            secret=fake.password,
+        )
+        result = sync_engine.sync_channel(view.id)
+        assert (result.state, result.inserted) == ("ok", 150), result.reason
+        pages = [
+            r.query
+            for r in fake.server.requests
+            if r.query.get("rest_route") == ["/wp/v2/comments"]
+        ]
+        assert {r.path for r in fake.server.requests if r.query} == {"/index.php"}
+        assert ["2"] in [q.get("page") for q in pages]
+        assert _channel(factory, view.id).cursor["api_root"] == fake.api_root
+    finally:
+        fake.stop()
+
+
+def test_a_stored_api_root_that_answers_a_page_is_found_again(
+    factory: SessionFactory, wp: FakeWordPress, wp_channel: int, sync_engine: SyncEngine
+) -> None:
+    wp.add_comment(812, "first")
+    sync_engine.sync_channel(wp_channel)
+    assert _channel(factory, wp_channel).cursor["api_root"].endswith("/wp-json/")
+    wp.plain_permalinks = True  # the site's permalinks were reset: /wp-json/ is now a page
+    wp.add_comment(812, "second")
+    result = sync_engine.sync_channel(wp_channel)
+    assert (result.state, result.inserted) == ("ok", 1), result.reason
+    assert "rest_route=" in _channel(factory, wp_channel).cursor["api_root"]
+
+
+def test_an_address_where_no_rest_api_answers_says_so(
+    factory: SessionFactory, wp: FakeWordPress, wp_channel: int, sync_engine: SyncEngine
+) -> None:
+    wp.server.fail("/wp/v2/", kind="wrong_type", times=20)  # every answer an HTML page
+    result = sync_engine.sync_channel(wp_channel)
+    assert result.state == "error" and "not the WordPress REST API" in (result.reason or "")
+    assert "?" not in (result.reason or "")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("id", "12a"), ("date_gmt", None), ("post", "a post"), ("parent", [1])],
+)
+def test_a_malformed_comment_field_errors_the_channel_naming_field_and_endpoint(
+    factory: SessionFactory,
+    wp: FakeWordPress,
+    wp_channel: int,
+    sync_engine: SyncEngine,
+    field: str,
+    value: object,
+) -> None:
+    cid = wp.add_comment(812, "hello")
+    if value is None:
+        del wp.comments[cid][field]
+    else:
+        wp.comments[cid][field] = value
+    result = sync_engine.sync_channel(wp_channel)
+    assert result.state == "error", result.reason
+    assert f"'{field}'" in (result.reason or "") and "wp/v2/comments" in (result.reason or "")
+    assert _items(factory, wp_channel) == {}
+
+
+def test_titles_and_names_arrive_as_html_and_are_stored_as_text(
+    factory: SessionFactory, wp: FakeWordPress, wp_channel: int, sync_engine: SyncEngine
+) -> None:
+    wp.add_post(900, "T&#8211;itle &amp; more")
+    wp.add_comment(900, "hello", "Jo &amp; Sam")
+    sync_engine.sync_channel(wp_channel)
+    with factory() as s:
+        title = s.scalar(select(Thread.title).where(Thread.external_id == "900"))
+    assert title == "T\u2013itle & more"
+    (item,) = _items(factory, wp_channel).values()
+    assert conversation.load(factory, item.id).item.author == "Jo & Sam"
+
+
+def test_channel_test_names_the_api_root_it_found(wp: FakeWordPress) -> None:
+    wp.plain_permalinks = True
+    connector = WordPressConnector(wp.site, wp.login, wp.password)
+    try:
+        assert connector.test() == "connected as Engagement Team"
+        assert connector.address == f"{wp.site}/index.php?rest_route=/"
+    finally:
+        connector.close()

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import Qt, QUrl
 from pytestqt.qtbot import QtBot
 
-from services import conversation
+from services import conversation, replies
 from services.audit import write_transaction
 from services.ingest import Author, Incoming, ThreadRef, upsert
 from services.store.models import Channel, ItemKind, Reply, ReplyState, utcnow
@@ -85,29 +85,38 @@ def test_inbox_model_passes_qt_model_checks(
     qtmodeltester.check(w.inbox.model, force_py=True)
 
 
+def _open(qtbot: QtBot, w: MainWindow, search: str) -> int:
+    """Run a search and open its first item, as an officer would."""
+    w.search.setText(search)
+    w._on_search_entered()
+    settle(qtbot, w)
+    assert w.inbox.model.rowCount() >= 1, search
+    item_id = w.inbox.model.ids[0]
+    w.inbox.select_item(item_id)
+    settle(qtbot, w)
+    return item_id
+
+
 def test_composer_counts_fills_saved_reply_and_autosaves(
     qtbot: QtBot, make_window: Callable[..., MainWindow]
 ) -> None:
     w = make_window("d.hughes")
     f = w._ctx.factory
-    bluesky = next(
-        i
-        for i in range(w.inbox.model.rowCount())
-        if w.inbox.model.row_at(i).channel_kind == "bluesky"
-    )  # type: ignore[union-attr]
-    w.inbox.select_item(w.inbox.model.ids[bluesky])
-    settle(qtbot, w)
-    item_id = w.inbox.current_id()
-    assert w.composer.isEnabled() and w.composer.counter.text() == "0 / 300"
-    w.composer.editor.setPlainText("x" * 301)
-    assert w.composer.counter.text() == "301 / 300" and not w.composer.submit_button.isEnabled()
+    item_id = _open(qtbot, w, "channel:blog from:mark")
+    assert w.composer.can_reply and w.composer.counter.text() == "0 / 65525"
+    # The demo blog is demo data: the composer works, and says the reply is never published.
+    assert w.composer.notice.isVisible() and "never published" in w.composer.notice.text()
+    w.composer.editor.setPlainText("x" * 65_526)
+    assert w.composer.counter.text() == "65526 / 65525"
+    assert not w.composer.submit_button.isEnabled()
     w.composer.editor.clear()
-    index = w.composer.saved.findText("Short: report it")
+    assert w.composer.saved.findText("Short: report it") == -1  # Bluesky's variant only
+    index = w.composer.saved.findText("Report it properly")
     assert index > 0
     w.composer.saved.activated.emit(index)
     settle(qtbot, w)
     body = w.composer.editor.toPlainText()
-    assert body.startswith("Hi Marcus, please report this") and f"FC-{item_id}" in body
+    assert body.startswith("Hi Mark, thanks for telling us") and f"FC-{item_id}" in body
     qtbot.waitUntil(lambda: w.composer.state.text().endswith("saved"), timeout=5000)
     settle(qtbot, w)
     with f() as s:
@@ -122,15 +131,84 @@ def test_composer_counts_fills_saved_reply_and_autosaves(
             s.query(Reply.state).filter(Reply.item_id == item_id).scalar() == ReplyState.IN_REVIEW
         )
     assert "in review" in w.pane.toPlainText()
+    assert w.status_label.text() == (
+        f"Reply #{drafts[0].id} held for review: "
+        "replies by officers are approved by a supervisor first"
+    )
+    assert w.composer.editor.toPlainText() == ""  # the next keystroke starts a new reply
 
 
 def test_feed_entries_are_read_only(qtbot: QtBot, make_window: Callable[..., MainWindow]) -> None:
     w = make_window()
-    w.search.setText("channel:feed")
-    w._on_search_entered()
+    _open(qtbot, w, "channel:feed")
+    assert not w.composer.can_reply and not w.composer.editor.isEnabled()
+    assert "read-only" in w.composer.notice.text()
+
+
+def test_composer_is_disabled_with_the_reason_where_no_connector_can_send(
+    qtbot: QtBot, make_window: Callable[..., MainWindow]
+) -> None:
+    w = make_window("d.hughes")
+    item_id = _open(qtbot, w, "channel:mastodon")
+    c = w.composer
+    assert not c.can_reply
+    assert not c.editor.isEnabled() and not c.submit_button.isEnabled()
+    assert c.notice.isVisible() and c.notice.text() == (
+        "No reply from here: Front Counter cannot send to Mastodon yet (no connector): "
+        "answer on Mastodon itself — this channel is demo data."
+    )
+    w.list.setFocus()
+    qtbot.keyClick(w.list, Qt.Key.Key_R)  # the reply key does not lead into a dead composer
+    assert not c.editor.hasFocus()
+    c.submit()  # nothing to submit, nothing written
     settle(qtbot, w)
-    assert w.inbox.model.rowCount() >= 1
-    assert not w.composer.isEnabled()
+    with w._ctx.factory() as s:
+        assert s.query(Reply).filter(Reply.item_id == item_id).count() == 0
+    save_shot(c, "composer-no-connector.png")
+    assert c.grab().save("/tmp/composer-disabled.png")
+
+
+def test_composer_says_when_the_policy_holds_a_supervisors_reply(
+    qtbot: QtBot, make_window: Callable[..., MainWindow]
+) -> None:
+    w = make_window("g.okafor")
+    item_id = _open(qtbot, w, "channel:blog from:helen")  # escalated in the demo
+    assert w.composer.submit_button.text() == "Send"
+    w.composer.editor.setPlainText("Helen, the inspector will call you today.")
+    w.composer.submit_button.click()
+    settle(qtbot, w)
+    with w._ctx.factory() as s:
+        reply_id, state = s.query(Reply.id, Reply.state).filter(Reply.item_id == item_id).one()
+    assert state == ReplyState.IN_REVIEW
+    assert w.status_label.text() == f"Reply #{reply_id} held for review: item is escalated"
+    assert w.composer.state.text() == w.status_label.text()
+
+
+def test_a_returned_reply_is_fixed_in_the_composer_and_that_reply_goes_back(
+    qtbot: QtBot, make_window: Callable[..., MainWindow]
+) -> None:
+    from services import review
+    from services.users import find_user
+
+    w = make_window("d.hughes")
+    f = w._ctx.factory
+    dan, grace = w._ctx.actor, find_user(f, "g.okafor")
+    item_id = _open(qtbot, w, "channel:blog from:gordon")
+    draft = replies.save_draft(f, dan, item_id, "Call 999 about the parking.")
+    replies.submit(f, dan, draft.reply_id)
+    review.return_reply(f, grace, draft.reply_id, "Not an emergency: give 101")
+    _open(qtbot, w, "channel:blog from:mark")  # away and back, as after a notification
+    _open(qtbot, w, "channel:blog from:gordon")
+    assert "returned: Not an emergency" in w.composer.state.text()
+    assert w.composer.editor.toPlainText() == "Call 999 about the parking."
+    w.composer.editor.setPlainText("Call 101 about the parking, quoting FC-1.")
+    w.composer.submit_button.click()
+    settle(qtbot, w)
+    with f() as s:
+        rows = s.query(Reply.id, Reply.state, Reply.body).filter(Reply.item_id == item_id).all()
+    assert [tuple(r) for r in rows] == [
+        (draft.reply_id, ReplyState.IN_REVIEW, "Call 101 about the parking, quoting FC-1.")
+    ]
 
 
 def test_moderation_key_queues_a_request_for_the_worker(

@@ -70,7 +70,8 @@ def test_officer_triages_five_items_with_the_keyboard(
     # !: escalate the first item to the supervisor, with a reason
     w.inbox.select_item(visited[0])
     settle(qtbot, w)
-    qtbot.keyClick(w.list, Qt.Key.Key_Exclam, Qt.KeyboardModifier.ShiftModifier)
+    # A real "!" press is also tried as the bare symbol; test_xserver_keys covers the full path.
+    qtbot.keyClick(w.list, Qt.Key.Key_Exclam)
     dialog = modal(qtbot, EscalateDialog)
     assert isinstance(dialog, EscalateDialog)
     dialog.target.setCurrentIndex(dialog.target.findData("user:g.okafor"))
@@ -131,7 +132,7 @@ def test_cheat_sheet_lists_every_shortcut(
     qtbot: QtBot, make_window: Callable[..., MainWindow]
 ) -> None:
     w = make_window()
-    qtbot.keyClick(w.list, Qt.Key.Key_Question, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClick(w.list, Qt.Key.Key_Question)
     qtbot.waitUntil(lambda: QApplication.activeModalWidget() is not None, timeout=5000)
     sheet = QApplication.activeModalWidget()
     assert sheet is not None and sheet.objectName() == "cheat_sheet"

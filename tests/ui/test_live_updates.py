@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 from services import inbox
 from services.audit import write_transaction
 from services.ingest import Author, Incoming, ThreadRef, upsert
+from services.store.db import make_session_factory
 from services.store.models import Channel, ItemKind, utcnow
 from tests.ui.conftest import settle
 from ui.main_window import MainWindow
@@ -37,8 +38,8 @@ def test_other_desktop_and_new_items_show_up_keeping_selection(
         cwd=Path(__file__).resolve().parents[2],
         capture_output=True,
     )
-    # The sync worker adds a new item.
-    with write_transaction(f, None) as tx:
+    # The sync worker (its own process: its own session factory) adds a new item.
+    with write_transaction(make_session_factory(f.kw["bind"]), None) as tx:
         channel_id = tx.session.query(Channel.id).filter(Channel.kind == "mastodon").scalar()
         new_id = upsert(
             tx.session,

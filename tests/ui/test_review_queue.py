@@ -10,6 +10,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from services import inbox, replies
+from services.store.db import make_session_factory
 from services.store.models import Reply, ReplyState
 from services.users import find_user
 from tests.ui.conftest import save_shot, settle
@@ -24,7 +25,7 @@ def test_approve_edit_and_return_then_the_author_sees_the_reason(
     sergeant = make_window("g.okafor")
     f = sergeant._ctx.factory
     dan = find_user(f, "d.hughes")
-    targets = list(inbox.item_ids(f, inbox.Query("is:inbox -is:escalated channel:facebook")))[:3]
+    targets = list(inbox.item_ids(f, inbox.Query("is:inbox -is:escalated channel:blog")))[:3]
     assert len(targets) == 3
     reply_ids = []
     for n, item_id in enumerate(targets):
@@ -44,6 +45,9 @@ def test_approve_edit_and_return_then_the_author_sees_the_reason(
     open_item(targets[0])
     qtbot.keyClick(sergeant.list, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     settle(qtbot, sergeant)
+    assert sergeant.status_label.text() == (  # the demo blog publishes nothing, and says so
+        "Reply approved — demo data: a reply here goes through review but is never published"
+    )
     # 2. edit, see the diff, approve the edit
     open_item(targets[1])
     sergeant.review_panel.editor.setPlainText("Hello, this is the corrected reply from Dan.")
@@ -98,12 +102,13 @@ def test_author_is_notified_when_a_reply_is_returned(
     dan_window = make_window("d.hughes", live=True)
     f = dan_window._ctx.factory
     dan, grace = find_user(f, "d.hughes"), find_user(f, "g.okafor")
-    item_id = dan_window.inbox.model.ids[0]
+    item_id = next(iter(inbox.item_ids(f, inbox.Query("is:inbox channel:blog"))))
     draft = replies.save_draft(f, dan, item_id, "A reply")
     replies.submit(f, dan, draft.reply_id)
     from services import review
 
+    sergeants_desktop = make_session_factory(f.kw["bind"])  # another desktop on the database
     with qtbot.waitSignal(dan_window.notifier.notified, timeout=5000) as blocker:
-        review.return_reply(f, grace, draft.reply_id, "Too informal")
+        review.return_reply(sergeants_desktop, grace, draft.reply_id, "Too informal")
     assert blocker.args == [f"Your reply #{draft.reply_id} was returned: Too informal"]
     assert QApplication.instance() is not None

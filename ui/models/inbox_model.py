@@ -24,6 +24,7 @@ from PySide6.QtGui import QColor, QFont
 
 from services.inbox import ItemRow
 from services.store.models import utcnow
+from ui.bidi import isolate
 from ui.icons import channel_icon
 
 log = logging.getLogger(__name__)
@@ -213,31 +214,29 @@ class InboxModel(QAbstractTableModel):
         return None
 
     def _display(self, row: ItemRow, col: int) -> str:
+        # Names, text and tags come from outside: each isolated so none can reorder the rest.
         if col == COL_AUTHOR:
-            return row.author
+            return isolate(row.author)
         if col == COL_SNIPPET:
-            return row.snippet
+            return isolate(row.snippet)
         if col == COL_AGE:
             return short_age(row.received_at, self._now)
         if col == COL_TAGS:
-            return " ".join(f"#{t}" for t in row.tags)
+            return " ".join(f"#{isolate(t)}" for t in row.tags)
         if col == COL_ASSIGNEE:
-            return row.assignee or ""
+            return isolate(row.assignee or "")
         if col == COL_BADGE:
             return _badge(row, self._now)
         return ""
 
     def _tooltip(self, row: ItemRow, col: int) -> str | None:
         if col == COL_CHANNEL:
-            return f"{row.channel_name} · {row.kind.replace('_', ' ')}"
+            return f"{isolate(row.channel_name)} · {row.kind.replace('_', ' ')}"
         if col == COL_BADGE:
             return _badge_tooltip(row)
         if col == COL_AGE:
             return row.received_at.astimezone().strftime("%a %d %b %Y %H:%M")
         return None
-
-
-SLA_HOURS = 24
 
 
 REPLY_BADGES = {
@@ -256,12 +255,10 @@ def _badge(row: ItemRow, now: datetime) -> str:
         return REPLY_BADGES[row.reply_state]
     if row.status == "snoozed":
         return "zz"
-    if row.needs_reply and row.first_response_at is None and row.status in ("new", "open"):
-        hours = (now - row.received_at).total_seconds() / 3600
-        if hours >= SLA_HOURS:
-            return "SLA!"
-        if hours >= SLA_HOURS * 0.75:
-            return "SLA"
+    if row.sla.state == "breached" and not row.answered:
+        return "SLA!"
+    if row.sla.state == "pending" and row.sla.at_risk:
+        return "SLA"
     if row.priority >= 2:
         return "!!"
     return ""
@@ -272,6 +269,7 @@ def _badge_tooltip(row: ItemRow) -> str | None:
         return "Escalated and not yet resolved"
     if row.reply_state:
         return f"Latest reply: {row.reply_state.replace('_', ' ')}"
-    if row.first_response_at is None and row.needs_reply:
-        return f"Unanswered; the response target is {SLA_HOURS} hours"
+    if row.sla.due is not None and not row.answered:
+        verb = "was" if row.sla.state == "breached" else "is"
+        return f"Unanswered; the answer {verb} due {row.sla.due.astimezone():%a %d %b %H:%M}"
     return None

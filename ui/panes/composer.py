@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
 )
 
 from services import replies
-from services.changes import Changes
 from services.conversation import Conversation
 from services.users import Permission
 from ui.context import UiContext
@@ -48,11 +47,16 @@ class Composer(QWidget):
         self.saved.setMinimumWidth(180)
         self.state = QLabel("")
         self.state.setStyleSheet("color: #5f6368")
+        self.notice = QLabel("")
+        self.notice.setObjectName("reply_notice")
+        self.notice.setWordWrap(True)
+        self.notice.hide()
+        self._can_reply = False
         reviewer = ctx.actor.can(Permission.REVIEW)
         self.submit_button = QPushButton("Send" if reviewer else "Submit for review")
         self.submit_button.setObjectName("submit_reply")
         self.submit_button.setToolTip(
-            "Your replies are approved on submit and go out with the next sync"
+            "Goes out with the next sync, unless the review policy holds it for review"
             if reviewer
             else "A supervisor approves the reply before it is published"
         )
@@ -66,6 +70,7 @@ class Composer(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
         layout.addLayout(top)
+        layout.addWidget(self.notice)
         layout.addWidget(self.editor)
         layout.addLayout(bottom)
         self._autosave = QTimer(self)
@@ -77,24 +82,25 @@ class Composer(QWidget):
         self.submit_button.clicked.connect(self.submit)
         self.set_conversation(None)
 
+    @property
+    def can_reply(self) -> bool:
+        return self._can_reply
+
     def set_conversation(self, conv: Conversation | None) -> None:
         if self._autosave.isActive():
             self.save_now()
         self._loading = True
         self._item_id = conv.item.id if conv else None
         self._channel_kind = conv.channel_kind if conv else ""
-        read_only = (
-            conv is None
-            or replies.is_read_only(conv.channel_kind)
-            or conv.item.direction == "outbound"
-        )
+        capability = conv.reply_capability if conv else None
+        self._can_reply = capability is not None and capability.can_reply
         mine = [
             r
             for r in (conv.replies if conv else ())
             if r.author_id == self._ctx.actor.id and r.state in EDITABLE
         ]
-        self._reply_id = mine[-1].id if mine else None
-        self.editor.setPlainText(mine[-1].body if mine else "")
+        self._reply_id = mine[-1].id if mine and self._can_reply else None
+        self.editor.setPlainText(mine[-1].body if mine and self._can_reply else "")
         self.state.setText(
             f"draft #{mine[-1].id}"
             + (
@@ -102,17 +108,22 @@ class Composer(QWidget):
                 if mine[-1].state == "returned"
                 else ""
             )
-            if mine
+            if mine and self._can_reply
             else ""
         )
-        self.setEnabled(not read_only)
-        if conv is not None and read_only:
-            self.editor.setPlaceholderText("This item is read-only: there is nobody to reply to.")
-        else:
-            self.editor.setPlaceholderText("Write a reply… (saved as a draft as you type)")
+        for widget in (self.editor, self.saved, self.submit_button):
+            widget.setEnabled(self._can_reply)
+        self.saved.setVisible(self._can_reply)
+        self.counter.setVisible(self._can_reply)
+        self._show_notice(capability)
+        self.editor.setPlaceholderText(
+            "Write a reply… (saved as a draft as you type)"
+            if self._can_reply or conv is None
+            else "No reply from here."
+        )
         self._loading = False
         self._update_counter()
-        if conv is not None and not read_only:
+        if conv is not None and self._can_reply:
             kind = conv.channel_kind
             self._ctx.jobs.run(
                 "composer.saved",
@@ -120,8 +131,26 @@ class Composer(QWidget):
                 self._on_saved_loaded,
             )
 
+    def _show_notice(self, capability: replies.Capability | None) -> None:
+        """Why there is no reply from here, or that a demo reply is never published."""
+        if capability is None or not capability.reason:
+            self.notice.hide()
+            return
+        if capability.can_reply:
+            reason = capability.reason
+            self.notice.setText(f"{reason[:1].upper()}{reason[1:]}.")
+            self.notice.setStyleSheet(
+                "color: #5f6368; background: #f1f3f4; padding: 4px; border-radius: 3px"
+            )
+        else:
+            self.notice.setText(f"No reply from here: {capability.reason}.")
+            self.notice.setStyleSheet(
+                "color: #7a4f01; background: #fef7e0; padding: 4px; border-radius: 3px"
+            )
+        self.notice.show()
+
     def focus_editor(self) -> None:
-        if self.isEnabled():
+        if self._can_reply:
             self.editor.setFocus()
 
     def _on_saved_loaded(self, saved: list[replies.SavedReplyView]) -> None:
@@ -155,7 +184,9 @@ class Composer(QWidget):
         self.counter.setStyleSheet(
             "color: #b3261e; font-weight: bold" if over else "color: #5f6368"
         )
-        self.submit_button.setEnabled(bool(self.editor.toPlainText().strip()) and not over)
+        self.submit_button.setEnabled(
+            self._can_reply and bool(self.editor.toPlainText().strip()) and not over
+        )
 
     def save_now(self) -> None:
         self._autosave.stop()
@@ -179,10 +210,14 @@ class Composer(QWidget):
     def _on_saved(self, item_id: int, draft: replies.DraftState) -> None:
         if item_id == self._item_id:
             self._reply_id = draft.reply_id
-            self.state.setText(f"draft #{draft.reply_id} saved")
+            self.state.setText(
+                f"returned reply #{draft.reply_id} saved: submit it again when it is fixed"
+                if draft.state == "returned"
+                else f"draft #{draft.reply_id} saved"
+            )
 
     def submit(self) -> None:
-        if self._item_id is None:
+        if self._item_id is None or not self._can_reply:
             return
         self._autosave.stop()
         item_id, body, reply_id, ctx = (
@@ -192,17 +227,22 @@ class Composer(QWidget):
             self._ctx,
         )
 
-        def work() -> Changes:
+        def work() -> replies.Submitted:
             draft = replies.save_draft(ctx.factory, ctx.actor, item_id, body, reply_id)
             return replies.submit(ctx.factory, ctx.actor, draft.reply_id)
 
-        def done(changes: Changes) -> None:
-            self.message.emit(
-                "Reply submitted for review"
-                if not ctx.actor.can(Permission.REVIEW)
-                else "Reply approved: it goes out with the next sync"
-            )
-            self.changes_applied.emit(changes)
+        def done(result: replies.Submitted) -> None:
+            # What the service did, not what the role suggests: the policy may hold it.
+            text = f"Reply #{result.reply_id} {result.summary}"
+            if item_id == self._item_id:
+                self._loading = True
+                self.editor.clear()
+                self._loading = False
+                self._reply_id = None
+                self._update_counter()
+                self.state.setText(text)
+            self.message.emit(text)
+            self.changes_applied.emit(result.changes)
 
         self._ctx.jobs.run(
             "composer.submit",

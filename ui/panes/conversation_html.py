@@ -7,6 +7,7 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from services.conversation import Conversation, MessageView
+from ui.bidi import isolate
 
 STYLE = """
 body { font-family: 'DejaVu Sans', sans-serif; font-size: 10pt; color: #1d1d1f; }
@@ -28,8 +29,13 @@ def _when(dt: datetime, tz: ZoneInfo) -> str:
     return dt.astimezone(tz).strftime("%a %d %b %H:%M")
 
 
+def _outside(text: str) -> str:
+    """A string from the public, escaped and bidi-isolated (Qt's rich text has no <bdi>)."""
+    return escape(isolate(text))
+
+
 def _message(m: MessageView, tz: ZoneInfo, css: str) -> str:
-    handle = f" <span class='meta'>{escape(m.author_handle)}</span>" if m.author_handle else ""
+    handle = f" <span class='meta'>{_outside(m.author_handle)}</span>" if m.author_handle else ""
     state = (
         ""
         if m.source_state in ("published", "approved")
@@ -39,7 +45,7 @@ def _message(m: MessageView, tz: ZoneInfo, css: str) -> str:
         f" · <a href='{escape(m.permalink, quote=True)}'>view on source</a>" if m.permalink else ""
     )
     return (
-        f"<div class='msg {css}'><b>{escape(m.author)}</b>{handle}{state}"
+        f"<div class='msg {css}'><b>{_outside(m.author)}</b>{handle}{state}"
         f"<div class='meta'>{escape(m.channel_name)} · {escape(m.kind.replace('_', ' '))} · "
         f"{_when(m.created_at, tz)}{link}</div>{m.body_html}</div>"
     )
@@ -48,17 +54,22 @@ def _message(m: MessageView, tz: ZoneInfo, css: str) -> str:
 def render(conv: Conversation, tz: ZoneInfo, show_audit: bool = False) -> str:
     item = conv.item
     parts = [f"<html><head><style>{STYLE}</style></head><body>"]
-    title = conv.thread_title or f"{item.kind.replace('_', ' ').title()} from {item.author}"
-    parts.append(f"<h2>{escape(title)}</h2>")
+    title = (
+        _outside(conv.thread_title)
+        if conv.thread_title
+        else f"{escape(item.kind.replace('_', ' ').title())} from {_outside(item.author)}"
+    )
+    parts.append(f"<h2>{title}</h2>")
     status = conv.status + (f" until {_when(conv.snoozed_until, tz)}" if conv.snoozed_until else "")
-    tags = " ".join(f"<span class='pill'>#{escape(t)}</span>" for t in conv.tags) or "no tags"
+    tags = " ".join(f"<span class='pill'>#{_outside(t)}</span>" for t in conv.tags) or "no tags"
     parts.append(
         f"<div class='meta'>#{item.id} · <span class='state'>{escape(status)}</span> · "
         f"assigned to {escape(conv.assignee or 'nobody')} · {tags}</div>"
     )
     if conv.thread_url:
         parts.append(
-            f"<div class='meta'><a href='{escape(conv.thread_url, quote=True)}'>{escape(conv.thread_url)}</a></div>"
+            f"<div class='meta'><a href='{escape(conv.thread_url, quote=True)}'>"
+            f"{_outside(conv.thread_url)}</a></div>"
         )
     for esc in conv.escalations:
         state = f"resolved {_when(esc.resolved_at, tz)}" if esc.resolved_at else "open"

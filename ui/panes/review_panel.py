@@ -45,6 +45,7 @@ class ReviewPanel(QWidget):
         self.setObjectName("review_panel")
         self._ctx = ctx
         self._reply: ReplyView | None = None
+        self._unpublished: str | None = None
         self.heading = QLabel("")
         self.editor = QPlainTextEdit()
         self.editor.setObjectName("review_editor")
@@ -89,6 +90,12 @@ class ReviewPanel(QWidget):
             self.hide()
             return
         reply = waiting[0]
+        # Said on approval: where nothing is published (demo data), the approval must not claim it.
+        self._unpublished = (
+            None
+            if conv is None or conv.reply_capability.publishes
+            else conv.reply_capability.reason
+        )
         if self._reply is not None and self._reply.id == reply.id:
             return  # keep the reviewer's unsaved edit
         self._reply = reply
@@ -120,7 +127,11 @@ class ReviewPanel(QWidget):
             lambda: review.approve(ctx.factory, ctx.actor, reply_id, edited),
             "Reply approved"
             + (" with your edit" if edited else "")
-            + ": it goes out with the next sync",
+            + (
+                f" — {self._unpublished}"
+                if self._unpublished
+                else ": it goes out with the next sync"
+            ),
         )
 
     def ask_return_reason(self) -> None:

@@ -82,7 +82,7 @@ class Sidebar(QTreeWidget):
             return
         query = item.data(0, QUERY_ROLE)
         if query is not None:
-            self.view_selected.emit(query, item.text(0))
+            self.view_selected.emit(query, item.text(0).split("\n")[0])  # not the marker line
 
     def set_saved_searches(self, searches: list[tuple[str, str]]) -> None:
         self._saved_root.takeChildren()
@@ -113,17 +113,27 @@ class Sidebar(QTreeWidget):
             item = QTreeWidgetItem(self._channels_root, [ch.name, str(ch.open_count or "")])
             item.setIcon(0, channel_icon(ch.kind))
             item.setData(0, QUERY_ROLE, f'is:inbox channel:"{ch.name}"')
+            limitation = (
+                f"\n{ch.limitation[:1].upper()}{ch.limitation[1:]}." if ch.limitation else ""
+            )
             if ch.state == "error":
                 item.setForeground(0, QBrush(QColor("#b3261e")))
                 item.setText(0, f"{ch.name}  ⚠")
-                item.setToolTip(0, f"Sync error: {ch.state_reason}")
+                item.setToolTip(0, f"Sync error: {ch.state_reason}{limitation}")
             else:
                 seen = (
                     ch.last_success_at.astimezone().strftime("%H:%M")
                     if ch.last_success_at
                     else "never"
                 )
-                item.setToolTip(0, f"{ch.kind} · {ch.state} · last sync {seen}")
+                item.setToolTip(0, f"{ch.kind} · {ch.state} · last sync {seen}{limitation}")
+            if ch.demo:
+                item.setText(0, f"{item.text(0)}\ndemo data")
+                font = item.font(0)
+                font.setItalic(True)
+                item.setFont(0, font)
+                if ch.state != "error":
+                    item.setForeground(0, QBrush(QColor("#5f6368")))
         self._tags_root.takeChildren()
         for tag in data.tags:
             if tag.open_count:

@@ -1,0 +1,1 @@
+"""The desk: SLA timers, escalation, risk triage, references."""
