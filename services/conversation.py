@@ -44,6 +44,8 @@ class MessageView:
     permalink: str | None
     channel_name: str
     source_state: str
+    # The platform gave no time: created_at is when we fetched it.
+    time_estimated: bool = False
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,7 @@ def _message(item: Item, contact: Contact | None, channel: str) -> MessageView:
         permalink=item.permalink,
         channel_name=channel,
         source_state=item.source_state,
+        time_estimated=item.posted_at_estimated,
     )
 
 

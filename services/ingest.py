@@ -51,7 +51,9 @@ class ThreadRef:
 class Incoming:
     external_id: str
     kind: ItemKind
-    created_at: datetime
+    # When the public posted it, as the platform says; None where the platform gives no time
+    # (the fetch time stands in and the item says so).
+    created_at: datetime | None
     author: Author | None
     thread: ThreadRef | None
     body_html: str | None = None
@@ -260,7 +262,8 @@ def upsert(
                 body_html=safe_html,
                 raw=incoming.raw,
                 permalink=incoming.permalink,
-                created_at=incoming.created_at,
+                created_at=incoming.created_at or now,
+                posted_at_estimated=incoming.created_at is None,
                 received_at=now,
                 source_updated_at=incoming.source_updated_at,
                 source_state=incoming.source_state,

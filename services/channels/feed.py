@@ -31,11 +31,12 @@ _COMMENT_ID = re.compile(r"#comment-(\d+)$")
 _KEEP_WARNINGS = ("CharacterEncodingOverride", "NonXMLContentType")
 
 
-def _when(entry: Any) -> datetime:
+def _when(entry: Any) -> datetime | None:
+    """The entry's own time; None when the feed gives none (ingest then uses the fetch time)."""
     parsed = entry.get("published_parsed") or entry.get("updated_parsed")
     if isinstance(parsed, time.struct_time):
         return datetime.fromtimestamp(calendar.timegm(parsed), UTC)
-    return datetime.now(UTC)
+    return None
 
 
 def _entry_id(entry: Any) -> str:

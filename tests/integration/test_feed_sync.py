@@ -117,3 +117,29 @@ def test_odd_but_readable_feeds_are_kept(
         assert result.state == "ok" and result.inserted == 2, (path, result)
     texts = " ".join(i.body_text for i in _items(factory, channels["/latin1"]))
     assert "owner thanks public" in texts  # the mis-declared byte did not lose the entry
+
+
+UNDATED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Appeals</title>
+<link>https://northvale.example/</link>
+<item><title>Undated appeal</title><guid isPermaLink="false">u-1</guid>
+<description>No date given</description></item>
+<item><title>Dated appeal</title><guid isPermaLink="false">d-1</guid>
+<pubDate>Sun, 22 Nov 2026 18:00:00 +0000</pubDate><description>dated</description></item>
+</channel></rss>"""
+
+
+def test_an_entry_without_a_date_arrives_at_the_fetch_time_and_says_so(
+    factory: SessionFactory, admin: Actor, feeds: FakeFeeds, sync_engine: SyncEngine
+) -> None:
+    from services import conversation
+
+    feeds.docs["/undated"] = (UNDATED, "application/rss+xml")
+    ch = _add(factory, admin, feeds.url("/undated"))
+    assert sync_engine.sync_channel(ch).inserted == 2
+    by_title = {i.body_text.split("\n")[0]: i for i in _items(factory, ch)}
+    undated = next(i for t, i in by_title.items() if "Undated" in t)
+    dated = next(i for t, i in by_title.items() if t.startswith("Dated"))
+    assert undated.posted_at_estimated and undated.created_at == undated.received_at
+    assert not dated.posted_at_estimated and dated.created_at < dated.received_at
+    view = conversation.load(factory, undated.id)
+    assert view.item.time_estimated and not conversation.load(factory, dated.id).item.time_estimated

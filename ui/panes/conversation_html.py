@@ -25,6 +25,9 @@ h2 { font-size: 13pt; margin: 0 0 2px 0; }
 """
 
 
+_ESTIMATED = " (fetched then: the source gave no time)"
+
+
 def _when(dt: datetime, tz: ZoneInfo) -> str:
     return dt.astimezone(tz).strftime("%a %d %b %H:%M")
 
@@ -47,7 +50,8 @@ def _message(m: MessageView, tz: ZoneInfo, css: str) -> str:
     return (
         f"<div class='msg {css}'><b>{_outside(m.author)}</b>{handle}{state}"
         f"<div class='meta'>{escape(m.channel_name)} · {escape(m.kind.replace('_', ' '))} · "
-        f"{_when(m.created_at, tz)}{link}</div>{m.body_html}</div>"
+        f"{_when(m.created_at, tz)}{_ESTIMATED if m.time_estimated else ''}{link}</div>"
+        f"{m.body_html}</div>"
     )
 
 
