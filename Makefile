@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 PYTHON ?= python3
 
-.PHONY: install run test lint format bench clean
+.PHONY: install run test test-headless lint format bench clean
 
 # Debian packages (Qt's libraries; for tests also Xvfb, PostgreSQL and the real servers):
 # installed when we are root or have sudo, else the exact apt-get line is printed.
@@ -31,6 +31,24 @@ test: lint
 	@bash .ci/system-packages test
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
 
+# The same non-UI tests in a second virtualenv without PySide6 or pytest-qt: proves that
+# services/, the CLI and the worker run with no Qt installed (tests marked `qt` are skipped).
+HEADLESS  ?= .venv-headless
+HPY       := $(HEADLESS)/bin/python
+HSTAMP    := $(HEADLESS)/.installed-stamp
+
+$(HSTAMP): pyproject.toml .ci/headless-requirements
+	@test -x $(HPY) || $(PYTHON) -m venv $(HEADLESS)
+	$(HPY) -m pip install -q --upgrade pip
+	$(HPY) .ci/headless-requirements > $(HEADLESS)/requirements.txt
+	$(HPY) -m pip install -q -r $(HEADLESS)/requirements.txt
+	@touch $(HSTAMP)
+
+test-headless: $(HSTAMP)
+	@if $(HPY) -c "import PySide6" 2>/dev/null; then echo "$(HEADLESS) has PySide6: not headless" >&2; exit 1; fi
+	@bash .ci/system-packages test
+	$(HPY) -m pytest tests/unit tests/integration tests/e2e
+
 format: install
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
@@ -39,4 +57,4 @@ bench: install
 	QT_QPA_PLATFORM=offscreen $(PY) -m bench --db both $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache artifacts
+	rm -rf $(VENV) $(HEADLESS) .pytest_cache .mypy_cache .ruff_cache artifacts

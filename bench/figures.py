@@ -1,0 +1,268 @@
+"""The views people open, each timed through the app's services and as bare SQL, in one run."""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from bench import bare_report
+from bench.bare import Bare, display_rows, inbox_page, sidebar_counts
+from bench.diagnose import Diagnosis
+from bench.store import Built
+from services import inbox, quarantine, sidebar, triage
+from services.ingest import Author, Incoming, ThreadRef
+from services.reports import metrics
+from services.reports.week import week_of
+from services.store.db import SessionFactory
+from services.store.models import ItemKind, Status, utcnow
+from services.users import Actor
+
+SEARCHES = ("from:a", "police -letter", "tag:complaint school -status:done", "the")
+INGEST = 10_000
+PAGE = 100
+BULK = 1_000
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    app: float  # seconds (or rows/s when `rate`)
+    bare: float
+    target: str
+    ok: bool
+    rate: bool = False
+    note: str = ""
+
+    @property
+    def ratio(self) -> float:
+        if self.rate:
+            return self.app / self.bare if self.bare else 0.0
+        return self.app / self.bare if self.bare else float("inf")
+
+
+def best_of(fn: Callable[[], object], runs: int = 3) -> tuple[float, Any]:
+    """Median wall time of `runs` calls (the first one included: a user's first open counts)."""
+    times, result = [], None
+    for _ in range(runs):
+        t = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), result
+
+
+class Figures:
+    def __init__(
+        self, built: Built, factory: SessionFactory, actor: Actor, bare: Bare, diag: Diagnosis
+    ) -> None:
+        self.built, self.factory, self.actor, self.bare, self.diag = (
+            built,
+            factory,
+            actor,
+            bare,
+            diag,
+        )
+        self.out: list[Figure] = []
+
+    def pair(
+        self,
+        name: str,
+        app: Callable[[], object],
+        bare: Callable[[], object],
+        limit: float | None,
+        target: str,
+        runs: int = 3,
+    ) -> None:
+        with self.diag.watch(name):
+            app_s, _ = best_of(app, runs)
+        bare_s, _ = best_of(bare, runs)
+        ok = app_s <= limit if limit is not None else app_s <= 2 * bare_s
+        self.out.append(Figure(name, app_s, bare_s, target, ok))
+        self.diag.consider(name, app_s, ok, app)
+
+    # ---- the figures ---------------------------------------------------------------
+    def report(self) -> None:
+        tz = self.built.now.tzinfo
+        assert tz is not None
+        from zoneinfo import ZoneInfo
+
+        week = week_of(
+            (self.built.surge_start + timedelta(days=3)).date(), ZoneInfo("Europe/London")
+        )
+        app_s, rep = 0.0, None
+        with self.diag.watch("weekly report"):
+            app_s, rep = best_of(lambda: metrics.compute(self.factory, week), 2)
+        bare_s, _ = best_of(lambda: bare_report.report(self.bare, week.start, week.end), 2)
+        ok = app_s <= 2 * bare_s
+        note = f"{rep.volume:,} items in {week.label}" if rep is not None else ""
+        self.out.append(
+            Figure("weekly report (week + previous)", app_s, bare_s, "≤ 2× bare", ok, note=note)
+        )
+        self.diag.consider("weekly report", app_s, ok, lambda: metrics.compute(self.factory, week))
+
+    def inbox_first_page(self) -> None:
+        query = inbox.Query("is:inbox", self.actor.id)
+        self.pair(
+            "Inbox first page (is:inbox)",
+            lambda: inbox.first_page(self.factory, query, 100),
+            lambda: display_rows(self.bare, inbox_page(self.bare, utcnow())),
+            0.050,
+            "≤ 50 ms",
+        )
+
+    def sidebar(self) -> None:
+        self.pair(
+            "sidebar refresh",
+            lambda: sidebar.load(self.factory, self.actor.id),
+            lambda: sidebar_counts(self.bare, utcnow(), self.actor.id),
+            0.050,
+            "≤ 50 ms",
+        )
+
+    def searches(self) -> None:
+        for text in SEARCHES:
+            query = inbox.Query(text, self.actor.id)
+            where, params = self._bare_where(text)
+            self.pair(
+                f"search {text!r}: first page",
+                lambda q=query: inbox.first_page(self.factory, q, 100),  # type: ignore[misc]
+                lambda w=where, p=params: display_rows(self.bare, self.bare.ids(w, p, 100)),  # type: ignore[misc]
+                0.050,
+                "≤ 50 ms",
+            )
+            self.pair(
+                f"search {text!r}: all ids",
+                lambda q=query: inbox.item_ids(self.factory, q),  # type: ignore[misc]
+                lambda w=where, p=params: self.bare.ids(w, p),  # type: ignore[misc]
+                1.0,
+                "≤ 1 s",
+                runs=2,
+            )
+
+    def _bare_where(self, text: str) -> tuple[str, list[object]]:
+        b = self.bare
+        if text == "from:a":
+            return (
+                "contact_id IN (SELECT id FROM contact WHERE lower(display_name) LIKE ?"
+                " OR lower(handle) LIKE ?)",
+                ["%a%", "%a%"],
+            )
+        if text == "police -letter":
+            return b.text_match("police", "letter")
+        if text.startswith("tag:complaint"):
+            cond, params = b.text_match("school")
+            return (
+                "id IN (SELECT it.item_id FROM item_tag it JOIN tag t ON t.id = it.tag_id"
+                f" WHERE t.name = ?) AND status != 'done' AND {cond}",
+                ["complaint", *params],
+            )
+        return b.text_match(text)
+
+    def ingest(self) -> None:
+        rng = random.Random(11)
+        contacts = self.bare.col("SELECT external_id FROM contact WHERE channel_id = 1")
+        threads = self.bare.col(
+            "SELECT external_id FROM thread WHERE channel_id = 1 ORDER BY id DESC LIMIT 50"
+        )
+        now = utcnow()
+
+        def comment(prefix: str, n: int) -> Incoming:
+            known = rng.random() < 0.8 and contacts
+            who = rng.choice(contacts) if known else f"{prefix}-new-{n}"
+            text = f"Comment {n}: the station never answered my letter about speeding cars."
+            return Incoming(
+                external_id=f"{prefix}-{n}",
+                kind=ItemKind.COMMENT,
+                created_at=now - timedelta(seconds=INGEST - n),
+                author=Author(who, f"Person {who}", who),
+                thread=ThreadRef(rng.choice(threads)),
+                body_html=f"<p>{text}</p>",
+                raw={"id": n, "content": {"rendered": f"<p>{text}</p>"}},
+            )
+
+        app_items = [comment("bench-app", n) for n in range(INGEST)]
+        bare_items = [comment("bench-bare", n) for n in range(INGEST)]
+
+        def app() -> None:
+            for k in range(0, INGEST, PAGE):
+                quarantine.store_batch(self.factory, 1, app_items[k : k + PAGE], {"page": k}, set())
+
+        def run_bare() -> None:
+            from bench.bare_ingest import ingest_pages
+
+            ingest_pages(self.bare, 1, bare_items, PAGE)
+
+        with self.diag.watch("ingest"):
+            app_s, _ = best_of(app, 1)
+        bare_s, _ = best_of(run_bare, 1)
+        app_rate, bare_rate = INGEST / app_s, INGEST / bare_s
+        ok = app_rate >= 0.5 * bare_rate
+        spare = [comment("bench-profile", n) for n in range(2 * PAGE)]
+        self.diag.consider(
+            "ingest",
+            app_s,
+            ok,
+            lambda: [
+                quarantine.store_batch(self.factory, 1, spare[k : k + PAGE], None, set())
+                for k in range(0, len(spare), PAGE)
+            ],
+        )
+        self.out.append(
+            Figure(
+                f"ingest {INGEST:,} comments (rows/s)",
+                app_rate,
+                bare_rate,
+                "≥ 50% of bare",
+                ok,
+                rate=True,
+            )
+        )
+
+    def bulk_triage(self) -> None:
+        from bench.bare_ingest import bare_status, bare_tag
+
+        ids = list(inbox.item_ids(self.factory, inbox.Query("is:inbox", self.actor.id)))
+        n = min(BULK, len(ids) // 4)  # small workspaces have small Inboxes
+        tagged = set(
+            self.bare.col(
+                "SELECT item_id FROM item_tag WHERE tag_id ="
+                " (SELECT id FROM tag WHERE name = 'media-enquiry')"
+            )
+        )
+        app_ids = [i for i in ids[:n] if i not in tagged]
+        bare_ids = [i for i in ids[n : 2 * n] if i not in tagged]
+        with self.diag.watch("bulk tag"):
+            app_s, _ = best_of(
+                lambda: triage.tag(self.factory, self.actor, app_ids, "media-enquiry"), 1
+            )
+        bare_s, _ = best_of(
+            lambda: bare_tag(self.bare, self.actor.id, bare_ids, "media-enquiry"), 1
+        )
+        ok = app_s <= 2 * bare_s
+        self.out.append(Figure(f"bulk tag {n:,} items", app_s, bare_s, "near bare (≤ 2×)", ok))
+        spare = [i for i in ids[4 * n : 5 * n] if i not in tagged]
+        self.diag.consider(
+            "bulk tag",
+            app_s,
+            ok,
+            lambda: spare and triage.tag(self.factory, self.actor, spare, "media-enquiry"),
+        )
+        app_ids, bare_ids = ids[2 * n : 3 * n], ids[3 * n : 4 * n]
+        with self.diag.watch("bulk status"):
+            app_s, _ = best_of(
+                lambda: triage.set_status(self.factory, self.actor, app_ids, Status.DONE), 1
+            )
+        bare_s, _ = best_of(lambda: bare_status(self.bare, self.actor.id, bare_ids, "done"), 1)
+        ok = app_s <= 2 * bare_s
+        self.out.append(Figure(f"bulk status {n:,} items", app_s, bare_s, "near bare (≤ 2×)", ok))
+        spare = ids[5 * n : 6 * n]
+        self.diag.consider(
+            "bulk status",
+            app_s,
+            ok,
+            lambda: spare and triage.set_status(self.factory, self.actor, spare, Status.DONE),
+        )
