@@ -4,36 +4,58 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import os
 import signal
 import sys
 import threading
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 
-from console.context import AppContext
+from console.context import AppContext, report_renderer
 from console.output import age, clip, print_json, print_table
-from services import channels_admin, moderation, outbox, quarantine, secrets, triage
+from services import channels_admin, moderation, quarantine, secrets
 from services.channels.protocol import default_registry
 from services.errors import InvalidInput
-from services.store.db import ensure_database_file
 from services.store.models import Item
 from services.sync import SyncEngine
 from services.users import Actor
+from services.worker import Emit, Worker, WorkerOptions
+from services.worker_events import WorkerEvent, WorkerStopped, to_json
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("channel", help="connect and manage channels")
     csub = p.add_subparsers(dest="channel_command", required=True)
     add = csub.add_parser("add", help="connect a channel (admins only)")
-    add.add_argument("kind", choices=["wordpress", "feed"])
+    add.add_argument(
+        "kind", choices=["wordpress", "feed", "email", "mastodon", "facebook", "x", "bluesky"]
+    )
     add.add_argument("--name", required=True)
-    add.add_argument("--url", required=True, help="the site (WordPress) or the feed's address")
+    add.add_argument("--url", help="the site (WordPress) or the feed's address")
     add.add_argument(
         "--login",
-        help="WordPress user name (without it, the public comments feed is read), or a "
-        "private feed's user name (basic auth); the secret goes to the keyring",
+        help="WordPress user name (without it, the public comments feed is read), a "
+        "private feed's user name (basic auth), or the mailbox's login; the secret goes to "
+        "the keyring",
+    )
+    mail = add.add_argument_group("email")
+    mail.add_argument("--imap", metavar="HOST:PORT", help="the mailbox's IMAP server")
+    mail.add_argument("--smtp", metavar="HOST:PORT", help="the SMTP server replies go out by")
+    mail.add_argument("--address", help="the mailbox's address: replies come from it")
+    mail.add_argument(
+        "--security",
+        choices=["tls", "starttls", "none"],
+        default="tls",
+        help="tls (993/465, the default), starttls (143/587), or none (only for 127.0.0.1)",
+    )
+    mail.add_argument(
+        "--display-name", help="the name replies are signed with in From (default: --name)"
+    )
+    social = add.add_argument_group("facebook and x")
+    social.add_argument("--page-id", help="the Facebook Page's id (the token is a Page token)")
+    social.add_argument(
+        "--api-url",
+        help="the platform's API address, for an egress proxy or a test server "
+        "(default: graph.facebook.com / api.x.com)",
     )
     add.add_argument(
         "--secret-stdin", action="store_true", help="read the secret from standard input"
@@ -90,8 +112,81 @@ def _read_secret(args: argparse.Namespace, prompt: str) -> str:
     return secret
 
 
+def _add_email(
+    ctx: AppContext, actor: Actor, args: argparse.Namespace
+) -> channels_admin.ChannelView:
+    missing = [f"--{o}" for o in ("imap", "smtp", "address") if not getattr(args, o)]
+    if missing:
+        raise InvalidInput(f"an email channel needs {', '.join(missing)}")
+    config = {
+        "imap": args.imap,
+        "smtp": args.smtp,
+        "login": args.login or args.address,
+        "address": args.address,
+        "security": args.security,
+        "display_name": args.display_name or args.name,
+    }
+    secrets.backend()
+    secret = _read_secret(args, f"Password for {config['login']}: ")
+    return channels_admin.add_channel(
+        ctx.factory, actor, "email", args.name, config, secret, args.every
+    )
+
+
+def _add_social(
+    ctx: AppContext, actor: Actor, args: argparse.Namespace
+) -> channels_admin.ChannelView:
+    config: dict[str, str] = {"url": args.api_url} if args.api_url else {}
+    if args.kind == "facebook":
+        if not args.page_id:
+            raise InvalidInput("a facebook channel needs --page-id (the Page's numeric id)")
+        config["page_id"] = args.page_id
+        prompt = f"Page access token for page {args.page_id}: "
+    else:
+        # An OAuth 2.0 user token (tweet.read tweet.write tweet.moderate.write users.read,
+        # dm.read dm.write for messages), or OAuth 1.0a user credentials' bearer equivalent.
+        prompt = "Access token of the force's X account: "
+    secrets.backend()
+    secret = _read_secret(args, prompt)
+    return channels_admin.add_channel(
+        ctx.factory, actor, args.kind, args.name, config, secret, args.every
+    )
+
+
 def cmd_channel_add(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
-    if args.kind == "wordpress" and args.login:
+    if args.kind == "email":
+        view = _add_email(ctx, actor, args)
+        print(f"added channel {view.name} ({view.kind})")
+        return 0
+    if args.kind in ("facebook", "x"):
+        view = _add_social(ctx, actor, args)
+        print(f"added channel {view.name} ({view.kind})")
+        return 0
+    if not args.url:
+        raise InvalidInput(f"a {args.kind} channel needs --url")
+    if args.kind == "bluesky":
+        # --url is the account's PDS (https://bsky.social for most); the secret an app password.
+        if not args.login:
+            raise InvalidInput("a bluesky channel needs --login (the account's handle)")
+        secrets.backend()
+        secret = _read_secret(args, f"App password for {args.login}: ")
+        view = channels_admin.add_channel(
+            ctx.factory,
+            actor,
+            "bluesky",
+            args.name,
+            {"url": args.url, "login": args.login.lstrip("@")},
+            secret,
+            args.every,
+        )
+    elif args.kind == "mastodon":
+        # The secret is an access token (scopes `read write`); the desktop gets one by OAuth.
+        secrets.backend()
+        secret = _read_secret(args, f"Access token for {args.url}: ")
+        view = channels_admin.add_channel(
+            ctx.factory, actor, "mastodon", args.name, {"url": args.url}, secret, args.every
+        )
+    elif args.kind == "wordpress" and args.login:
         secrets.backend()  # say "no keyring" before asking for the password
         secret = _read_secret(args, f"Application password for {args.login}: ")
         view = channels_admin.add_channel(
@@ -204,26 +299,15 @@ def cmd_channel_remove(ctx: AppContext, actor: Actor, args: argparse.Namespace) 
     return 0
 
 
-def _printer(enabled: bool) -> Any:
-    lock = threading.Lock()
+def _printer(progress: bool) -> Emit:
+    """With --progress every event as a JSON line (the desktop reads them); else the readable ones."""
+    lock = threading.Lock()  # channels sync on several threads: lines must not interleave
 
-    def emit(event: dict[str, Any]) -> None:
-        if enabled or event["event"] == "sync_finished":
+    def emit(event: WorkerEvent) -> None:
+        line = to_json(event) if progress else event.text()
+        if line is not None:
             with lock:
-                if enabled:
-                    print(
-                        json.dumps(
-                            {"at": datetime.now(UTC).isoformat(timespec="seconds"), **event}
-                        ),
-                        flush=True,
-                    )
-                else:
-                    reason = f" — {event['reason']}" if event.get("reason") else ""
-                    print(
-                        f"{event['channel']}: {event['state']}, {event['inserted']} new, "
-                        f"{event['updated']} updated{reason}",
-                        flush=True,
-                    )
+                print(line, flush=True)
 
     return emit
 
@@ -249,19 +333,14 @@ class _RecordParent(argparse.Action):
 STOP_GRACE = 3.0
 
 
-def _end_soon(progress: bool) -> None:
+def _end_soon(emit: Emit) -> None:
     """Backstop once asked to stop: whatever still blocks (DNS, a locked database), exit anyway.
 
     Ending mid-write is what a kill -9 does, which sync and outbox are built to survive.
     """
 
     def leave() -> None:
-        print(
-            json.dumps({"event": "stopped", "forced": True})
-            if progress
-            else "stopped (something was still waiting; the next run picks it up)",
-            flush=True,
-        )
+        emit(WorkerStopped(forced=True))
         os._exit(0)
 
     timer = threading.Timer(STOP_GRACE, leave)
@@ -269,12 +348,12 @@ def _end_soon(progress: bool) -> None:
     timer.start()
 
 
-def _watch_parent(parent: int, stop: threading.Event, progress: bool) -> None:
+def _watch_parent(parent: int, stop: threading.Event, emit: Emit) -> None:
     def watch() -> None:
         while not stop.wait(0.5):
             if os.getppid() != parent:
                 stop.set()  # the desktop that started us is gone: do not poll on as an orphan
-                _end_soon(progress)
+                _end_soon(emit)
 
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
@@ -282,55 +361,23 @@ def _watch_parent(parent: int, stop: threading.Event, progress: bool) -> None:
 def cmd_sync(ctx: AppContext, _actor: Actor | None, args: argparse.Namespace) -> int:
     parent = args.exit_with_parent  # recorded while parsing (_RecordParent)
     stop = threading.Event()
+    emit = _printer(args.progress)
 
     def on_signal(_signum: int, _frame: object) -> None:
         if not stop.is_set():
             stop.set()
-            _end_soon(args.progress)
+            _end_soon(emit)
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     if parent is not None:
-        _watch_parent(parent, stop, args.progress)
-    engine = SyncEngine(ctx.factory, default_registry(), progress=_printer(args.progress))
-    engine.reset_stale_syncing()
-    failures = 0
-    while True:
-        if parent is not None and os.getppid() != parent:
-            break  # the desktop that started us is gone: do not poll on as an orphan
-        ensure_database_file(ctx.engine)  # raises if the file was deleted or replaced
-        ids = engine.channel_ids(args.channel, due_only=args.watch)
-        results = engine.sync_many(ids, args.reconcile, stop)
-        failures = sum(1 for r in results if r.state != "ok")
-        if not stop.is_set():
-            sent = outbox.send_pending(ctx.factory, lambda cid: engine.connector_for(cid))
-            for r in sent:
-                print(
-                    json.dumps(
-                        {
-                            "event": "reply",
-                            "reply_id": r.reply_id,
-                            "state": r.state,
-                            "reason": r.reason,
-                        }
-                    )
-                    if args.progress
-                    else f"reply #{r.reply_id}: {r.state}" + (f" — {r.reason}" if r.reason else ""),
-                    flush=True,
-                )
-            for request_id, state in moderation.carry_out(ctx.factory, engine.connector_for):
-                print(
-                    json.dumps({"event": "moderation", "request_id": request_id, "state": state})
-                    if args.progress
-                    else f"moderation #{request_id}: {state}",
-                    flush=True,
-                )
-            triage.wake_snoozed(ctx.factory)
-            if args.watch:
-                _scheduled_report(ctx, args.progress)
-        if not args.watch or stop.wait(1.0):
-            break
-    return 0 if args.watch or failures == 0 else 4
+        _watch_parent(parent, stop, emit)
+    worker = Worker(ctx.factory, ctx.engine, default_registry(), ctx.tz, emit, report_renderer())
+    return worker.run(
+        WorkerOptions(args.channel, args.watch, args.reconcile),
+        stop,
+        parent_alive=lambda: parent is None or os.getppid() == parent,
+    )
 
 
 def cmd_moderate(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
@@ -347,25 +394,3 @@ def cmd_moderate(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int
         connector.close()
     print(f"#{args.id}: {args.action} done on the source")
     return 0
-
-
-def _scheduled_report(ctx: AppContext, progress: bool) -> None:
-    from console.commands_reports import run_schedule
-
-    try:
-        folder = run_schedule(ctx)
-    except Exception as exc:  # a failed report must not stop the worker
-        print(
-            json.dumps({"event": "report_failed", "reason": str(exc)})
-            if progress
-            else f"weekly report failed: {exc}",
-            flush=True,
-        )
-        return
-    if folder is not None:
-        print(
-            json.dumps({"event": "report_written", "folder": str(folder)})
-            if progress
-            else f"weekly report written to {folder}",
-            flush=True,
-        )

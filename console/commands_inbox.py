@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from console.context import AppContext
-from console.output import age, clip, print_json, print_table
-from services import conversation, escalation, inbox, triage
-from services.errors import InvalidInput
-from services.store.models import Status, utcnow
-from services.users import Actor
+if TYPE_CHECKING:
+    from console.context import AppContext
+    from services.users import Actor
+
+# Kept in step with services.store.models.Status by tests/e2e/test_cli_startup.py.
+STATUSES = ("open", "pending", "snoozed", "done", "spam", "new")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -24,8 +25,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     p = sub.add_parser("item", help="show one item")
     isub = p.add_subparsers(dest="item_command", required=True)
-    show = isub.add_parser("show", help="the item in its thread with notes and audit trail")
-    show.add_argument("id", type=int)
+    show = isub.add_parser(
+        "show",
+        help="the item in its thread with notes and audit trail",
+        description="Show one item in its thread, with replies, notes, escalations and audit trail.",
+        epilog="Example: front-counter item show 42 --json",
+    )
+    show.add_argument("id", type=int, metavar="ITEM")
     show.add_argument("--json", action="store_true")
     show.set_defaults(run=cmd_item_show)
 
@@ -41,10 +47,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(run=cmd_assign)
 
     p = sub.add_parser("status", help="set the status of items")
-    p.add_argument("status", choices=[s.value for s in Status if s != Status.NEW] + ["new"])
+    p.add_argument("status", choices=STATUSES)
     p.add_argument("ids", type=int, nargs="+", metavar="ITEM")
     p.add_argument("--until", help="snooze until YYYY-MM-DD[THH:MM] (force's time zone)")
     p.add_argument("--for", dest="for_", help="snooze for a duration: 2h, 3d, 45m")
+    p.add_argument("--reason", help="why (needed to close, snooze or spam an urgent item)")
     p.set_defaults(run=cmd_status)
 
     p = sub.add_parser("escalate", help="escalate items to a person or a team, with a reason")
@@ -56,17 +63,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(run=cmd_escalate)
 
     p = sub.add_parser("resolve", help="resolve an item's open escalations")
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=int, metavar="ITEM")
     p.add_argument("--resolution", default="")
     p.set_defaults(run=cmd_resolve)
 
     p = sub.add_parser("note", help="add an internal note (never published) to an item")
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=int, metavar="ITEM")
     p.add_argument("text")
     p.set_defaults(run=cmd_note)
 
 
 def cmd_inbox(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
+    from console.output import age, clip, print_json, print_table
+    from services import inbox
+
     text = " ".join(args.query)
     if not args.all and not any(t.startswith(("is:", "status:")) for t in args.query):
         text = ("is:inbox " + text).strip()
@@ -74,7 +84,7 @@ def cmd_inbox(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
     if args.json:
         print_json(rows)
         return 0
-    now = utcnow()
+    now = datetime.now(UTC)
     print_table(
         ["ID", "CHANNEL", "FROM", "AGE", "STATUS", "ASSIGNEE", "TAGS", "TEXT"],
         [
@@ -97,6 +107,9 @@ def cmd_inbox(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
 
 
 def cmd_item_show(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
+    from console.output import age, clip, print_json
+    from services import conversation
+
     conv = conversation.load(ctx.factory, args.id)
     if args.json:
         print_json(conv)
@@ -110,6 +123,10 @@ def cmd_item_show(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> in
     print(f"From:   {it.author}" + (f" ({it.author_handle})" if it.author_handle else ""))
     print(f"When:   {it.created_at.astimezone(ctx.tz):%a %d %b %Y %H:%M}")
     print(f"Tags:   {', '.join(conv.tags) or '—'}    Assignee: {conv.assignee or '—'}")
+    from services.desk.risk_view import describe  # the risk flag, explained
+
+    for line in describe(conv.risk):
+        print(line)
     print()
     print(it.body_text)
     if len(conv.thread) > 1:
@@ -149,18 +166,24 @@ def cmd_item_show(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> in
 
 
 def cmd_tag(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
+    from services import triage
+
     triage.tag(ctx.factory, actor, args.ids, args.tag)
     print(f"tagged {len(args.ids)} item(s) {args.tag}")
     return 0
 
 
 def cmd_untag(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
+    from services import triage
+
     triage.untag(ctx.factory, actor, args.ids, args.tag)
     print(f"removed tag {args.tag} from {len(args.ids)} item(s)")
     return 0
 
 
 def cmd_assign(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
+    from services import triage
+
     user = None if args.user.lower() in ("none", "nobody") else args.user
     triage.assign(ctx.factory, actor, args.ids, user)
     print(f"assigned {len(args.ids)} item(s) to {user or 'nobody'}")
@@ -168,6 +191,8 @@ def cmd_assign(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
 
 
 def parse_duration(text: str) -> timedelta:
+    from services.errors import InvalidInput
+
     units = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
     try:
         value, unit = int(text[:-1]), text[-1]
@@ -177,8 +202,10 @@ def parse_duration(text: str) -> timedelta:
 
 
 def _snooze_until(ctx: AppContext, args: argparse.Namespace) -> datetime | None:
+    from services.errors import InvalidInput
+
     if args.for_:
-        return utcnow() + parse_duration(args.for_)
+        return datetime.now(UTC) + parse_duration(args.for_)
     if args.until:
         try:
             when = datetime.fromisoformat(args.until)
@@ -193,16 +220,22 @@ def _snooze_until(ctx: AppContext, args: argparse.Namespace) -> datetime | None:
 
 
 def cmd_status(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
+    from services import triage
+    from services.errors import InvalidInput
+    from services.store.models import Status
+
     status = Status(args.status)
     until = _snooze_until(ctx, args)
     if status == Status.SNOOZED and until is None:
         raise InvalidInput("snooze needs --for DURATION or --until DATE")
-    triage.set_status(ctx.factory, actor, args.ids, status, until)
+    triage.set_status(ctx.factory, actor, args.ids, status, until, reason=args.reason)
     print(f"{len(args.ids)} item(s) now {status.value}")
     return 0
 
 
 def cmd_escalate(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
+    from services import escalation
+
     escalation.escalate(
         ctx.factory, actor, args.ids, args.reason, to_user=args.to, to_team=args.team
     )
@@ -211,12 +244,16 @@ def cmd_escalate(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int
 
 
 def cmd_resolve(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
+    from services import escalation
+
     escalation.resolve(ctx.factory, actor, args.id, args.resolution)
     print(f"escalation on #{args.id} resolved")
     return 0
 
 
 def cmd_note(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
+    from services import triage
+
     triage.add_note(ctx.factory, actor, args.id, args.text)
     print(f"note added to #{args.id}")
     return 0

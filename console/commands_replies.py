@@ -3,45 +3,74 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from console.context import AppContext
-from console.output import age, clip, print_json, print_table
-from services import outbox, replies, review, review_policy
-from services.channels.protocol import default_registry
-from services.sync import SyncEngine
-from services.users import Actor
+if TYPE_CHECKING:
+    from console.context import AppContext
+    from services.users import Actor
+
+REPLY_ID = "the reply's number (REPLY_ID in `reply list`, not the item's)"
+
+
+def _parser(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, purpose: str, example: str
+) -> argparse.ArgumentParser:
+    return sub.add_parser(
+        name,
+        help=purpose,
+        description=purpose[:1].upper() + purpose[1:] + ".",
+        epilog=f"Example: front-counter {example}",
+    )
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("reply", help="draft, submit, review and list replies")
     rsub = p.add_subparsers(dest="reply_command", required=True)
-    d = rsub.add_parser(
+    d = _parser(
+        rsub,
         "draft",
-        help="write (or rewrite) your draft reply to an item; a returned reply is rewritten",
+        "write (or rewrite) your draft reply to an ITEM; a returned reply is rewritten",
+        "reply draft 42 'Thank you, we have passed this on.'",
     )
-    d.add_argument("item", type=int)
+    d.add_argument("item", type=int, metavar="ITEM_ID", help="the item you answer")
     d.add_argument("text")
     d.set_defaults(run=cmd_draft)
-    s = rsub.add_parser(
-        "submit", help="submit your draft: to review, or approved if you are a supervisor"
+    s = _parser(
+        rsub,
+        "submit",
+        "submit your draft reply: to review, or approved if you are a supervisor",
+        "reply submit 7",
     )
-    s.add_argument("reply", type=int)
+    s.add_argument("reply", type=int, metavar="REPLY_ID", help=REPLY_ID)
     s.set_defaults(run=cmd_submit)
-    a = rsub.add_parser("approve", help="approve someone else's reply (supervisors)")
-    a.add_argument("reply", type=int)
+    a = _parser(rsub, "approve", "approve someone else's reply (supervisors)", "reply approve 7")
+    a.add_argument("reply", type=int, metavar="REPLY_ID", help=REPLY_ID)
     a.add_argument("--text", help="the edited text to approve instead")
     a.set_defaults(run=cmd_approve)
-    r = rsub.add_parser("return", help="send a reply back to its author with a reason")
-    r.add_argument("reply", type=int)
+    r = _parser(
+        rsub,
+        "return",
+        "send a reply back to its author with a reason",
+        "reply return 7 --reason 'Give the 101 number'",
+    )
+    r.add_argument("reply", type=int, metavar="REPLY_ID", help=REPLY_ID)
     r.add_argument("--reason", required=True)
     r.set_defaults(run=cmd_return)
-    sd = rsub.add_parser("send", help="send approved replies now (what the sync worker does)")
+    sd = _parser(
+        rsub, "send", "send approved replies now (what the sync worker does)", "reply send"
+    )
     sd.set_defaults(run=cmd_send)
-    rt = rsub.add_parser("retry", help="put a failed reply back in the outbox")
-    rt.add_argument("reply", type=int)
+    rt = _parser(rsub, "retry", "put a failed reply back in the outbox", "reply retry 7")
+    rt.add_argument("reply", type=int, metavar="REPLY_ID", help=REPLY_ID)
     rt.set_defaults(run=cmd_retry)
-    ls = rsub.add_parser("list", help="replies, newest first")
-    ls.add_argument("--state")
+    ls = _parser(
+        rsub,
+        "list",
+        "replies, newest first, with their REPLY_ID and ITEM_ID",
+        "reply list --item 42",
+    )
+    ls.add_argument("--item", type=int, metavar="ITEM_ID", help="only the replies to this item")
+    ls.add_argument("--state", help="draft, in_review, returned, approved, sending, sent, failed")
     ls.add_argument("--json", action="store_true")
     ls.set_defaults(run=cmd_list)
 
@@ -49,23 +78,30 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def register_admin(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("saved-reply", help="the saved reply library (admins edit it)")
     ssub = p.add_subparsers(dest="saved_command", required=True)
-    add = ssub.add_parser("add", help="add a template; placeholders: " + ", ".join(PLACEHOLDERS))
+    add = _parser(
+        ssub,
+        "add",
+        "add a template; placeholders: " + ", ".join(PLACEHOLDERS),
+        "saved-reply add thanks 'Thank you, {name}. {officer}'",
+    )
     add.add_argument("name")
     add.add_argument("text")
     add.add_argument("--channel", help="a variant for one channel kind (e.g. bluesky, mastodon)")
     add.set_defaults(run=cmd_saved_add)
-    ls = ssub.add_parser("list", help="every saved reply")
+    ls = _parser(ssub, "list", "every saved reply", "saved-reply list --json")
     ls.add_argument("--json", action="store_true")
     ls.set_defaults(run=cmd_saved_list)
-    rm = ssub.add_parser("remove", help="remove a template")
+    rm = _parser(ssub, "remove", "remove a template", "saved-reply remove thanks")
     rm.add_argument("name")
     rm.set_defaults(run=cmd_saved_remove)
 
     p = sub.add_parser("policy", help="the review policy (admins edit it)")
     psub = p.add_subparsers(dest="policy_command", required=True)
-    show = psub.add_parser("show", help="who may send without review")
+    show = _parser(psub, "show", "who may send without review", "policy show")
     show.set_defaults(run=cmd_policy_show)
-    st = psub.add_parser("set", help="change the review policy")
+    st = _parser(
+        psub, "set", "change the review policy", "policy set --always-review-tags complaint"
+    )
     st.add_argument(
         "--direct-roles", help="comma-separated roles that may send without review ('' = nobody)"
     )
@@ -82,6 +118,8 @@ PLACEHOLDERS = ("{name}", "{full_name}", "{officer}", "{collar}", "{reference}",
 
 
 def cmd_draft(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
+    from services import replies
+
     draft = replies.save_draft(ctx.factory, actor, args.item, args.text)
     if draft.state == "returned":
         print(
@@ -97,30 +135,39 @@ def cmd_draft(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
 
 
 def cmd_submit(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
+    from services import replies
+
     result = replies.submit(ctx.factory, actor, args.reply)
     print(f"reply #{result.reply_id} {result.summary}")
     return 0
 
 
 def cmd_approve(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
+    from services import review
+
     review.approve(ctx.factory, actor, args.reply, args.text)
     print(f"reply #{args.reply} approved: it goes out with the next sync")
     return 0
 
 
 def cmd_return(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
+    from services import review
+
     review.return_reply(ctx.factory, actor, args.reply, args.reason)
     print(f"reply #{args.reply} returned to its author")
     return 0
 
 
 def cmd_list(ctx: AppContext, _actor: Actor, args: argparse.Namespace) -> int:
-    rows = review.list_replies(ctx.factory, args.state)
+    from console.output import age, clip, print_json, print_table
+    from services import review
+
+    rows = review.list_replies(ctx.factory, args.state, args.item)
     if args.json:
         print_json(rows)
         return 0
     print_table(
-        ["ID", "ITEM", "AUTHOR", "STATE", "AGE", "TEXT"],
+        ["REPLY_ID", "ITEM_ID", "AUTHOR", "STATE", "AGE", "TEXT"],
         [
             [str(r.id), str(r.item_id), r.author, r.state, age(r.updated_at), clip(r.body, 60)]
             for r in rows
@@ -130,6 +177,10 @@ def cmd_list(ctx: AppContext, _actor: Actor, args: argparse.Namespace) -> int:
 
 
 def cmd_send(ctx: AppContext, _actor: Actor, _args: argparse.Namespace) -> int:
+    from services import outbox
+    from services.channels.protocol import default_registry
+    from services.sync import SyncEngine
+
     engine = SyncEngine(ctx.factory, default_registry())
     results = outbox.send_pending(ctx.factory, engine.connector_for)
     for r in results:
@@ -140,18 +191,25 @@ def cmd_send(ctx: AppContext, _actor: Actor, _args: argparse.Namespace) -> int:
 
 
 def cmd_retry(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
+    from services import replies
+
     replies.retry(ctx.factory, actor, args.reply)
     print(f"reply #{args.reply} is back in the outbox")
     return 0
 
 
 def cmd_saved_add(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
+    from services import replies
+
     saved = replies.add_saved_reply(ctx.factory, actor, args.name, args.text, args.channel)
     print(f"saved reply {saved.name!r} added")
     return 0
 
 
 def cmd_saved_list(ctx: AppContext, _actor: Actor, args: argparse.Namespace) -> int:
+    from console.output import clip, print_json, print_table
+    from services import replies
+
     rows = replies.saved_replies(ctx.factory, every_channel=True)
     if args.json:
         print_json(rows)
@@ -164,12 +222,16 @@ def cmd_saved_list(ctx: AppContext, _actor: Actor, args: argparse.Namespace) -> 
 
 
 def cmd_saved_remove(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
+    from services import replies
+
     replies.remove_saved_reply(ctx.factory, actor, args.name)
     print(f"saved reply {args.name!r} removed")
     return 0
 
 
 def cmd_policy_show(ctx: AppContext, _actor: Actor, _args: argparse.Namespace) -> int:
+    from services import review_policy
+
     p = review_policy.current(ctx.factory)
     print(f"may send without review: {', '.join(p.direct_roles) or 'nobody'}")
     print(
@@ -185,6 +247,8 @@ def _csv(text: str) -> tuple[str, ...]:
 
 
 def cmd_policy_set(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
+    from services import review_policy
+
     p = review_policy.current(ctx.factory)
     new = review_policy.ReviewPolicy(
         _csv(args.direct_roles) if args.direct_roles is not None else p.direct_roles,

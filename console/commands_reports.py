@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import os
 from datetime import datetime, time
 from pathlib import Path
 
-from console.context import AppContext
+from console.context import AppContext, report_renderer
 from services import sla
 from services.errors import InvalidInput
-from services.reports import metrics, schedule
-from services.reports.week import Week, last_full_week, parse_week
+from services.reports import schedule
+from services.reports.week import last_full_week, parse_week
 from services.store.models import utcnow
 from services.users import Actor
+from services.worker import write_weekly
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -53,18 +53,6 @@ def _formats(text: str) -> set[str]:
     return formats
 
 
-def write_weekly(
-    ctx: AppContext, week: Week, folder: Path, formats: set[str], as_of: datetime | None = None
-) -> list[Path]:
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # charts render without a screen
-    from ui.app import application
-    from ui.report_render import write_report
-
-    application()
-    report = metrics.compute(ctx.factory, week, as_of)
-    return write_report(report, folder, formats)
-
-
 def cmd_weekly(ctx: AppContext, _actor: Actor, args: argparse.Namespace) -> int:
     week = parse_week(args.week, ctx.tz) if args.week else last_full_week(utcnow(), ctx.tz)
     as_of = None
@@ -73,7 +61,8 @@ def cmd_weekly(ctx: AppContext, _actor: Actor, args: argparse.Namespace) -> int:
             as_of = datetime.fromisoformat(args.as_of).replace(tzinfo=ctx.tz)
         except ValueError:
             raise InvalidInput("--as-of takes a local time: YYYY-MM-DDTHH:MM") from None
-    for path in write_weekly(ctx, week, args.out, _formats(args.format), as_of):
+    render = report_renderer()
+    for path in write_weekly(ctx.factory, render, week, args.out, _formats(args.format), as_of):
         print(path)
     return 0
 
@@ -110,17 +99,3 @@ def cmd_sla_set(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
         + (f" of business time ({args.business_hours})" if hours else "")
     )
     return 0
-
-
-def run_schedule(ctx: AppContext) -> Path | None:
-    """Called by the sync worker: write last week's report once, when its slot has come."""
-    sched = schedule.load(ctx.factory)
-    if sched is None:
-        return None
-    week = schedule.due_week(ctx.factory, sched, utcnow(), ctx.tz)
-    if week is None:
-        return None
-    folder = Path(sched.folder)
-    files = write_weekly(ctx, week, folder, set(sched.formats))
-    schedule.mark_written(ctx.factory, week, [str(f) for f in files])
-    return folder

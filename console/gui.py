@@ -8,14 +8,23 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from console import settings
-from console.context import open_context
-from services import demo
-from services.errors import InvalidInput
-from services.users import resolve_actor
+
+# The desktop's views by key (ui/panes/sidebar.py VIEWS; a test keeps the two in step).
+VIEW_KEYS = (
+    "inbox",
+    "mine",
+    "review",
+    "returned",
+    "failed",
+    "escalated",
+    "snoozed",
+    "done",
+    "spam",
+    "all",
+)
 
 
 def launch(args: argparse.Namespace) -> int:
@@ -33,11 +42,16 @@ def launch(args: argparse.Namespace) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return 1
+    from console.context import open_context
+    from services import demo
+    from services.users import resolve_actor
     from ui import app  # Qt loads only for the GUI
 
     ctx = open_context(settings.database_url(args.db), settings.timezone_name())
     try:
         actor = resolve_actor(ctx.factory, settings.acting_user(args.user))
+        # First day: an empty workspace opens on the demo (so a new user sees a realistic inbox),
+        # and the welcome dialog asks who is at the keyboard.
         if demo.is_empty_workspace(ctx.factory):
             demo.load(ctx.factory)
         return app.run(ctx.factory, actor, ctx.tz, worker_command(ctx.engine.url))
@@ -144,12 +158,17 @@ def worker_command(url: object) -> list[str] | None:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("screenshot", help="render the main window offscreen to a PNG")
-    p.add_argument("--out", required=True, type=Path)
-    p.add_argument(
-        "--view", default="inbox", help="inbox, mine, review, escalated, snoozed, done, spam, all"
+    p = sub.add_parser(
+        "screenshot",
+        help="render the main window offscreen to a PNG",
+        description="Render the main window (or the report view) offscreen to a PNG.",
+        epilog="Example: front-counter screenshot --out inbox.png --size 1920x1080 --theme dark",
     )
+    p.add_argument("--out", required=True, type=Path)
+    p.add_argument("--view", default="inbox", choices=VIEW_KEYS, help="the view to show")
     p.add_argument("--size", default="1280x800", help="WIDTHxHEIGHT")
+    p.add_argument("--theme", choices=("light", "dark"), default="light")
+    p.add_argument("--reports", action="store_true", help="capture the Reports view")
     p.add_argument("--search", default="", help="a search to run first")
     p.add_argument("--compose", default="", help="text to type into the reply composer")
     p.add_argument("--cheatsheet", action="store_true", help="capture the shortcut cheat-sheet")
@@ -157,6 +176,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _parse_size(text: str) -> tuple[int, int]:
+    from services.errors import InvalidInput
+
     try:
         w, h = (int(v) for v in text.lower().split("x"))
     except ValueError:
@@ -170,6 +191,7 @@ def cmd_screenshot(ctx: object, actor: object, args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication, QWidget
 
     from console.context import AppContext
+    from services import demo
     from services.users import Actor
     from ui import app
 
@@ -179,41 +201,30 @@ def cmd_screenshot(ctx: object, actor: object, args: argparse.Namespace) -> int:
         demo.load(ctx.factory)
     qsettings = QSettings(str(args.out.with_suffix(".ini")), QSettings.Format.IniFormat)
     qsettings.setValue("view/last", args.view)
+    qsettings.setValue("display/theme", args.theme)
     window = app.build_window(ctx.factory, actor, ctx.tz, qsettings)
     window.resize(width, height)
     window.show()
     window.start()
-    settle(window)
+    window.jobs.wait_until_idle()
     if args.search:
-        window.search.setText(args.search)
-        window._on_search_entered()
-        settle(window)
+        window.search_bar.run(args.search)
+        window.jobs.wait_until_idle()
     if args.compose:
         window.composer.editor.setPlainText(args.compose)
-        settle(window)
+        window.jobs.wait_until_idle()
     target: QWidget = window
     if args.cheatsheet:
         window.show_cheat_sheet()
         QApplication.processEvents()
         target = QApplication.activeModalWidget() or window
+    if args.reports:
+        target = window.show_reports()
+        target.resize(width, height)
+        window.jobs.wait_until_idle()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     ok = target.grab().save(str(args.out))
-    window.poller.timer.stop()
-    window._ctx.jobs.wait()
+    window.stop_live_updates()
     Path(str(args.out.with_suffix(".ini"))).unlink(missing_ok=True)
     print(f"wrote {args.out}" if ok else f"error: could not write {args.out}")
     return 0 if ok else 1
-
-
-def settle(window: object, timeout: float = 20.0) -> None:
-    """Process events until no background job has run for a few rounds."""
-    from PySide6.QtWidgets import QApplication
-
-    jobs = window._ctx.jobs  # type: ignore[attr-defined]  # MainWindow
-    deadline = time.monotonic() + timeout
-    idle_rounds = 0
-    while time.monotonic() < deadline and idle_rounds < 5:
-        QApplication.processEvents()
-        jobs.wait(50)
-        QApplication.processEvents()
-        idle_rounds = idle_rounds + 1 if jobs.running == 0 else 0

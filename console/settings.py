@@ -24,7 +24,7 @@ class Setting:
 
 DB = Setting("FRONT_COUNTER_DB", "database URL or SQLite file path")
 USER = Setting("FRONT_COUNTER_USER", "login name of the acting user")
-TIMEZONE = Setting("FRONT_COUNTER_TZ", "the force's time zone (default Europe/London)")
+TIMEZONE = Setting("FRONT_COUNTER_TZ", "the force's time zone (default: the workspace's default)")
 
 
 def default_db_path() -> Path:
@@ -40,4 +40,17 @@ def acting_user(flag: str | None) -> str:
 
 
 def timezone_name() -> str:
-    return os.environ.get(TIMEZONE.env) or "Europe/London"
+    # Imported here: `--help` and a mistyped command never load the database layer.
+    from services.workspace_settings import DEFAULT_TIMEZONE
+
+    return os.environ.get(TIMEZONE.env) or DEFAULT_TIMEZONE
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file a database URL names when it is SQLite on disk; None otherwise."""
+    if "://" not in url:
+        return Path(url).expanduser().resolve()
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and url[len(prefix) :] not in ("", ":memory:"):
+        return Path(url[len(prefix) :]).expanduser().resolve()
+    return None

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.audit import write_transaction
-from services.changes import Changes
+from services.audit_actions import AuditAction
+from services.changes import ChangeKind, Changes
 from services.errors import InvalidInput, NotFound, PermissionDenied
 from services.replies import reply_capability
 from services.store.db import SessionFactory
@@ -48,13 +49,13 @@ def approve(
         reply.review_reason = None
         reply.updated_at = tx.now
         tx.audit(
-            "reply.approve",
+            AuditAction.REPLY_APPROVE,
             "item",
             reply.item_id,
             before,
             {"state": "approved", "body": reply.body, "reply_id": reply_id},
         )
-        tx.touched("replies", reply.item_id)
+        tx.touched(ChangeKind.REPLIES, reply.item_id)
         return tx.changes()
 
 
@@ -72,13 +73,13 @@ def return_reply(factory: SessionFactory, actor: Actor, reply_id: int, reason: s
         reply.review_reason = reason.strip()
         reply.updated_at = tx.now
         tx.audit(
-            "reply.return",
+            AuditAction.REPLY_RETURN,
             "item",
             reply.item_id,
             {"state": "in_review"},
             {"state": "returned", "reason": reason.strip(), "reply_id": reply_id},
         )
-        tx.touched("replies", reply.item_id)
+        tx.touched(ChangeKind.REPLIES, reply.item_id)
         return tx.changes()
 
 
@@ -95,7 +96,9 @@ class ReplyRow:
     external_id: str | None
 
 
-def list_replies(factory: SessionFactory, state: str | None = None) -> list[ReplyRow]:
+def list_replies(
+    factory: SessionFactory, state: str | None = None, item_id: int | None = None
+) -> list[ReplyRow]:
     stmt = (
         select(Reply, User.name)
         .join(User, User.id == Reply.author_id)
@@ -103,6 +106,8 @@ def list_replies(factory: SessionFactory, state: str | None = None) -> list[Repl
         .order_by(Reply.id.desc())
         .limit(500)
     )
+    if item_id is not None:
+        stmt = stmt.where(Reply.item_id == item_id)
     if state:
         try:
             stmt = stmt.where(Reply.state == ReplyState(state))

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from services.audit import write_transaction
+from services.audit_actions import AuditAction
+from services.changes import ChangeKind
 from services.errors import InvalidInput, NotFound, PermissionDenied
 from services.store.db import SessionFactory
 from services.store.models import Role, User
@@ -41,6 +43,7 @@ class Actor:
     display_name: str
     role: Role
     collar_number: str | None = None
+    active: bool = True
 
     def can(self, permission: Permission) -> bool:
         return permission in _GRANTS[self.role]
@@ -55,7 +58,7 @@ class Actor:
 
 
 def _actor(user: User) -> Actor:
-    return Actor(user.id, user.name, user.display_name, user.role, user.collar_number)
+    return Actor(user.id, user.name, user.display_name, user.role, user.collar_number, user.active)
 
 
 def resolve_actor(factory: SessionFactory, name: str) -> Actor:
@@ -64,7 +67,10 @@ def resolve_actor(factory: SessionFactory, name: str) -> Actor:
         user = session.scalar(select(User).where(User.name == name))
         if user is not None:
             if not user.active:
-                raise PermissionDenied(f"user {name!r} is deactivated")
+                raise PermissionDenied(
+                    f"user {name!r} is deactivated: an admin can reactivate it with "
+                    f"`front-counter user set {name} --active yes`"
+                )
             return _actor(user)
         has_users = session.scalar(select(func.count()).select_from(User))
     if has_users:
@@ -83,8 +89,8 @@ def _create_first_admin(factory: SessionFactory, name: str) -> Actor:
         user = User(name=name, display_name=name, role=Role.ADMIN)
         tx.session.add(user)
         tx.session.flush()
-        tx.audit("user.create", "user", user.id, None, {"name": name, "role": "admin"})
-        tx.touched("users")
+        tx.audit(AuditAction.USER_CREATE, "user", user.id, None, {"name": name, "role": "admin"})
+        tx.touched(ChangeKind.USERS)
         return _actor(user)
 
 
@@ -112,13 +118,13 @@ def add_user(
         tx.session.add(user)
         tx.session.flush()
         tx.audit(
-            "user.create",
+            AuditAction.USER_CREATE,
             "user",
             user.id,
             None,
             {"name": name, "role": role.value, "display_name": user.display_name},
         )
-        tx.touched("users")
+        tx.touched(ChangeKind.USERS)
         return _actor(user)
 
 
@@ -133,3 +139,85 @@ def find_user(factory: SessionFactory, name: str) -> Actor:
         if user is None:
             raise NotFound(f"no user named {name!r}")
         return _actor(user)
+
+
+def _profile(user: User) -> dict[str, object]:
+    return {
+        "role": user.role.value,
+        "display_name": user.display_name,
+        "collar_number": user.collar_number,
+        "active": user.active,
+    }
+
+
+def _clean_display_name(display_name: str) -> str:
+    cleaned = " ".join(display_name.split())
+    if not cleaned or len(cleaned) > 200:
+        raise InvalidInput("a display name is 1–200 characters")
+    return cleaned
+
+
+def set_user(
+    factory: SessionFactory,
+    actor: Actor,
+    name: str,
+    *,
+    role: Role | None = None,
+    display_name: str | None = None,
+    collar_number: str | None = None,
+    active: bool | None = None,
+) -> Actor:
+    """Change a user's role, names or whether they may act; users are never deleted.
+
+    A leaver is deactivated: the audit trail keeps their name, and they can no
+    longer act. The last active admin can be neither demoted nor deactivated.
+    """
+    actor.require(Permission.MANAGE)
+    with write_transaction(factory, actor) as tx:
+        user = tx.session.scalar(select(User).where(User.name == name))
+        if user is None:
+            known = ", ".join(tx.session.scalars(select(User.name).order_by(User.name)))
+            raise NotFound(f"unknown user {name!r} (users: {known})")
+        before = _profile(user)
+        if role is not None:
+            user.role = role
+        if display_name is not None:
+            user.display_name = _clean_display_name(display_name)
+        if collar_number is not None:
+            user.collar_number = collar_number.strip() or None
+        if active is not None:
+            user.active = active
+        tx.session.flush()
+        admins = tx.session.scalar(
+            select(func.count()).where(User.role == Role.ADMIN, User.active.is_(True))
+        )
+        if not admins:
+            raise InvalidInput(f"{name} is the last active admin: make someone else admin first")
+        after = _profile(user)
+        if after != before:
+            tx.audit(AuditAction.USER_UPDATE, "user", user.id, before, after)
+            tx.touched(ChangeKind.USERS)
+        return _actor(user)
+
+
+def set_own_profile(
+    factory: SessionFactory, actor: Actor, display_name: str, collar_number: str | None
+) -> Actor:
+    """The person's own name and collar number, as replies are signed (the first-day dialog)."""
+    with write_transaction(factory, actor) as tx:
+        user = tx.session.get(User, actor.id)
+        if user is None or not user.active:
+            raise PermissionDenied(f"user {actor.name!r} cannot act")
+        before = _profile(user)
+        user.display_name = _clean_display_name(display_name)
+        user.collar_number = (collar_number or "").strip() or None
+        after = _profile(user)
+        if after != before:
+            tx.audit(AuditAction.USER_UPDATE, "user", user.id, before, after)
+            tx.touched(ChangeKind.USERS)
+        return _actor(user)
+
+
+def needs_profile(actor: Actor) -> bool:
+    """A user created from the OS login has only that login as a name: ask for a real one."""
+    return actor.display_name == actor.name and not actor.collar_number

@@ -190,7 +190,37 @@ SPECS: tuple[ActionSpec, ...] = (
         "View",
         "Keep the current search in the sidebar",
         needs_item=False,
+        cli="search save",
     ),
+    ActionSpec(
+        "zoom_in",
+        "Larger text",
+        ("Ctrl++", "Ctrl+="),
+        "View",
+        "Make the text larger",
+        needs_item=False,
+    ),
+    ActionSpec(
+        "zoom_out", "Smaller text", ("Ctrl+-",), "View", "Make the text smaller", needs_item=False
+    ),
+    ActionSpec(
+        "zoom_reset",
+        "Normal text size",
+        ("Ctrl+0",),
+        "View",
+        "Back to the desktop's text size",
+        needs_item=False,
+    ),
+    ActionSpec(
+        "theme_system",
+        "Theme: follow the system",
+        (),
+        "View",
+        "Light or dark as the desktop is",
+        needs_item=False,
+    ),
+    ActionSpec("theme_light", "Theme: light", (), "View", "Always light", needs_item=False),
+    ActionSpec("theme_dark", "Theme: dark", (), "View", "Always dark", needs_item=False),
     ActionSpec(
         "sync_now",
         "Sync now",

@@ -37,20 +37,37 @@ def build_window(
     application()
     jobs = Jobs()
     monitor = SyncMonitor(worker_command) if worker_command else None
-    window = MainWindow(UiContext(factory, actor, tz, jobs), settings or QSettings(), monitor)
+    window = MainWindow(
+        UiContext(factory, actor, tz, jobs), settings or person_settings(actor), monitor
+    )
     if monitor is not None:
         monitor.setParent(window)
     jobs.setParent(window)
     return window
 
 
+def person_settings(actor: Actor) -> QSettings:
+    """Window layout, text size and theme are kept per person, even on a shared login."""
+    return QSettings(
+        QSettings.Format.IniFormat,
+        QSettings.Scope.UserScope,
+        "front-counter",
+        f"desktop-{actor.name}",
+    )
+
+
 def run(
-    factory: SessionFactory, actor: Actor, tz: ZoneInfo, worker_command: Sequence[str] | None = None
+    factory: SessionFactory,
+    actor: Actor,
+    tz: ZoneInfo,
+    worker_command: Sequence[str] | None = None,
+    offer_demo: bool = False,
 ) -> int:
     """Show the window; in single-user mode `worker_command` starts the sync worker as a child."""
     app = application()
     window = build_window(factory, actor, tz, worker_command=worker_command)
-    window.resize(1280, 800)
+    if not window.geometry_restored:
+        window.resize(1280, 800)
     window.show()
-    window.start()
+    window.start(offer_demo)
     return app.exec()

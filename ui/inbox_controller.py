@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, QObject, Signal
 from PySide6.QtWidgets import QAbstractItemView, QTableView
 
-from services import inbox
-from services.changes import Changes
+from services import inbox, read_marks, search_plan
+from services.changes import ChangeKind, Changes
 from services.errors import QuerySyntaxError
 from services.inbox import ItemRow
+from services.search_plan import Plan
 from ui.context import UiContext
 from ui.models.inbox_model import InboxModel
 
@@ -35,12 +36,16 @@ class InboxController(QObject):
         super().__init__(parent)
         self._ctx = ctx
         self._view = view
-        self.model = InboxModel(lambda ids: inbox.rows(ctx.factory, ids), self)
+        self.model = InboxModel(
+            lambda ids: inbox.rows(ctx.factory, ids),
+            lambda ids: read_marks.unread_among(ctx.factory, ctx.actor.id, ids),
+            self,
+        )
         view.setModel(self.model)
         self._query_text = "is:inbox"
         self._search_text = ""
+        self._plan: Plan | None = None
         self._last_current: int | None = None
-        self._last_row = 0
         selection = view.selectionModel()
         selection.currentRowChanged.connect(self._on_current_row_changed)
 
@@ -57,8 +62,12 @@ class InboxController(QObject):
         """The search applied on top of the view (not what is being typed in the box)."""
         return self._search_text
 
-    def _query(self) -> inbox.Query:
-        return inbox.Query(self.query_text, self._ctx.actor.id, self._ctx.tz)
+    def _query(self) -> Plan:
+        """The list's search, parsed once for every read of it (raises QuerySyntaxError)."""
+        text = self.query_text
+        if self._plan is None or self._plan.query.text != text:
+            self._plan = search_plan.plan(inbox.Query(text, self._ctx.actor.id, self._ctx.tz))
+        return self._plan
 
     # ---- searching -------------------------------------------------------------
     def set_view(self, query: str) -> None:
@@ -79,7 +88,11 @@ class InboxController(QObject):
         return True
 
     def load(self, first_paint: bool = False) -> None:
-        query, factory = self._query(), self._ctx.factory
+        try:
+            query, factory = self._query(), self._ctx.factory
+        except QuerySyntaxError as exc:  # a view's own text (a saved search) can be wrong too
+            self._on_failed(exc)
+            return
         self.busy.emit("Searching…")
         if first_paint:
             self._ctx.jobs.run(
@@ -89,8 +102,11 @@ class InboxController(QObject):
                 self._on_failed,
             )
         else:
-            self._ctx.jobs.run(
-                "inbox.list", lambda: inbox.item_ids(factory, query), self._on_ids, self._on_failed
+            self._ctx.jobs.run_cancellable(
+                "inbox.list",
+                lambda cancelled: inbox.item_ids(factory, query, cancelled),
+                self._on_ids,
+                self._on_failed,
             )
 
     def _on_failed(self, exc: Exception) -> None:
@@ -108,8 +124,11 @@ class InboxController(QObject):
             self.busy.emit("")
             self.list_loaded.emit(len(rows))
             return
-        self._ctx.jobs.run(
-            "inbox.list", lambda: inbox.item_ids(factory, query), self._on_ids, self._on_failed
+        self._ctx.jobs.run_cancellable(
+            "inbox.list",
+            lambda cancelled: inbox.item_ids(factory, query, cancelled),
+            self._on_ids,
+            self._on_failed,
         )
 
     def _on_ids(self, ids: array[int]) -> None:
@@ -149,7 +168,9 @@ class InboxController(QObject):
         """
         if changes.item_ids:
             self.model.refresh_items(changes.item_ids)
-        if not changes.touches("items", "escalations", "replies", "tags"):
+        if not changes.touches(
+            ChangeKind.ITEMS, ChangeKind.ESCALATIONS, ChangeKind.REPLIES, ChangeKind.TAGS
+        ):
             return
         touched = sorted(changes.item_ids)
         if not touched or len(touched) > INCREMENTAL_LIMIT:

@@ -2,18 +2,22 @@
 
 Each job has a key; starting a newer job with the same key makes the older
 one's result stale, and stale results are dropped (a generation counter), so
-a fast typist never sees an old search land after a new one.
+a fast typist never sees an old search land after a new one. A job started
+with `run_cancellable` is also told so while it runs (its `cancelled()` turns
+True), so a scan over a million ids stops instead of running to its end.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal, Slot
 
 log = logging.getLogger(__name__)
 
@@ -61,14 +65,12 @@ class _Runnable(QRunnable):
 class Jobs(QObject):
     """Runs callables off the GUI thread; callbacks run on the GUI thread."""
 
-    busy_changed = Signal(int)
-    """The number of running jobs changed (drives the status-bar progress)."""
-
     def __init__(self, parent: QObject | None = None, max_threads: int = 4) -> None:
         super().__init__(parent)
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(max_threads)
         self._generation: dict[str, int] = {}
+        self._superseded: dict[str, threading.Event] = {}
         self._running = 0
         self._relays: set[_Relay] = set()
 
@@ -85,11 +87,12 @@ class Jobs(QObject):
     ) -> None:
         generation = self._generation.get(key, 0) + 1
         self._generation[key] = generation
+        if (older := self._superseded.pop(key, None)) is not None:
+            older.set()  # a running older job with this key may stop now
 
         def deliver(result: Any, error: Exception | None) -> None:
             self._relays.discard(relay)
             self._running -= 1
-            self.busy_changed.emit(self._running)
             if self._generation.get(key) != generation:
                 return  # a newer job with this key superseded this one
             if error is not None:
@@ -103,8 +106,35 @@ class Jobs(QObject):
         relay = _Relay(deliver)
         self._relays.add(relay)
         self._running += 1
-        self.busy_changed.emit(self._running)
         self._pool.start(_Runnable(fn, relay))
+
+    def run_cancellable(
+        self,
+        key: str,
+        fn: Callable[[Callable[[], bool]], Any],
+        on_done: Callable[[Any], None],
+        on_error: Callable[[Exception], None] | None = None,
+    ) -> None:
+        """As `run`, but `fn` is handed `cancelled()`: True once a newer job with `key` starts."""
+        superseded = threading.Event()
+        self.run(key, lambda: fn(superseded.is_set), on_done, on_error)
+        self._superseded[key] = superseded
 
     def wait(self, msecs: int = 30_000) -> bool:
         return self._pool.waitForDone(msecs)
+
+    def wait_until_idle(self, timeout: float = 20.0, quiet_rounds: int = 3) -> bool:
+        """Deliver results until no job has run for a few rounds (a result may start another).
+
+        The one "wait until idle" helper: the screenshot command and the UI tests use it.
+        """
+        deadline = time.monotonic() + timeout
+        quiet = 0
+        while time.monotonic() < deadline:
+            QCoreApplication.processEvents()
+            self._pool.waitForDone(20)
+            QCoreApplication.processEvents()
+            quiet = quiet + 1 if self._running == 0 else 0
+            if quiet >= quiet_rounds:
+                return True
+        return False

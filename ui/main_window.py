@@ -1,48 +1,42 @@
-"""The main window: assembles sidebar, list, conversation and composer; wires signals. Decides nothing."""
+"""The main window: assembles sidebar, list, conversation and composer; wires signals. Decides nothing.
+
+The parts that do something live beside it: InboxController (the list),
+ConversationController (the open item and its read mark), SavedSearchController,
+SyncStatus (the status bar's sync text), DisplayPrefs (text size and theme).
+"""
 
 from __future__ import annotations
 
-import json
-
-from PySide6.QtCore import QByteArray, QSettings, Qt
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt
+from PySide6.QtGui import QActionGroup, QCloseEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QApplication,
-    QHeaderView,
     QLabel,
     QMainWindow,
     QProgressBar,
+    QSizePolicy,
     QSplitter,
-    QTableView,
     QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
-from services import conversation, sidebar, triage
-from services import sync as sync_service
-from services.changes import Changes
-from services.conversation import Conversation
-from services.errors import NotFound
+from services import sidebar, users
+from services.changes import ChangeKind, Changes
 from services.sidebar import SidebarData
-from services.users import Permission
+from services.users import Actor
 from ui.actions import SPECS, ActionRegistry
 from ui.change_poller import ChangePoller
 from ui.context import UiContext
+from ui.conversation_controller import ConversationController
 from ui.dialogs.cheat_sheet import CheatSheet
 from ui.dialogs.reports_dialog import ReportsDialog
-from ui.dialogs.triage_dialogs import NameDialog
+from ui.dialogs.welcome_dialog import WelcomeDialog
+from ui.display import DisplayPrefs
+from ui.icons import action_icon
 from ui.inbox_controller import InboxController
-from ui.models.inbox_model import (
-    COL_AGE,
-    COL_ASSIGNEE,
-    COL_AUTHOR,
-    COL_BADGE,
-    COL_CHANNEL,
-    COL_SNIPPET,
-    COL_TAGS,
-)
+from ui.item_list import fit_rows_to_text, make_item_list, size_columns
+from ui.jobs import Jobs
 from ui.notifier import ReplyNotifier
 from ui.panes.composer import Composer
 from ui.panes.conversation_pane import ConversationPane
@@ -50,7 +44,10 @@ from ui.panes.review_panel import ReviewPanel
 from ui.panes.search_bar import SearchBar
 from ui.panes.sidebar import Sidebar
 from ui.panes.worker_banner import WorkerBanner
+from ui.saved_search_controller import SavedSearchController
 from ui.sync_monitor import SyncMonitor
+from ui.sync_status import SyncStatus
+from ui.theme import LIGHT, palette
 from ui.triage_actions import TriageActions
 
 
@@ -61,55 +58,52 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.sync = sync
         self.setObjectName("main_window")
-        self.setWindowTitle(f"Front Counter — {ctx.actor.display_name} ({ctx.actor.role.value})")
         self._ctx = ctx
         self._settings = settings
-        self.sidebar = Sidebar()
+        self._actor = ctx.actor
+        self._title = "Inbox"
+        self.display = DisplayPrefs(settings, self)
+        self.sidebar = Sidebar(lambda: self.display.theme)
         self.search_bar = SearchBar()
         self.search = self.search_bar.edit
         self.search_error = self.search_bar.error
-        self.list = QTableView()
-        self.list.setObjectName("item_list")
+        self.list = make_item_list(lambda: self.display.theme)
         self.inbox = InboxController(ctx, self.list, self)
-        self._setup_list()
+        size_columns(self.list)
         self.pane = ConversationPane(ctx.tz)
+        self.pane.setAccessibleName("Conversation")
+        self.pane.setPalette(palette(LIGHT))  # public text reads as on paper, in either theme
         self.composer = Composer(ctx)
         self.review_panel = ReviewPanel(ctx)
         self.notifier = ReplyNotifier(ctx, self)
         self.triage = TriageActions(ctx, self.inbox, self)
+        self.conversation = ConversationController(
+            ctx, self.inbox, self.pane, self.composer, self.review_panel, self.display, self
+        )
+        self.saved_searches = SavedSearchController(ctx, self.sidebar, self)
         self.actions_ = ActionRegistry()
         self._build_layout()
-        self._build_actions()
         self._build_status_bar()
+        self.sync_status = SyncStatus(
+            ctx, sync, self.sync_label, self.progress, lambda: self.display.theme, self
+        )
+        self._build_actions()
         self.poller = ChangePoller(ctx, self)
         self._wire()
         self._restore()
+        self.display.apply()
+        self._update_title()
+
+    @property
+    def jobs(self) -> Jobs:
+        """The window's background jobs (tests and the screenshot command wait on them)."""
+        return self._ctx.jobs
+
+    @property
+    def actor(self) -> Actor:
+        return self._actor
 
     # ---- assembly ----------------------------------------------------------------
-    def _setup_list(self) -> None:
-        v = self.list
-        v.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        v.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        v.setShowGrid(False)
-        v.setWordWrap(False)
-        v.setAlternatingRowColors(True)
-        v.verticalHeader().hide()
-        v.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        v.verticalHeader().setDefaultSectionSize(26)
-        v.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        header = v.horizontalHeader()
-        header.setHighlightSections(False)
-        for col, width in (
-            (COL_CHANNEL, 30),
-            (COL_AUTHOR, 130),
-            (COL_AGE, 40),
-            (COL_TAGS, 110),
-            (COL_ASSIGNEE, 72),
-            (COL_BADGE, 50),
-        ):
-            header.resizeSection(col, width)
-        header.setSectionResizeMode(COL_SNIPPET, QHeaderView.ResizeMode.Stretch)
-
     def _build_layout(self) -> None:
         middle = QWidget()
         ml = QVBoxLayout(middle)
@@ -119,6 +113,7 @@ class MainWindow(QMainWindow):
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
+        rl.addWidget(self.conversation.chips)
         rl.addWidget(self.pane, 1)
         rl.addWidget(self.review_panel)
         rl.addWidget(self.composer)
@@ -138,11 +133,12 @@ class MainWindow(QMainWindow):
         cl.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
 
-    def _build_actions(self) -> None:
-        handlers = {
+    def _handlers(self) -> dict[str, object]:
+        d = self.display
+        return {
             "next": lambda: self.inbox.move(1),
             "previous": lambda: self.inbox.move(-1),
-            "open": self._open_current,
+            "open": self.pane.setFocus,
             "search": self._focus_search,
             "back_to_list": self._back_to_list,
             "done": self.triage.done,
@@ -155,31 +151,50 @@ class MainWindow(QMainWindow):
             "reply": self.composer.focus_editor,
             "undo": self.triage.undo,
             "refresh": self.refresh_all,
-            "sync_now": self.sync_now,
+            "sync_now": self.sync_status.sync_now,
             "save_search": self.save_search,
             "reports": self.show_reports,
             "moderate": self.triage.moderate,
             "approve": self.review_panel.approve,
             "cheatsheet": self.show_cheat_sheet,
+            "zoom_in": d.zoom_in,
+            "zoom_out": d.zoom_out,
+            "zoom_reset": d.zoom_reset,
+            "theme_system": lambda: d.set_choice("system"),
+            "theme_light": lambda: d.set_choice("light"),
+            "theme_dark": lambda: d.set_choice("dark"),
         }
-        toolbar = QToolBar("Actions")
-        toolbar.setObjectName("toolbar")
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.addToolBar(toolbar)
+
+    def _build_actions(self) -> None:
+        handlers = self._handlers()
+        self.toolbar = QToolBar("Actions")
+        self.toolbar.setObjectName("toolbar")
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.toolbar.setIconSize(QSize(18, 18))
+        self.toolbar.setMovable(False)
+        self.addToolBar(self.toolbar)
         menus: dict[str, object] = {}
+        themes = QActionGroup(self)
         for spec in SPECS:
-            action = self.actions_.add(spec, handlers[spec.id], self)
+            action = self.actions_.add(spec, handlers[spec.id], self)  # type: ignore[arg-type]
             if spec.menu not in menus:
                 menus[spec.menu] = self.menuBar().addMenu(spec.menu)
             menus[spec.menu].addAction(action)  # type: ignore[attr-defined]  # QMenu
             (self.list if spec.list_only else self).addAction(action)
+            if spec.id.startswith("theme_"):
+                action.setCheckable(True)
+                action.setChecked(spec.id == f"theme_{self.display.choice}")
+                themes.addAction(action)
             if spec.toolbar:
-                action.setIconText(f"{spec.label.rstrip('…')}  {spec.keys[0].lower()}")
-                toolbar.addAction(action)
+                action.setIconText(spec.label.rstrip("…"))
+                self.toolbar.addAction(action)
         self.actions_.set_item_selected(False)
 
     def _build_status_bar(self) -> None:
         self.status_label = QLabel("")
+        self.status_label.setObjectName("status_message")
+        # Long messages are cut in the bar (the whole text is the tooltip), never widen the window.
+        self.status_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.count_label = QLabel("")
         self.progress = QProgressBar()
         self.progress.setObjectName("busy")
@@ -190,6 +205,7 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.status_label, 1)
         self.sync_label = QLabel("")
         self.sync_label.setObjectName("sync_status")
+        self.sync_label.setMaximumWidth(420)
         bar.addPermanentWidget(self.sync_label)
         bar.addPermanentWidget(self.count_label)
         bar.addPermanentWidget(self.progress)
@@ -201,63 +217,48 @@ class MainWindow(QMainWindow):
         self.inbox.search_applied.connect(self.search_bar.show_filter)
         self.inbox.current_item_changed.connect(self._on_current_item_changed)
         self.inbox.list_loaded.connect(lambda n: self.count_label.setText(f"{n:,} items"))
-        self.inbox.query_failed.connect(self._on_query_failed)
+        self.inbox.query_failed.connect(self.search_bar.show_error)
         self.inbox.busy.connect(self._on_busy)
-        self.triage.changes_applied.connect(self.apply_changes)
-        self.triage.message.connect(self.show_message)
-        self.composer.changes_applied.connect(self.apply_changes)
-        self.review_panel.changes_applied.connect(self.apply_changes)
-        self.review_panel.message.connect(self.show_message)
+        self.conversation.read_marked.connect(self.refresh_sidebar)
+        for source in (self.triage, self.composer, self.review_panel):
+            source.changes_applied.connect(self.apply_changes)
         self.notifier.notified.connect(self.show_message)
-        self.composer.message.connect(self.show_message)
+        for source in (self.triage, self.review_panel, self.composer):
+            source.message.connect(self.show_message)
+        self.saved_searches.message.connect(self.show_message)
+        self.sync_status.message.connect(self.show_message)
+        self.saved_searches.dialog_closed.connect(self._return_focus_to_list)
+        self.sync_status.changes_applied.connect(self.apply_changes)
+        self.sync_status.channel_finished.connect(self.refresh_sidebar)
         self.poller.changes_seen.connect(self.apply_changes)
+        self.display.changed.connect(self._on_display_changed)
         self.pane.link_hovered.connect(
             lambda url: self.statusBar().showMessage(url, 4000) if url else None
         )
-        self.list.doubleClicked.connect(lambda _i: self._open_current())
-        if self.sync is not None:
-            self.sync.channel_started.connect(self._on_channel_sync_started)
-            self.sync.channel_finished.connect(self._on_channel_sync_finished)
-            self.sync.reply_processed.connect(self._on_reply_processed)
-            self.sync.worker_died.connect(self._on_worker_died)
-            self.sync.worker_started.connect(lambda: self.sync_label.setText(""))
+        self.list.doubleClicked.connect(lambda _i: self.pane.setFocus())
 
     def _restore(self) -> None:
         geometry = self._settings.value("window/geometry")
-        if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
+        self.geometry_restored = isinstance(geometry, QByteArray) and self.restoreGeometry(geometry)
         splitter = self._settings.value("window/splitter")
         if isinstance(splitter, QByteArray):
             self.splitter.restoreState(splitter)
         else:
-            self.splitter.setSizes([210, 640, 430])
+            self.splitter.setSizes([190, 720, 370])
+        columns = self._settings.value("window/columns")
+        if isinstance(columns, QByteArray):
+            self.list.horizontalHeader().restoreState(columns)
 
-    def _saved_searches(self) -> list[tuple[str, str]]:
-        raw = self._settings.value("searches/saved")
-        try:
-            # Stored as bytes: QSettings' INI format would split a plain string at its commas.
-            data = json.loads(bytes(raw.data())) if isinstance(raw, QByteArray) else []
-        except ValueError:
-            return []
-        return [(str(t), str(q)) for t, q in data if isinstance(t, str)]
-
-    def save_search(self) -> None:
-        query = self.inbox.query_text
-        dialog = NameDialog("Save this search as…", self.search.text().strip() or query, self)
-        dialog.submitted.connect(lambda name: self._store_search(name, query))
-        dialog.finished.connect(self._return_focus_to_list)
-        dialog.open()
-
-    def _store_search(self, name: str, query: str) -> None:
-        searches = [s for s in self._saved_searches() if s[0] != name] + [(name, query)]
-        self._settings.setValue("searches/saved", QByteArray(json.dumps(searches).encode()))
+    def save_layout(self) -> None:
+        """Geometry, splitter and column widths, kept per person (their own settings)."""
+        self._settings.setValue("window/geometry", self.saveGeometry())
+        self._settings.setValue("window/splitter", self.splitter.saveState())
+        self._settings.setValue("window/columns", self.list.horizontalHeader().saveState())
         self._settings.sync()
-        self.sidebar.set_saved_searches(searches)
-        self.show_message(f"Saved search “{name}”")
 
-    def start(self) -> None:
-        """Show the last view and begin live updates."""
-        self.sidebar.set_saved_searches(self._saved_searches())
+    def start(self, offer_demo: bool = False) -> None:
+        """Show the last view and begin live updates; on a first day, say hello."""
+        self.saved_searches.load()
         view = str(self._settings.value("view/last", "inbox"))
         self.sidebar.select_view(view)
         self.refresh_sidebar()
@@ -265,24 +266,43 @@ class MainWindow(QMainWindow):
         if self.sync is not None:
             self.sync.start()
         self.notifier.check()
+        if offer_demo or users.needs_profile(self._actor):
+            self.welcome(offer_demo)
 
-    def closeEvent(self, event: QCloseEvent) -> None:
-        self.composer.save_now()
-        self._settings.setValue("window/geometry", self.saveGeometry())
-        self._settings.setValue("window/splitter", self.splitter.saveState())
-        self._settings.sync()
+    def welcome(self, offer_demo: bool) -> WelcomeDialog:
+        dialog = WelcomeDialog(self._ctx, offer_demo, self)
+        dialog.done_.connect(self._on_profile_saved)
+        dialog.demo_loaded.connect(self.refresh_all)
+        dialog.show()
+        return dialog
+
+    def _on_profile_saved(self, actor: Actor) -> None:
+        self._actor = actor
+        self._update_title()
+
+    def stop_live_updates(self) -> None:
         self.poller.timer.stop()
         if self.sync is not None:
             self.sync.stop()
         self._ctx.jobs.wait(10_000)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.composer.save_now()
+        self.save_layout()
+        self.stop_live_updates()
         super().closeEvent(event)
 
     # ---- event handlers ------------------------------------------------------------
+    def _update_title(self) -> None:
+        a = self._actor
+        self.setWindowTitle(f"{self._title} — Front Counter — {a.display_name} ({a.role.value})")
+
     def _on_view_selected(self, query: str, title: str) -> None:
         key = self.sidebar.view_key_for(query)
         if key:
             self._settings.setValue("view/last", key)
-        self.setWindowTitle(f"{title} — Front Counter — {self._ctx.actor.display_name}")
+        self._title = title
+        self._update_title()
         self.inbox.set_view(query)
 
     def _on_search_entered(self) -> None:
@@ -292,9 +312,6 @@ class MainWindow(QMainWindow):
     def _clear_search(self) -> None:
         if self.inbox.search_text:
             self.inbox.set_search("")
-
-    def _on_query_failed(self, message: str) -> None:
-        self.search_bar.show_error(message)
 
     def _focus_search(self) -> None:
         self.search.setFocus()
@@ -311,62 +328,43 @@ class MainWindow(QMainWindow):
     def _on_busy(self, text: str) -> None:
         self.progress.setVisible(bool(text))
         if text:
-            self.status_label.setText(text)
+            self.show_message(text)
         elif self.status_label.text() == "Searching…":
-            self.status_label.setText("")
+            self.show_message("")
 
     def show_message(self, text: str) -> None:
         self.status_label.setText(text)
+        self.status_label.setToolTip(text)
 
     def _on_current_item_changed(self, item_id: int | None) -> None:
         self.actions_.set_item_selected(item_id is not None)
         if item_id is None:
-            self.pane.show_placeholder("No items here.")
-            self.composer.set_conversation(None)
+            self.conversation.clear()
             return
-        self._load_conversation(item_id, mark_read=True)
+        self.conversation.show(item_id, mark_read=True)
 
-    def _load_conversation(self, item_id: int, mark_read: bool = False) -> None:
-        f, actor = self._ctx.factory, self._ctx.actor
-
-        def work() -> tuple[Changes, Conversation]:
-            read = Changes()
-            if mark_read and actor.can(Permission.TRIAGE):
-                read = triage.mark_read(f, actor, item_id)
-            return read, conversation.load(f, item_id)
-
-        def done(found: tuple[Changes, Conversation]) -> None:
-            read, conv = found
-            if not read.empty:
-                # Our own changes are not echoed back by the poller: the unread counts move now.
-                self.refresh_sidebar()
-            if conv.item.id == self.inbox.current_id():
-                self.pane.show_conversation(conv)
-                if self.composer.isHidden() or self.composer._item_id != conv.item.id:
-                    self.composer.set_conversation(conv)
-                self.review_panel.set_conversation(conv)
-                if mark_read:
-                    self.inbox.model.refresh_items([item_id])
-
-        def failed(exc: Exception) -> None:
-            if isinstance(exc, NotFound):
-                self.pane.show_placeholder("This item no longer exists.")
-
-        self._ctx.jobs.run("conversation", work, done, failed)
-
-    def _open_current(self) -> None:
-        self.pane.setFocus()
+    def _on_display_changed(self) -> None:
+        theme = self.display.theme
+        fit_rows_to_text(self.list)
+        self.inbox.model.set_base_font(QApplication.font())
+        for spec in (s for s in SPECS if s.toolbar):
+            self.actions_.actions[spec.id].setIcon(action_icon(spec.id, theme.text))
+        self.conversation.refresh_chips()
+        self.list.viewport().update()
+        self.sidebar.viewport().update()
 
     def apply_changes(self, changes: Changes) -> None:
         """The one place a change reaches every pane (local action, other desktop or worker)."""
         self.inbox.apply_changes(changes)
         current = self.inbox.current_id()
         if current is not None and (
-            current in changes.item_ids or changes.touches("notes", "replies", "escalations")
+            current in changes.item_ids
+            or changes.touches(ChangeKind.NOTES, ChangeKind.REPLIES, ChangeKind.ESCALATIONS)
         ):
-            self._load_conversation(current)
+            self.conversation.show(current)
+        self.saved_searches.apply_changes(changes)
         self.refresh_sidebar()
-        if changes.touches("replies"):
+        if changes.touches(ChangeKind.REPLIES):
             self.notifier.check()
 
     def refresh_all(self) -> None:
@@ -381,54 +379,14 @@ class MainWindow(QMainWindow):
         self.sidebar.update_data(data)
         self.triage.known_tags = [t.name for t in data.tags]
 
-    # ---- sync ---------------------------------------------------------------------
-    def sync_now(self) -> None:
-        f = self._ctx.factory
-        down = self.sync is not None and not self.sync.is_running()
-        if self.sync is not None:
-            self.sync.start()
-        self._ctx.jobs.run("sync.now", lambda: sync_service.request_sync_now(f), self.apply_changes)
-        if down:
-            # Never claim polling while our worker is not running: say it is being restarted.
-            self.show_message(
-                "The sync worker was not running: restarting it; channels are polled once it runs"
-            )
-            return
-        self.show_message(
-            "Sync requested: every channel is polled now"
-            + ("" if self.sync is not None else " by the team's sync worker")
-        )
+    def save_search(self) -> None:
+        self.saved_searches.ask_name(self.inbox.query_text, self.search.text().strip(), self)
 
-    def _on_worker_died(self, _reason: str) -> None:
-        self.progress.hide()
-        self.sync_label.setText("Sync worker not running")
-        self.sync_label.setStyleSheet("color: #b3261e")
-
-    def _on_channel_sync_started(self, channel: str) -> None:
-        self.sync_label.setText(f"Syncing {channel}…")
-        self.progress.show()
-
-    def _on_channel_sync_finished(self, channel: str, state: str, reason: str) -> None:
-        running = self.sync.running_channels if self.sync is not None else set()
-        if not running:
-            self.progress.hide()
-        if state == "ok":
-            self.sync_label.setText(
-                f"{channel} synced" if not running else f"Syncing {next(iter(running))}…"
-            )
-            self.sync_label.setStyleSheet("")
-        else:
-            self.sync_label.setText(f"{channel}: {reason}")
-            self.sync_label.setStyleSheet("color: #b3261e")
-        self.refresh_sidebar()
-
-    def _on_reply_processed(self, reply_id: int, state: str, reason: str) -> None:
-        self.show_message(f"Reply #{reply_id} {state}" + (f": {reason}" if reason else ""))
-
-    def show_reports(self) -> None:
+    def show_reports(self) -> ReportsDialog:
         dialog = ReportsDialog(self._ctx, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
+        return dialog
 
     def _return_focus_to_list(self) -> None:
         self.activateWindow()

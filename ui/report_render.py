@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from PySide6.QtCharts import (
@@ -25,6 +26,7 @@ from PySide6.QtGui import (
     QPdfWriter,
     QTextDocument,
 )
+from PySide6.QtWidgets import QApplication
 
 from services.reports.export import render_html, write_csv
 from services.reports.metrics import WeeklyReport
@@ -200,6 +202,18 @@ def write_pdf(report: WeeklyReport, images: dict[str, QImage], path: Path) -> Pa
     doc.print_(writer)
     del writer  # the file is complete only once the writer is gone
     return path
+
+
+def write_report_offscreen(report: WeeklyReport, folder: Path, formats: set[str]) -> list[Path]:
+    """The entry for processes without a window (the worker, `report weekly`).
+
+    QtCharts draws through widgets, so a QApplication must exist; the caller picks the
+    platform (offscreen) before this module is imported.
+    """
+    if QApplication.instance() is None:
+        app = QApplication(sys.argv[:1])
+        app.setApplicationName("Front Counter")
+    return write_report(report, folder, formats)
 
 
 def write_report(report: WeeklyReport, folder: Path, formats: set[str]) -> list[Path]:

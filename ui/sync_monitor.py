@@ -7,11 +7,12 @@ because that is where Python puts the reason (a traceback, "no keyring").
 
 from __future__ import annotations
 
-import json
 from collections import deque
 from collections.abc import Sequence
 
 from PySide6.QtCore import QObject, QProcess, Signal
+
+from services.worker_events import ReplyHandled, SyncFinished, SyncStarted, from_json
 
 STDERR_LINES_KEPT = 12
 LAST_WORDS_SHOWN = 3
@@ -24,8 +25,6 @@ class SyncMonitor(QObject):
     """A channel's run ended: (name, state, reason)."""
     reply_processed = Signal(int, str, str)
     """The outbox handled a reply: (reply id, state, reason)."""
-    worker_stopped = Signal(int)
-    """The worker process ended (its exit code)."""
     worker_started = Signal()
     """The worker process is running (again)."""
     worker_died = Signal(str)
@@ -95,7 +94,6 @@ class SyncMonitor(QObject):
             self._stderr.append(self._err_buffer.decode("utf-8", "replace").rstrip())
             self._err_buffer = b""
         self.running_channels.clear()
-        self.worker_stopped.emit(int(code))
         if self._stopping:
             return
         how = (
@@ -123,24 +121,12 @@ class SyncMonitor(QObject):
             self.feed_line(line.decode("utf-8", "replace"))
 
     def feed_line(self, line: str) -> None:
-        try:
-            event = json.loads(line)
-        except ValueError:
-            return
-        if not isinstance(event, dict):
-            return
-        kind = event.get("event")
-        if kind == "sync_started":
-            self.running_channels.add(str(event.get("channel")))
-            self.channel_started.emit(str(event.get("channel")))
-        elif kind == "sync_finished":
-            self.running_channels.discard(str(event.get("channel")))
-            self.channel_finished.emit(
-                str(event.get("channel")), str(event.get("state")), str(event.get("reason") or "")
-            )
-        elif kind == "reply":
-            self.reply_processed.emit(
-                int(event.get("reply_id", 0)),
-                str(event.get("state")),
-                str(event.get("reason") or ""),
-            )
+        event = from_json(line)  # the worker's own event definitions: nothing re-parsed by hand
+        if isinstance(event, SyncStarted):
+            self.running_channels.add(event.channel)
+            self.channel_started.emit(event.channel)
+        elif isinstance(event, SyncFinished):
+            self.running_channels.discard(event.channel)
+            self.channel_finished.emit(event.channel, event.state, event.reason or "")
+        elif isinstance(event, ReplyHandled):
+            self.reply_processed.emit(event.reply_id, event.state, event.reason or "")

@@ -1,22 +1,23 @@
 """Triage handlers behind the action registry: each opens its dialog, then calls one service off-thread.
 
-Reversible actions push an undo step (the inverse service call) onto a stack.
+Reversible actions push the undo token their service returned onto a stack; Z hands the
+newest to services.undo, which refuses if a colleague changed those items since.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QWidget
 
 from services import escalation, moderation, teams, triage, users
-from services.changes import Changes
+from services.changes import Applied, ChangeKind, Changes, UndoToken
 from services.errors import KnownError
 from services.inbox import ItemRow
 from services.store.models import Status, utcnow
+from services.undo import undo as undo_change
 from ui.context import UiContext
 from ui.dialogs.triage_dialogs import (
     AssignDialog,
@@ -27,12 +28,6 @@ from ui.dialogs.triage_dialogs import (
     TagDialog,
 )
 from ui.inbox_controller import InboxController
-
-
-@dataclass(frozen=True)
-class UndoStep:
-    description: str
-    run: Callable[[], Changes]
 
 
 class TriageActions(QObject):
@@ -46,22 +41,23 @@ class TriageActions(QObject):
         self._ctx = ctx
         self._inbox = inbox
         self._window = window
-        self.undo_stack: list[UndoStep] = []
+        self.undo_stack: list[UndoToken] = []
         self.known_tags: list[str] = []
 
-    def _run(self, label: str, work: Callable[[], Changes], undo: UndoStep | None = None) -> None:
+    def _run(self, label: str, work: Callable[[], Changes]) -> None:
         def done(changes: Changes) -> None:
-            if undo is not None:
-                self.undo_stack.append(undo)
+            token = changes.undo if isinstance(changes, Applied) else None
+            if token is not None:
+                self.undo_stack.append(token)
                 del self.undo_stack[:-50]
-            self.message.emit(label + (" — Z to undo" if undo else ""))
+            self.message.emit(label + (" — Z to undo" if token else ""))
             self.changes_applied.emit(changes)
 
         def failed(exc: Exception) -> None:
             self.message.emit(str(exc) if isinstance(exc, KnownError) else f"Failed: {exc}")
             if isinstance(exc, KnownError):
                 self.changes_applied.emit(
-                    Changes(frozenset({"items"}), frozenset(self._inbox.selected_ids()))
+                    Changes(frozenset({ChangeKind.ITEMS}), frozenset(self._inbox.selected_ids()))
                 )
 
         self._ctx.jobs.run("triage", work, done, failed)
@@ -84,24 +80,13 @@ class TriageActions(QObject):
 
     # ---- status ---------------------------------------------------------------
     def set_status(self, status: Status, until: datetime | None = None) -> None:
-        ids, versions, rows = self._selection()
+        ids, versions, _rows = self._selection()
         if not ids:
             return
         f, actor = self._ctx.factory, self._ctx.actor
-        previous = {r.id: (Status(r.status), r.snoozed_until) for r in rows}
-
-        def undo() -> Changes:
-            out = Changes()
-            for item_id, (st, wake) in previous.items():
-                if st == Status.SNOOZED and (wake is None or wake <= utcnow()):
-                    st, wake = Status.OPEN, None
-                out |= triage.set_status(f, actor, [item_id], st, wake)
-            return out
-
         self._run(
             f"{len(ids)} item(s) marked {status.value}",
             lambda: triage.set_status(f, actor, ids, status, until, expected=versions),
-            UndoStep(f"mark {status.value}", undo),
         )
 
     def done(self) -> None:
@@ -131,7 +116,6 @@ class TriageActions(QObject):
         self._run(
             f"tagged {len(ids)} item(s) #{name}",
             lambda: triage.tag(f, actor, ids, name, expected=versions),
-            UndoStep(f"tag #{name}", lambda: triage.untag(f, actor, ids, name)),
         )
 
     def assign(self) -> None:
@@ -146,20 +130,11 @@ class TriageActions(QObject):
         self._open(dialog)
 
     def apply_assign(self, user_name: str | None) -> None:
-        ids, versions, rows = self._selection()
+        ids, versions, _rows = self._selection()
         f, actor = self._ctx.factory, self._ctx.actor
-        previous = {r.id: r.assignee for r in rows}
-
-        def undo() -> Changes:
-            out = Changes()
-            for item_id, name in previous.items():
-                out |= triage.assign(f, actor, [item_id], name)
-            return out
-
         self._run(
             f"assigned {len(ids)} item(s) to {user_name or 'nobody'}",
             lambda: triage.assign(f, actor, ids, user_name, expected=versions),
-            UndoStep("assignment", undo),
         )
 
     # ---- escalate / note ----------------------------------------------------------
@@ -238,5 +213,6 @@ class TriageActions(QObject):
         if not self.undo_stack:
             self.message.emit("Nothing to undo")
             return
-        step = self.undo_stack.pop()
-        self._run(f"undone: {step.description}", step.run)
+        token = self.undo_stack.pop()
+        f, actor = self._ctx.factory, self._ctx.actor
+        self._run(f"undone: {token.description}", lambda: undo_change(f, actor, token))

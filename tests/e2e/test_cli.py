@@ -84,6 +84,7 @@ def test_unknown_user_and_missing_rights_are_refused(demo_db: str) -> None:
 
 def test_first_user_of_a_new_database_becomes_admin(tmp_path: Path) -> None:
     db = str(tmp_path / "new.db")
+    assert run(db, "db", "upgrade").returncode == 0
     assert run(db, "user", "list", user="chief").returncode == 0
     users = json.loads(run(db, "user", "list", "--json", user="chief").stdout)
     assert [(u["name"], u["role"]) for u in users] == [("chief", "admin")]
@@ -91,6 +92,7 @@ def test_first_user_of_a_new_database_becomes_admin(tmp_path: Path) -> None:
 
 def test_usage_errors_exit_non_zero_with_help(tmp_path: Path) -> None:
     db = str(tmp_path / "x.db")
+    assert run(db, "db", "upgrade").returncode == 0
     assert run(db, "status", "bogus", "1").returncode == 2
     assert run(db, "escalate", "1", "--reason", "x").returncode == 2  # needs --to or --team
     snooze = run(db, "status", "snoozed", "1")
@@ -120,6 +122,7 @@ def test_channel_commands_with_a_secret_on_stdin(tmp_path: Path) -> None:
         fake.add_post(812, "Recruiting")
         fake.add_comment(812, "hello from the blog")
         db = str(tmp_path / "c.db")
+        assert run(db, "db", "upgrade").returncode == 0
         added = run(
             db,
             "channel",

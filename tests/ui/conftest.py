@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from services import demo
@@ -32,9 +32,7 @@ def demo_factory(sqlite_url: str) -> Iterator[SessionFactory]:
 
 def settle(qtbot: QtBot, window: MainWindow) -> None:
     """Wait until no background job is running (searches, counts, saves)."""
-    qtbot.waitUntil(lambda: window._ctx.jobs.running == 0, timeout=15_000)
-    QApplication.processEvents()
-    qtbot.waitUntil(lambda: window._ctx.jobs.running == 0, timeout=15_000)
+    assert window.jobs.wait_until_idle(15), "background jobs still running after 15 s"
 
 
 @pytest.fixture
@@ -62,7 +60,7 @@ def make_window(
     yield make
     for w in windows:
         w.poller.timer.stop()
-        w._ctx.jobs.wait()
+        w.jobs.wait()
 
 
 def save_shot(widget: QWidget, name: str) -> Path:

@@ -16,6 +16,7 @@ from pytestqt.qtbot import QtBot
 
 from services import conversation, triage
 from services.audit import write_transaction
+from services.changes import ChangeKind
 from services.store.db import SessionFactory
 from services.store.models import Item
 from services.users import Actor
@@ -54,7 +55,7 @@ def test_a_name_with_an_override_leaves_the_pane_text_after_it_in_order(
     item_id = add_item(factory, channel, "1", "hello")
     with write_transaction(factory, None) as tx:
         tx.session.get_one(Item, item_id).source_state = "held"
-        tx.touched("items", item_id)
+        tx.touched(ChangeKind.ITEMS, item_id)
     conv = conversation.load(factory, item_id)
     # Stored before ingest cleaned names (or from a source that bypasses it): the pane must hold.
     spoofed = replace(conv.item, author=SPOOF, author_handle=f"@x{RLO}yz")

@@ -44,8 +44,11 @@ def test_a_local_action_reloads_once_and_another_process_still_shows(
     w = make_window("d.hughes", live=True)
     qtbot.waitUntil(lambda: caught_up(w), timeout=5000)
     first = w.inbox.model.ids[0]
-    w.inbox.select_item(first)
-    settle(qtbot, w)
+    # Read the items that take the cursor afterwards first: opening an unread item is a change
+    # of its own (the unread counts move), which this test does not count.
+    for item_id in reversed(w.inbox.model.ids[:3]):
+        w.inbox.select_item(item_id)
+        settle(qtbot, w)
     qtbot.waitUntil(lambda: caught_up(w), timeout=5000)
     sidebar_loads.clear()
     polls_before = w.poller._last_id

@@ -10,6 +10,7 @@ from pytestqt.qtbot import QtBot
 
 from services import conversation, replies
 from services.audit import write_transaction
+from services.changes import ChangeKind
 from services.ingest import Author, Incoming, ThreadRef, upsert
 from services.store.models import Channel, ItemKind, Reply, ReplyState, utcnow
 from tests.ui.conftest import save_shot, settle
@@ -45,7 +46,7 @@ def test_hostile_html_renders_inert(qtbot: QtBot, make_window: Callable[..., Mai
             ],
             tx.now,
         ).inserted[0]
-        tx.touched("items", item_id)
+        tx.touched(ChangeKind.ITEMS, item_id)
     opened: list[QUrl] = []
     pane = ConversationPane(ZoneInfo("Europe/London"), open_url=opened.append)
     qtbot.addWidget(pane)

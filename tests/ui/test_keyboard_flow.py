@@ -12,6 +12,7 @@ from services import conversation, inbox
 from tests.ui.conftest import save_shot, settle
 from ui.dialogs.triage_dialogs import AssignDialog, EscalateDialog, TagDialog
 from ui.main_window import MainWindow
+from ui.models.inbox_model import InboxModel
 
 
 def press(qtbot: QtBot, window: MainWindow, key: Qt.Key, text: str = "") -> None:
@@ -81,7 +82,8 @@ def test_officer_triages_five_items_with_the_keyboard(
     settle(qtbot, w)
     esc = conversation.load(f, visited[0]).escalations
     assert esc and esc[-1].to == "Sgt Grace Okafor" and "safeguarding" in esc[-1].reason
-    assert "ESC" in w.inbox.model.data(w.inbox.model.index(w.inbox.model.row_of(visited[0]), 6))
+    chips = w.inbox.model.index(w.inbox.model.row_of(visited[0]), 6).data(InboxModel.ChipsRole)
+    assert "escalated" in [c.text for c in chips]
 
     # e twice: two items done; they leave the Inbox view and the cursor moves on
     w.inbox.select_item(visited[1])
@@ -160,6 +162,7 @@ def test_saved_search_appears_in_the_sidebar_and_survives_a_restart(
     dialog.edit.clear()
     qtbot.keyClicks(dialog.edit, "Complaints")
     qtbot.keyClick(dialog.edit, Qt.Key.Key_Return)
+    settle(qtbot, w)
     assert w.sidebar._saved_root.childCount() == 1
     w.close()
     again = make_window()

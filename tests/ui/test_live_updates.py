@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from services import inbox
 from services.audit import write_transaction
+from services.changes import ChangeKind
 from services.ingest import Author, Incoming, ThreadRef, upsert
 from services.store.db import make_session_factory
 from services.store.models import Channel, ItemKind, utcnow
@@ -56,7 +57,7 @@ def test_other_desktop_and_new_items_show_up_keeping_selection(
             ],
             tx.now,
         ).inserted[0]
-        tx.touched("items", new_id)
+        tx.touched(ChangeKind.ITEMS, new_id)
 
     def shows_both() -> bool:
         row = w.inbox.model.row_at(w.inbox.model.row_of(other))

@@ -17,6 +17,7 @@ from tests.ui.conftest import save_shot, settle
 from tests.ui.test_keyboard_flow import modal
 from ui.dialogs.triage_dialogs import NameDialog
 from ui.main_window import MainWindow
+from ui.models.inbox_model import InboxModel
 
 
 def test_approve_edit_and_return_then_the_author_sees_the_reason(
@@ -91,8 +92,8 @@ def test_approve_edit_and_return_then_the_author_sees_the_reason(
     assert list(dan_window.inbox.model.ids) == [targets[2]]
     assert "returned: Give the 101 number" in dan_window.composer.state.text()
     assert dan_window.composer.editor.toPlainText() == "Hello, this is draft number 2 from Dan."
-    badge = dan_window.inbox.model.data(dan_window.inbox.model.index(0, 6))
-    assert badge == "↩ returned"
+    chips = dan_window.inbox.model.index(0, 6).data(InboxModel.ChipsRole)
+    assert [c.text for c in chips] == ["returned"]
     save_shot(dan_window, "returned-to-author.png")
 
 

@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
 from PySide6.QtCore import QSettings, Qt
 from pytestqt.qtbot import QtBot
 
-from services import channels_admin
 from services.store.db import make_engine, make_session_factory
 from services.users import resolve_actor
+from tests.builders import wordpress_channel
 from tests.fakes.wordpress import FakeWordPress
 from tests.ui.conftest import save_shot
 from ui.app import build_window
-
-
-@pytest.fixture
-def wp() -> Iterator[FakeWordPress]:
-    fake = FakeWordPress().start()
-    fake.add_post(812, "Recruiting")
-    yield fake
-    fake.stop()
 
 
 def test_worker_child_process_fills_the_inbox_and_reports_channel_errors(
@@ -33,14 +23,7 @@ def test_worker_child_process_fills_the_inbox_and_reports_channel_errors(
     engine = make_engine(sqlite_url)
     factory = make_session_factory(engine)
     admin = resolve_actor(factory, "ruth")
-    channels_admin.add_channel(
-        factory,
-        admin,
-        "wordpress",
-        "Force blog",
-        {"url": wp.site, "login": wp.login},
-        secret=wp.password,
-    )
+    wordpress_channel(factory, admin, wp)
     for n in range(5):
         wp.add_comment(812, f"question {n}")
     command = [sys.executable, "-m", "console", "--db", sqlite_url, "sync", "--watch", "--progress"]

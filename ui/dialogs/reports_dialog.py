@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCharts import QChartView
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QGuiApplication, QPainter, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -30,6 +31,7 @@ from ui.context import UiContext
 from ui.report_render import chart_images, frt_chart, sla_chart, tags_chart, volume_chart, write_pdf
 
 WEEKS_BACK = 12
+CHART_MIN_WIDTH, CHART_MIN_HEIGHT = 420, 300
 
 
 class ReportsDialog(QDialog):
@@ -40,7 +42,7 @@ class ReportsDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("reports")
         self.setWindowTitle("Weekly report")
-        self.resize(1200, 860)
+        self._fit_to_screen()
         self._ctx = ctx
         self.report: metrics.WeeklyReport | None = None
         self.week = QComboBox()
@@ -68,17 +70,53 @@ class ReportsDialog(QDialog):
         top.addWidget(self.progress)
         top.addWidget(self.status)
         top.addWidget(self.export_button)
-        self.charts = QGridLayout()
-        self.charts.setRowStretch(0, 1)
-        self.charts.setRowStretch(1, 1)
+        # Charts reflow to the window (two columns, or one when narrow) and scroll, never squeeze.
+        self.chart_area = QWidget()
+        self.charts = QGridLayout(self.chart_area)
+        self.chart_scroll = QScrollArea()
+        self.chart_scroll.setObjectName("report_scroll")
+        self.chart_scroll.setWidgetResizable(True)
+        self.chart_scroll.setWidget(self.chart_area)
+        self.chart_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         self.views: list[QChartView] = []
+        self._columns = 0
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.figures)
-        layout.addLayout(self.charts, 1)
+        layout.addWidget(self.chart_scroll, 1)
         self.week.currentIndexChanged.connect(lambda _i: self.load())
         self.export_button.clicked.connect(self._ask_folder)
         self.load()
+
+    def _fit_to_screen(self) -> None:
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        room = screen.availableGeometry() if screen is not None else None
+        width, height = 1200, 860
+        if room is not None:
+            width, height = (
+                min(width, int(room.width() * 0.92)),
+                min(height, int(room.height() * 0.9)),
+            )
+        self.resize(width, height)
+
+    @property
+    def columns(self) -> int:
+        """How many charts sit side by side at the current width."""
+        return self._columns
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._reflow()
+
+    def _reflow(self) -> None:
+        columns = 2 if self.chart_scroll.viewport().width() >= 2 * CHART_MIN_WIDTH + 24 else 1
+        if columns == self._columns and all(self.charts.indexOf(v) >= 0 for v in self.views):
+            return
+        self._columns = columns
+        for view in self.views:
+            self.charts.removeWidget(view)
+        for i, view in enumerate(self.views):
+            self.charts.addWidget(view, i // columns, i % columns)
 
     def selected_week(self) -> Week:
         week = self.week.currentData()
@@ -110,8 +148,11 @@ class ReportsDialog(QDialog):
         ):
             view = QChartView(chart)
             view.setRenderHint(QPainter.RenderHint.Antialiasing)
-            self.charts.addWidget(view, i // 2, i % 2)
+            view.setMinimumSize(CHART_MIN_WIDTH, CHART_MIN_HEIGHT)
+            view.setAccessibleName(chart.title() or f"chart {i + 1}")
             self.views.append(view)
+        self._columns = 0
+        self._reflow()
 
     def _ask_folder(self) -> None:
         dialog = QFileDialog(self, "Export the report to…")
@@ -155,10 +196,10 @@ def _figures_html(r: metrics.WeeklyReport) -> str:
         before = prev.get(key)
         change = ""
         if value is not None and before is not None and value != before:
-            change = f" <span style='color:#5f6368'>({'▲' if value > before else '▼'} {abs(value - before):g})</span>"
+            change = f" <span style='color:palette(placeholder-text)'>({'▲' if value > before else '▼'} {abs(value - before):g})</span>"
         shown = "—" if value is None else f"{value:g}"
         cells.append(
-            f"<td style='padding:4px 12px'><span style='color:#5f6368'>{escape(key)}</span><br>"
+            f"<td style='padding:4px 12px'><span style='color:palette(placeholder-text)'>{escape(key)}</span><br>"
             f"<span style='font-size:16pt; font-weight:bold'>{shown}</span>{change}</td>"
         )
     rows = "".join("<tr>" + "".join(cells[i : i + 4]) + "</tr>" for i in range(0, len(cells), 4))

@@ -20,11 +20,12 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
 )
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QFont
 
 from services.inbox import ItemRow
 from services.store.models import utcnow
 from ui.bidi import isolate
+from ui.chips import Chip, item_chips
 from ui.icons import channel_icon
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,8 @@ COLUMNS = ("", "From", "Message", "Age", "Tags", "Assignee", "")
 COL_CHANNEL, COL_AUTHOR, COL_SNIPPET, COL_AGE, COL_TAGS, COL_ASSIGNEE, COL_BADGE = range(7)
 
 RowLoader = Callable[[Sequence[int]], list[ItemRow]]
+UnreadLoader = Callable[[Sequence[int]], set[int]]
+"""Which of these ids are unread for the person at the desk (services/read_marks.py)."""
 AnyIndex = QModelIndex | QPersistentModelIndex
 
 
@@ -55,16 +58,30 @@ def short_age(when: datetime, now: datetime) -> str:
 class InboxModel(QAbstractTableModel):
     ItemIdRole = Qt.ItemDataRole.UserRole + 1
     RowRole = Qt.ItemDataRole.UserRole + 2
+    UnreadRole = Qt.ItemDataRole.UserRole + 3
+    ChipsRole = Qt.ItemDataRole.UserRole + 4
 
-    def __init__(self, loader: RowLoader, parent: Any = None) -> None:
+    def __init__(
+        self, loader: RowLoader, unread: UnreadLoader | None = None, parent: Any = None
+    ) -> None:
         super().__init__(parent)
         self._loader = loader
+        self._unread_loader = unread or (lambda _ids: set())
         self._ids: array[int] = array("q")
         self._pages: OrderedDict[int, list[ItemRow | None]] = OrderedDict()
+        self._unread: set[int] = set()  # of the ids in cached pages
         self._bold = QFont()
         self._bold.setBold(True)
         self._now = utcnow()
-        self.page_loads = 0
+
+    def set_base_font(self, font: QFont) -> None:
+        """The text size changed (Ctrl+plus/minus): unread rows stay bold at the new size."""
+        self._bold = QFont(font)
+        self._bold.setBold(True)
+        if self._ids:
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(len(self._ids) - 1, len(COLUMNS) - 1)
+            )
 
     # ---- the id list -------------------------------------------------
     @property
@@ -98,6 +115,7 @@ class InboxModel(QAbstractTableModel):
 
     def _prefill(self, rows: list[ItemRow]) -> None:
         by_id = {r.id: r for r in rows}
+        self._unread = self._unread_loader(list(by_id))
         for row_no, item_id in enumerate(self._ids[: len(rows)]):
             page_no = row_no // PAGE_SIZE
             page = self._pages.setdefault(page_no, [None] * self._page_len(page_no))
@@ -153,12 +171,14 @@ class InboxModel(QAbstractTableModel):
         start = page_no * PAGE_SIZE
         ids = self._ids[start : start + self._page_len(page_no)]
         loaded = {r.id: r for r in self._loader(ids)}
+        unread = self._unread_loader(list(loaded))
+        self._unread.difference_update(loaded)
+        self._unread.update(unread)
         page: list[ItemRow | None] = [loaded.get(i) for i in ids]
         self._pages[page_no] = page
         self._pages.move_to_end(page_no)
         while len(self._pages) > MAX_PAGES:
             self._pages.popitem(last=False)
-        self.page_loads += 1
         return page
 
     # ---- Qt model interface ------------------------------------------------
@@ -203,15 +223,33 @@ class InboxModel(QAbstractTableModel):
             return self._display(row, col)
         if role == Qt.ItemDataRole.DecorationRole and col == COL_CHANNEL:
             return channel_icon(row.channel_kind)
-        if role == Qt.ItemDataRole.FontRole and row.status == "new":
+        if role == self.UnreadRole:
+            return row.id in self._unread
+        if role == self.ChipsRole:
+            return item_chips(row, self._now)
+        if role == Qt.ItemDataRole.FontRole and row.id in self._unread:
             return self._bold
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(row, col)
-        if role == Qt.ItemDataRole.ForegroundRole and col == COL_BADGE:
-            return QColor("#b3261e") if row.escalated or row.priority >= 2 else QColor("#8a6d00")
-        if role == Qt.ItemDataRole.ForegroundRole and row.status in ("done", "spam"):
-            return QColor("#777777")
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return self._spoken(row, col)
         return None
+
+    def _spoken(self, row: ItemRow, col: int) -> str:
+        """What a screen reader says for a cell: words, never a colour or a symbol."""
+        if col == COL_CHANNEL:
+            return f"{row.channel_name}, {row.kind.replace('_', ' ')}"
+        if col == COL_AUTHOR:
+            return ("unread, " if row.id in self._unread else "") + f"from {row.author}"
+        if col == COL_BADGE:
+            return ", ".join(c.text for c in item_chips(row, self._now)) or "no flags"
+        if col == COL_AGE:
+            return f"received {row.received_at.astimezone():%A %d %B %H:%M}"
+        if col == COL_TAGS:
+            return "tags " + ", ".join(row.tags) if row.tags else "no tags"
+        if col == COL_ASSIGNEE:
+            return f"assigned to {row.assignee}" if row.assignee else "unassigned"
+        return row.snippet
 
     def _display(self, row: ItemRow, col: int) -> str:
         # Names, text and tags come from outside: each isolated so none can reorder the rest.
@@ -226,50 +264,19 @@ class InboxModel(QAbstractTableModel):
         if col == COL_ASSIGNEE:
             return isolate(row.assignee or "")
         if col == COL_BADGE:
-            return _badge(row, self._now)
+            return ""  # drawn as chips by ui/delegates.py
         return ""
 
     def _tooltip(self, row: ItemRow, col: int) -> str | None:
         if col == COL_CHANNEL:
             return f"{isolate(row.channel_name)} · {row.kind.replace('_', ' ')}"
         if col == COL_BADGE:
-            return _badge_tooltip(row)
+            return chips_tooltip(item_chips(row, self._now))
         if col == COL_AGE:
             return row.received_at.astimezone().strftime("%a %d %b %Y %H:%M")
         return None
 
 
-REPLY_BADGES = {
-    "in_review": "review",
-    "returned": "↩ returned",
-    "failed": "✗ failed",
-    "approved": "queued",
-    "sending": "sending",
-}
-
-
-def _badge(row: ItemRow, now: datetime) -> str:
-    if row.escalated:
-        return "▲ ESC"
-    if row.reply_state in REPLY_BADGES:
-        return REPLY_BADGES[row.reply_state]
-    if row.status == "snoozed":
-        return "zz"
-    if row.sla.state == "breached" and not row.answered:
-        return "SLA!"
-    if row.sla.state == "pending" and row.sla.at_risk:
-        return "SLA"
-    if row.priority >= 2:
-        return "!!"
-    return ""
-
-
-def _badge_tooltip(row: ItemRow) -> str | None:
-    if row.escalated:
-        return "Escalated and not yet resolved"
-    if row.reply_state:
-        return f"Latest reply: {row.reply_state.replace('_', ' ')}"
-    if row.sla.due is not None and not row.answered:
-        verb = "was" if row.sla.state == "breached" else "is"
-        return f"Unanswered; the answer {verb} due {row.sla.due.astimezone():%a %d %b %H:%M}"
-    return None
+def chips_tooltip(chips: list[Chip]) -> str | None:
+    lines = [c.tooltip or c.text for c in chips]
+    return "\n".join(lines) or None

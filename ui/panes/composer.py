@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -46,7 +47,10 @@ class Composer(QWidget):
         self.saved.setObjectName("saved_replies")
         self.saved.setMinimumWidth(180)
         self.state = QLabel("")
-        self.state.setStyleSheet("color: #5f6368")
+        self.state.setObjectName("reply_state")
+        # A long return reason wraps here instead of widening the pane and squeezing the list.
+        self.state.setWordWrap(True)
+        self.state.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.notice = QLabel("")
         self.notice.setObjectName("reply_notice")
         self.notice.setWordWrap(True)
@@ -55,6 +59,9 @@ class Composer(QWidget):
         reviewer = ctx.actor.can(Permission.REVIEW)
         self.submit_button = QPushButton("Send" if reviewer else "Submit for review")
         self.submit_button.setObjectName("submit_reply")
+        self.submit_button.setAccessibleName("Send the reply" if reviewer else "Submit for review")
+        self.editor.setAccessibleName("Reply text")
+        self.saved.setAccessibleName("Insert a saved reply")
         self.submit_button.setToolTip(
             "Goes out with the next sync, unless the review policy holds it for review"
             if reviewer
@@ -81,6 +88,11 @@ class Composer(QWidget):
         self.saved.activated.connect(self._on_saved_reply_chosen)
         self.submit_button.clicked.connect(self.submit)
         self.set_conversation(None)
+
+    @property
+    def item_id(self) -> int | None:
+        """The item whose reply is being written, or None."""
+        return self._item_id
 
     @property
     def can_reply(self) -> bool:

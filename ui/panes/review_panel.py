@@ -6,7 +6,15 @@ import difflib
 from html import escape
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from services import review
 from services.changes import Changes
@@ -56,8 +64,12 @@ class ReviewPanel(QWidget):
         self.approve_button = QPushButton("Approve")
         self.approve_button.setToolTip("Approve the reply as shown (Ctrl+Enter)")
         self.approve_button.setObjectName("approve_reply")
+        self.approve_button.setAccessibleName("Approve the reply")
         self.return_button = QPushButton("Return…")
         self.return_button.setToolTip("Send the reply back to its author with a reason")
+        self.return_button.setAccessibleName("Return the reply to its author")
+        self.heading.setWordWrap(True)
+        self.heading.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.return_button.setObjectName("return_reply")
         buttons = QHBoxLayout()
         buttons.addStretch(1)
@@ -69,7 +81,6 @@ class ReviewPanel(QWidget):
         layout.addWidget(self.editor)
         layout.addWidget(self.diff)
         layout.addLayout(buttons)
-        self.setStyleSheet("#review_panel { background: #fff8e1; }")
         self.editor.textChanged.connect(self._on_edited)
         self.approve_button.clicked.connect(self.approve)
         self.return_button.clicked.connect(self.ask_return_reason)

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -32,19 +33,26 @@ class SearchBar(QWidget):
         self.edit.setClearButtonEnabled(True)
         self.error = QLabel("")
         self.error.setObjectName("search_error")
-        self.error.setStyleSheet("color: #b3261e")
+        # A long parse error wraps under the box instead of widening the list's pane.
+        self.error.setWordWrap(True)
+        self.error.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.error.hide()
+        self.edit.setAccessibleName("Search items")
+        self.error.setAccessibleName("Search problem")
         self.chip = QFrame()
         self.chip.setObjectName("search_filter")
         self.chip.setStyleSheet(
-            "#search_filter { background: #fff4ce; border: 1px solid #e0c36c; border-radius: 4px }"
+            "#search_filter { background: #fdefc3; border: 1px solid #d9b54a; border-radius: 8px }"
+            " #search_filter QLabel, #search_filter QToolButton { color: #4a3400 }"
         )
         self.chip_label = QLabel("")
         self.chip_label.setObjectName("search_filter_text")
+        self.chip_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.chip_clear = QToolButton()
         self.chip_clear.setObjectName("clear_filter")
         self.chip_clear.setText("✕")
         self.chip_clear.setAutoRaise(True)
+        self.chip_clear.setAccessibleName("Clear the search")
         self.chip_clear.setToolTip(
             "Clear the search and show the whole view (Esc in the search box)"
         )
@@ -62,6 +70,11 @@ class SearchBar(QWidget):
         self.edit.returnPressed.connect(lambda: self.submitted.emit(self.edit.text()))
         self.edit.textChanged.connect(self._on_text_changed)
         self.chip_clear.clicked.connect(self.clear)
+
+    def run(self, text: str) -> None:
+        """Type `text` and press Return, as a person would (the screenshot command, tests)."""
+        self.edit.setText(text)
+        self.submitted.emit(text)
 
     def clear(self) -> None:
         """Empty the box and drop the applied search, even when the box was already empty."""

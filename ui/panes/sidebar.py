@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
@@ -9,7 +10,12 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QWidget
 
 from services.sidebar import SidebarData
+from ui.delegates import CountDelegate
 from ui.icons import channel_icon
+from ui.theme import LIGHT, Theme, Tone
+
+# Views whose count asks for attention carry their state's tone (the list's chip colours).
+VIEW_TONES = {"escalated": Tone.ESCALATED, "failed": Tone.DANGER, "returned": Tone.WARNING}
 
 QUERY_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -39,9 +45,13 @@ class Sidebar(QTreeWidget):
     view_selected = Signal(str, str)
     """The user picked a view: (query, title)."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, theme: Callable[[], Theme] = lambda: LIGHT, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
+        self._theme = theme
         self.setObjectName("sidebar")
+        self.setAccessibleName("Views, channels, tags and saved searches")
         self.setHeaderHidden(True)
         self.setColumnCount(2)
         self.setRootIsDecorated(False)
@@ -51,24 +61,40 @@ class Sidebar(QTreeWidget):
         for view in VIEWS:
             item = QTreeWidgetItem(self._views_root, [view.title, ""])
             item.setData(0, QUERY_ROLE, view.query)
+            if view.key in VIEW_TONES:
+                item.setData(1, CountDelegate.TONE_ROLE, VIEW_TONES[view.key].value)
             self._views[view.key] = item
         self._channels_root = self._section("Channels")
         self._tags_root = self._section("Tags")
         self._saved_root = self._section("Saved searches")
+        self._tone_counts()
         self.expandAll()
-        self.setColumnWidth(0, 170)
+        self.setColumnWidth(0, 146)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.itemClicked.connect(self._on_item_clicked)
         self.currentItemChanged.connect(lambda cur, _prev: self._on_item_clicked(cur))
 
     def _section(self, title: str) -> QTreeWidgetItem:
         item = QTreeWidgetItem(self, [title.upper(), ""])
         item.setFlags(Qt.ItemFlag.ItemIsEnabled)
-        item.setForeground(0, QBrush(QColor("#5f6368")))
+        item.setForeground(0, QBrush(QColor(self._theme().muted)))
         font = item.font(0)
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 0.85)
         item.setFont(0, font)
         return item
+
+    def _tone_counts(self) -> None:
+        """Give every count cell a tone, so the count delegate never reads an unset role."""
+        for i in range(self.topLevelItemCount()):
+            root = self.topLevelItem(i)
+            if root is None:
+                continue
+            root.setData(1, CountDelegate.TONE_ROLE, Tone.NEUTRAL.value)
+            for j in range(root.childCount()):
+                child = root.child(j)
+                if child is not None and not child.data(1, CountDelegate.TONE_ROLE):
+                    child.setData(1, CountDelegate.TONE_ROLE, Tone.NEUTRAL.value)
 
     def select_view(self, key: str) -> None:
         item = self._views.get(key) or self._views["inbox"]
@@ -85,10 +111,12 @@ class Sidebar(QTreeWidget):
             self.view_selected.emit(query, item.text(0).split("\n")[0])  # not the marker line
 
     def set_saved_searches(self, searches: list[tuple[str, str]]) -> None:
+        """(name, query) pairs, as services/saved_searches.py lists them."""
         self._saved_root.takeChildren()
         for title, query in searches:
             item = QTreeWidgetItem(self._saved_root, [title, ""])
             item.setData(0, QUERY_ROLE, query)
+            item.setData(1, CountDelegate.TONE_ROLE, Tone.NEUTRAL.value)
 
     def update_data(self, data: SidebarData) -> None:
         v = data.views
@@ -103,6 +131,15 @@ class Sidebar(QTreeWidget):
         }
         for key, item in self._views.items():
             item.setText(1, str(counts[key]) if counts.get(key) else "")
+            if key in VIEW_TONES:
+                # The tone's text colour on the sidebar (a painted pill here crashed PySide6:
+                # see ui/delegates.py): the same colour words as the list's chips.
+                item.setForeground(1, QBrush(QColor(self._theme().chip(VIEW_TONES[key]).text)))
+            item.setData(
+                0,
+                Qt.ItemDataRole.AccessibleTextRole,
+                f"{item.text(0)}, {counts.get(key) or 0} items",
+            )
             font = item.font(0)
             font.setBold(key == "inbox" and v.unread > 0)
             item.setFont(0, font)
@@ -111,13 +148,14 @@ class Sidebar(QTreeWidget):
         self._channels_root.takeChildren()
         for ch in data.channels:
             item = QTreeWidgetItem(self._channels_root, [ch.name, str(ch.open_count or "")])
+            item.setData(1, CountDelegate.TONE_ROLE, Tone.NEUTRAL.value)
             item.setIcon(0, channel_icon(ch.kind))
             item.setData(0, QUERY_ROLE, f'is:inbox channel:"{ch.name}"')
             limitation = (
                 f"\n{ch.limitation[:1].upper()}{ch.limitation[1:]}." if ch.limitation else ""
             )
             if ch.state == "error":
-                item.setForeground(0, QBrush(QColor("#b3261e")))
+                item.setForeground(0, QBrush(QColor(self._theme().chip(Tone.DANGER).text)))
                 item.setText(0, f"{ch.name}  ⚠")
                 item.setToolTip(0, f"Sync error: {ch.state_reason}{limitation}")
             else:
@@ -133,11 +171,12 @@ class Sidebar(QTreeWidget):
                 font.setItalic(True)
                 item.setFont(0, font)
                 if ch.state != "error":
-                    item.setForeground(0, QBrush(QColor("#5f6368")))
+                    item.setForeground(0, QBrush(QColor(self._theme().muted)))
         self._tags_root.takeChildren()
         for tag in data.tags:
             if tag.open_count:
                 item = QTreeWidgetItem(self._tags_root, [f"#{tag.name}", str(tag.open_count)])
+                item.setData(1, CountDelegate.TONE_ROLE, Tone.NEUTRAL.value)
                 item.setData(0, QUERY_ROLE, f"is:inbox tag:{tag.name}")
         for root in (self._channels_root, self._tags_root):
             for i in range(root.childCount()):

@@ -1,0 +1,108 @@
+"""Shows the current item: loads its conversation off the GUI thread, marks it read for me."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QLabel
+
+from services import conversation, triage
+from services.changes import Changes
+from services.conversation import Conversation
+from services.errors import NotFound
+from services.users import Permission
+from ui.chips import chips_html
+from ui.context import UiContext
+from ui.inbox_controller import InboxController
+from ui.models.inbox_model import InboxModel
+from ui.panes.composer import Composer
+from ui.panes.conversation_pane import ConversationPane
+from ui.panes.review_panel import ReviewPanel
+from ui.theme import Theme
+
+
+class ThemeSource(Protocol):
+    """Anything with the current theme (ui/display.py's DisplayPrefs)."""
+
+    @property
+    def theme(self) -> Theme: ...
+
+
+class ConversationController(QObject):
+    read_marked = Signal()
+    """Opening the item changed read state or status: counts should move now."""
+
+    def __init__(
+        self,
+        ctx: UiContext,
+        inbox: InboxController,
+        pane: ConversationPane,
+        composer: Composer,
+        review_panel: ReviewPanel,
+        theme: ThemeSource,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._ctx = ctx
+        self._inbox = inbox
+        self._pane = pane
+        self._composer = composer
+        self._review = review_panel
+        self._theme = theme
+        self.chips = QLabel("")
+        self.chips.setObjectName("conversation_chips")
+        self.chips.setTextFormat(Qt.TextFormat.RichText)
+        self.chips.setWordWrap(True)
+        self.chips.setAccessibleName("Item state")
+        self.chips.hide()
+
+    def clear(self, text: str = "No items here.") -> None:
+        self._pane.show_placeholder(text)
+        self._composer.set_conversation(None)
+        self.chips.hide()
+
+    def show(self, item_id: int, mark_read: bool = False) -> None:
+        f, actor = self._ctx.factory, self._ctx.actor
+        self._show_chips()
+
+        def work() -> tuple[Changes, Conversation]:
+            read = Changes()
+            if mark_read and actor.can(Permission.TRIAGE):
+                read = triage.mark_read(f, actor, item_id)
+            return read, conversation.load(f, item_id)
+
+        def done(found: tuple[Changes, Conversation]) -> None:
+            read, conv = found
+            if mark_read:
+                # Our own read mark is not echoed back by the poller: the row's dot goes now.
+                self._inbox.model.refresh_items([item_id])
+            if not read.empty:
+                self.read_marked.emit()  # new → open for the team: the counts move
+            if conv.item.id != self._inbox.current_id():
+                return
+            self._pane.show_conversation(conv)
+            if self._composer.isHidden() or self._composer.item_id != conv.item.id:
+                self._composer.set_conversation(conv)
+            self._review.set_conversation(conv)
+
+        def failed(exc: Exception) -> None:
+            if isinstance(exc, NotFound):
+                self._pane.show_placeholder("This item no longer exists.")
+
+        self._ctx.jobs.run("conversation", work, done, failed)
+
+    def _show_chips(self) -> None:
+        view = self._inbox.view
+        index = view.currentIndex()
+        chips = index.siblingAtColumn(0).data(InboxModel.ChipsRole) if index.isValid() else None
+        if not chips:
+            self.chips.hide()
+            return
+        self.chips.setText(chips_html(chips, self._theme.theme))
+        self.chips.setToolTip("\n".join(c.tooltip or c.text for c in chips))
+        self.chips.show()
+
+    def refresh_chips(self) -> None:
+        if self._inbox.current_id() is not None:
+            self._show_chips()
