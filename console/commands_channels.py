@@ -15,7 +15,6 @@ from console.output import age, clip, print_json, print_table
 from services import channels_admin, moderation, quarantine, secrets
 from services.channels.protocol import default_registry
 from services.errors import InvalidInput
-from services.store.models import Item
 from services.sync import SyncEngine
 from services.users import Actor
 from services.worker import Emit, Worker, WorkerOptions
@@ -381,16 +380,7 @@ def cmd_sync(ctx: AppContext, _actor: Actor | None, args: argparse.Namespace) ->
 
 
 def cmd_moderate(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
-    with ctx.factory() as s:
-        item = s.get(Item, args.id)
-        if item is None:
-            raise InvalidInput(f"no item #{args.id}")
-        channel_id = item.channel_id
     engine = SyncEngine(ctx.factory, default_registry())
-    connector = engine.connector_for(channel_id)
-    try:
-        moderation.moderate(ctx.factory, actor, args.id, args.action, connector)
-    finally:
-        connector.close()
+    moderation.moderate_now(ctx.factory, actor, args.id, args.action, engine.connector_for)
     print(f"#{args.id}: {args.action} done on the source")
     return 0

@@ -8,6 +8,7 @@ chain never forks.
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 import json
 from collections.abc import Iterator
@@ -19,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from services.changes import Changes
+from services.audit_actions import AuditAction
+from services.changes import ChangeKind, Changes
 from services.store.db import SessionFactory
 from services.store.models import AuditEvent, AuditHead, Change, User, utcnow
 
@@ -27,6 +29,18 @@ if TYPE_CHECKING:
     from services.users import Actor
 
 GENESIS = "0" * 64
+
+
+def current_os_login() -> str:
+    """Who is logged in to the computer, recorded beside the acting user on every event.
+
+    On SQLite anyone can claim any user name; the OS login makes acting as someone
+    else visible in the audit. It is what the process's environment says (like psql).
+    """
+    try:
+        return getpass.getuser()[:64]
+    except OSError:  # no login name in the environment and no passwd entry (a bare container)
+        return "?"
 
 
 def event_hash(
@@ -40,8 +54,16 @@ def event_hash(
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
     prev_hash: str,
+    os_login: str | None = None,
 ) -> str:
-    payload = {
+    """The event's SHA-256 over a canonical JSON payload.
+
+    Payload versions: 1 (no `v` key) for events written before the OS login was
+    recorded, whose `os_login` is None; 2 adds `v` and `os_login`. The version is
+    read from the row (os_login present or not), so old events verify unchanged
+    and clearing a new event's os_login breaks its hash.
+    """
+    payload: dict[str, Any] = {
         "seq": seq,
         "at": at.isoformat(timespec="microseconds"),
         "actor_id": actor_id,
@@ -52,6 +74,8 @@ def event_hash(
         "after": after,
         "prev_hash": prev_hash,
     }
+    if os_login is not None:
+        payload |= {"v": 2, "os_login": os_login}
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -65,12 +89,13 @@ class Transaction:
     now: datetime
     _seq: int
     _hash: str
-    kinds: set[str] = field(default_factory=set)
+    kinds: set[ChangeKind] = field(default_factory=set)
     item_ids: set[int] = field(default_factory=set)
+    os_login: str = field(default_factory=current_os_login)
 
     def audit(
         self,
-        action: str,
+        action: AuditAction,
         subject_type: str,
         subject_id: int | None,
         before: dict[str, Any] | None,
@@ -93,6 +118,7 @@ class Transaction:
             before=before,
             after=after,
             prev_hash=self._hash,
+            os_login=self.os_login,
         )
         self.session.add(
             AuditEvent(
@@ -106,11 +132,12 @@ class Transaction:
                 after=after,
                 prev_hash=self._hash,
                 hash=digest,
+                os_login=self.os_login,
             )
         )
         self._hash = digest
 
-    def touched(self, kind: str, *item_ids: int) -> None:
+    def touched(self, kind: ChangeKind, *item_ids: int) -> None:
         self.kinds.add(kind)
         self.item_ids.update(item_ids)
 
@@ -189,6 +216,7 @@ def verify_chain(factory: SessionFactory, batch: int = 5000) -> ChainReport:
                     before=ev.before,
                     after=ev.after,
                     prev_hash=ev.prev_hash,
+                    os_login=ev.os_login,
                 )
                 if digest != ev.hash:
                     return ChainReport(
@@ -213,6 +241,7 @@ class AuditEntry:
     action: str
     before: dict[str, Any] | None
     after: dict[str, Any] | None
+    os_login: str | None = None
 
 
 def item_trail(session: Session, item_id: int) -> list[AuditEntry]:
@@ -222,4 +251,6 @@ def item_trail(session: Session, item_id: int) -> list[AuditEntry]:
         .where(AuditEvent.subject_type == "item", AuditEvent.subject_id == item_id)
         .order_by(AuditEvent.seq)
     ).all()
-    return [AuditEntry(e.seq, e.at, name, e.action, e.before, e.after) for e, name in rows]
+    return [
+        AuditEntry(e.seq, e.at, name, e.action, e.before, e.after, e.os_login) for e, name in rows
+    ]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from services.changes import Changes
+from services.changes import ChangeKind, Changes
 from services.store.db import SessionFactory, check_database_file, origin_of
 from services.store.models import Change
 
 MAX_ROWS = 1000
+_KNOWN = frozenset(k.value for k in ChangeKind)
 
 
 def latest_id(factory: SessionFactory) -> int:
@@ -32,12 +33,13 @@ def since(factory: SessionFactory, last_id: int) -> tuple[int, Changes]:
             .order_by(Change.id)
             .limit(MAX_ROWS)
         ).all()
-    kinds: set[str] = set()
+    kinds: set[ChangeKind] = set()
     items: set[int] = set()
     for _id, row_kinds, item_ids, origin in rows:
         if origin == own:
             continue
-        kinds.update(k for k in row_kinds.split(",") if k)
+        # A kind this release does not know (written by a newer one) refreshes nothing here.
+        kinds.update(ChangeKind(k) for k in row_kinds.split(",") if k in _KNOWN)
         items.update(item_ids or ())
     new_last = rows[-1][0] if rows else last_id
     return new_last, Changes(frozenset(kinds), frozenset(items))

@@ -12,10 +12,16 @@ from sqlalchemy.orm import Session
 
 from services import secrets
 from services.audit import write_transaction
+from services.audit_actions import AuditAction
+from services.changes import ChangeKind
+from services.channels import email_smtp
+from services.channels.bluesky_api import KeyringSession
+from services.channels.errors import ChannelError
 from services.errors import InvalidInput, NotFound
 from services.http import redact
 from services.store.db import SessionFactory
 from services.store.models import Channel, QuarantinedItem
+from services.store.states import ChannelState
 from services.users import Actor, Permission
 
 
@@ -71,6 +77,25 @@ def _check_url(url: str) -> str:
     return url.strip()
 
 
+def _check_mailbox(config: dict[str, Any]) -> dict[str, Any]:
+    """An e-mail channel's servers, address and security, refused before anything is stored."""
+    security = str(config.get("security") or "tls")
+    address = str(config.get("address") or "").strip()
+    if "@" not in address:
+        raise InvalidInput(f"{address!r} is not an e-mail address: give the mailbox's --address")
+    hosts = []
+    for key in ("imap", "smtp"):
+        try:
+            hosts.append(email_smtp.split_server(str(config.get(key) or ""), 1)[0])
+        except ValueError as exc:
+            raise InvalidInput(f"--{key}: {exc}; use HOST:PORT") from None
+    try:
+        email_smtp.check_security(security, *hosts)
+    except ChannelError as exc:
+        raise InvalidInput(str(exc)) from None
+    return {**config, "address": address, "security": security}
+
+
 def add_channel(
     factory: SessionFactory,
     actor: Actor,
@@ -86,6 +111,18 @@ def add_channel(
         raise InvalidInput("a channel needs a name")
     if "url" in config:
         config = {**config, "url": _check_url(config["url"])}
+    if kind == "email":
+        config = _check_mailbox(config)
+    if kind == "bluesky" and not (config.get("url") and config.get("login") and secret):
+        raise InvalidInput(
+            "a Bluesky channel needs the PDS address, the handle and an app password"
+        )
+    if kind == "mastodon" and not (config.get("url") and secret):
+        raise InvalidInput("a Mastodon channel needs the server's address and an access token")
+    if kind == "facebook" and not (config.get("page_id") and secret):
+        raise InvalidInput("a Facebook channel needs the Page's id and a Page access token")
+    if kind == "x" and not secret:
+        raise InvalidInput("an X channel needs an access token for the force's account")
     if poll_seconds < 30:
         raise InvalidInput("poll at most every 30 seconds: platforms rate-limit faster pollers")
     if secret is not None:
@@ -94,16 +131,20 @@ def add_channel(
         if tx.session.scalar(select(Channel.id).where(Channel.name == name)) is not None:
             raise InvalidInput(f"a channel named {name!r} already exists")
         channel = Channel(
-            name=name, kind=kind, config=config, poll_seconds=poll_seconds, state="ok"
+            name=name, kind=kind, config=config, poll_seconds=poll_seconds, state=ChannelState.OK
         )
         tx.session.add(channel)
         tx.session.flush()
         if secret is not None:
             secrets.store(channel.id, secret)
         tx.audit(
-            "channel.create", "channel", channel.id, None, {"name": name, "kind": kind, **config}
+            AuditAction.CHANNEL_CREATE,
+            "channel",
+            channel.id,
+            None,
+            {"name": name, "kind": kind, **config},
         )
-        tx.touched("channels")
+        tx.touched(ChangeKind.CHANNELS)
         return _view(channel)
 
 
@@ -129,9 +170,11 @@ def remove_channel(factory: SessionFactory, actor: Actor, name: str) -> None:
         c = tx.session.scalar(select(Channel).where(Channel.name == name))
         if c is None:
             raise NotFound(f"no channel named {name!r}")
-        channel_id = c.id
+        channel_id, kind, config = c.id, c.kind, dict(c.config)
         tx.session.delete(c)
-        tx.audit("channel.remove", "channel", channel_id, {"name": name}, None)
-        tx.touched("channels")
-        tx.touched("items")
+        tx.audit(AuditAction.CHANNEL_REMOVE, "channel", channel_id, {"name": name}, None)
+        tx.touched(ChangeKind.CHANNELS)
+        tx.touched(ChangeKind.ITEMS)
     secrets.delete(channel_id)
+    if kind == "bluesky" and config.get("url") and config.get("login"):
+        KeyringSession(config["url"], config["login"]).forget()  # the signed-in session too

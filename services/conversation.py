@@ -10,6 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from services.audit import AuditEntry, item_trail
+from services.desk import risk_view
+from services.desk.risk_view import NO_RISK, RiskView
 from services.errors import NotFound
 from services.replies import Capability, reply_capability
 from services.store.db import SessionFactory
@@ -112,6 +114,8 @@ class Conversation:
     raw: dict[str, Any] | None
     moderation: tuple[ModerationView, ...] = ()
     reply_capability: Capability = field(default_factory=lambda: Capability(True))
+    # The risk flag explained; on urgent items the force's guidance and a saved reply to offer.
+    risk: RiskView = NO_RISK
 
 
 def _message(item: Item, contact: Contact | None, channel: str) -> MessageView:
@@ -260,4 +264,5 @@ def load(factory: SessionFactory, item_id: int) -> Conversation:
                 )
             ),
             reply_capability=reply_capability(s, item.id),
+            risk=risk_view.view(s, item, channel.kind),
         )

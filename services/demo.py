@@ -18,7 +18,8 @@ from sqlalchemy import select
 
 from services import response
 from services.audit import Transaction, write_transaction
-from services.changes import Changes
+from services.audit_actions import AuditAction
+from services.changes import ChangeKind, Changes
 from services.ingest import Author, Incoming, ThreadRef, upsert
 from services.store.db import SessionFactory
 from services.store.models import (
@@ -67,11 +68,6 @@ def is_empty_workspace(factory: SessionFactory) -> bool:
         return s.scalar(select(Channel.id).limit(1)) is None
 
 
-def is_loaded(factory: SessionFactory) -> bool:
-    with factory() as s:
-        return any(c.get("demo") for c in s.scalars(select(Channel.config)))
-
-
 def load(factory: SessionFactory, path: Path = DEMO_FILE) -> DemoResult:
     data = json.loads(path.read_text(encoding="utf-8"))
     with write_transaction(factory, None) as tx:
@@ -91,10 +87,10 @@ def load(factory: SessionFactory, path: Path = DEMO_FILE) -> DemoResult:
                     name=spec["name"], body=spec["body"], channel_kind=spec.get("channel_kind")
                 )
             )
-        tx.audit("demo.load", "workspace", None, None, {"items": count})
-        tx.touched("items")
-        tx.touched("channels")
-        tx.touched("tags")
+        tx.audit(AuditAction.DEMO_LOAD, "workspace", None, None, {"items": count})
+        tx.touched(ChangeKind.ITEMS)
+        tx.touched(ChangeKind.CHANNELS)
+        tx.touched(ChangeKind.TAGS)
         return DemoResult(True, count, tx.changes())
 
 
@@ -112,7 +108,11 @@ def _users(tx: Transaction, specs: list[dict[str, Any]]) -> dict[str, int]:
             tx.session.add(user)
             tx.session.flush()
             tx.audit(
-                "user.create", "user", user.id, None, {"name": user.name, "role": spec["role"]}
+                AuditAction.USER_CREATE,
+                "user",
+                user.id,
+                None,
+                {"name": user.name, "role": spec["role"]},
             )
         ids[spec["name"]] = user.id
     return ids
@@ -136,7 +136,7 @@ def _channels(tx: Transaction, specs: list[dict[str, Any]]) -> dict[str, Channel
         )
         tx.session.add(channel)
         tx.session.flush()
-        tx.audit("channel.create", "channel", channel.id, None, {"name": channel.name})
+        tx.audit(AuditAction.CHANNEL_CREATE, "channel", channel.id, None, {"name": channel.name})
         out[spec["key"]] = channel
     return out
 
@@ -189,11 +189,13 @@ def _item(
             tx.session.add(tag)
             tx.session.flush()
         tx.session.add(ItemTag(item_id=item_id, tag_id=tag.id))
-        tx.audit("item.tag", "item", item_id, None, {"tag": name}, actor_id=actor, at=step)
+        tx.audit(
+            AuditAction.ITEM_TAG, "item", item_id, None, {"tag": name}, actor_id=actor, at=step
+        )
     if spec.get("assignee"):
         item.assignee_id = users[spec["assignee"]]
         tx.audit(
-            "item.assign",
+            AuditAction.ITEM_ASSIGN,
             "item",
             item_id,
             {"assignee": None},
@@ -212,7 +214,7 @@ def _item(
             )
         )
         tx.audit(
-            "item.note",
+            AuditAction.ITEM_NOTE,
             "item",
             item_id,
             None,
@@ -233,7 +235,7 @@ def _item(
             )
         )
         tx.audit(
-            "item.escalate",
+            AuditAction.ITEM_ESCALATE,
             "item",
             item_id,
             None,
@@ -294,5 +296,13 @@ def _reply(
         )
     )
     response.record_sent_reply(tx.session, item, sent_at, author)
-    tx.audit("reply.sent", "item", item.id, None, {"body": r["text"]}, actor_id=author, at=sent_at)
+    tx.audit(
+        AuditAction.REPLY_SENT,
+        "item",
+        item.id,
+        None,
+        {"body": r["text"]},
+        actor_id=author,
+        at=sent_at,
+    )
     return 1

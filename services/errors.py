@@ -29,3 +29,7 @@ class QuerySyntaxError(InvalidInput):
     def __init__(self, message: str, position: int | None = None) -> None:
         super().__init__(message)
         self.position = position
+
+
+class SearchCancelled(Exception):
+    """A newer search superseded this one before it ended: nobody is waiting for its result."""

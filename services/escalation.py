@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from services import teams
 from services.audit import write_transaction
-from services.changes import Changes
+from services.audit_actions import AuditAction
+from services.changes import ChangeKind, Changes
 from services.errors import InvalidInput, NotFound
 from services.store.db import SessionFactory
 from services.store.models import Escalation, Status, User
@@ -61,14 +62,14 @@ def escalate(
             item.priority = max(item.priority, 1)
             tx.session.flush()
             tx.audit(
-                "item.escalate",
+                AuditAction.ITEM_ESCALATE,
                 "item",
                 item.id,
                 None,
                 {"escalation_id": esc.id, "to_user": to_user, "to_team": to_team, "reason": reason},
             )
-            tx.touched("escalations", item.id)
-            tx.touched("items", item.id)
+            tx.touched(ChangeKind.ESCALATIONS, item.id)
+            tx.touched(ChangeKind.ITEMS, item.id)
         return tx.changes()
 
 
@@ -89,12 +90,12 @@ def resolve(factory: SessionFactory, actor: Actor, item_id: int, resolution: str
             esc.resolved_by_id = actor.id
             esc.resolution = resolution.strip() or None
             tx.audit(
-                "item.escalation_resolved",
+                AuditAction.ITEM_ESCALATION_RESOLVED,
                 "item",
                 item_id,
                 {"escalation_id": esc.id, "resolved": False},
                 {"escalation_id": esc.id, "resolved": True, "resolution": esc.resolution},
             )
-        tx.touched("escalations", item_id)
-        tx.touched("items", item_id)
+        tx.touched(ChangeKind.ESCALATIONS, item_id)
+        tx.touched(ChangeKind.ITEMS, item_id)
         return tx.changes()

@@ -9,24 +9,22 @@ key; `first_page` serves the first paint with keyset paging.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, func, select, text, true, tuple_
+from sqlalchemy import ColumnElement, Select, and_, func, select, true, tuple_
 from sqlalchemy.orm import Session
 
-from services import response, sla
+from services import response, search_plan, sla
+from services.desk.risk import Reason
+from services.desk.risk_store import reasons_from_json
+from services.errors import SearchCancelled
 from services.response import NOT_APPLICABLE, SlaClock
-from services.search import (
-    BROAD_MATCHES,
-    SearchContext,
-    fts_match_is_broad,
-    has_selective_filters,
-    inbox_condition,
-    to_condition,
-)
+from services.search import inbox_condition
+from services.search_plan import DEFAULT_TZ, PROBE_WINDOW, Plan, Probe, as_plan
+from services.search_plan import Query as Query  # a list's search: callers know it as inbox.Query
 from services.store.db import SessionFactory
 from services.store.models import (
     Channel,
@@ -41,7 +39,6 @@ from services.store.models import (
     utcnow,
 )
 
-DEFAULT_TZ = ZoneInfo("Europe/London")
 SNIPPET_CHARS = 160
 
 
@@ -71,89 +68,87 @@ class ItemRow:
     posted_at: datetime | None = None
     sla: SlaClock = NOT_APPLICABLE
     answered: bool = False
+    # "urgent", "watch" or None, and why (services/desk/risk_store.py); the list formats them.
+    risk: str | None = None
+    risk_reasons: tuple[Reason, ...] = ()
 
 
-@dataclass(frozen=True)
-class Query:
-    """What a list shows: a search string, in the context of a user."""
-
-    text: str = ""
-    user_id: int | None = None
-    tz: ZoneInfo = DEFAULT_TZ
-
-
-def _condition(session: Session, query: Query, probe: bool = False) -> ColumnElement[bool]:
-    dialect = session.get_bind().dialect.name
-    ctx = SearchContext(
-        query.user_id, dialect, query.tz, utcnow(), fts_probe=probe, probe_tags=probe
-    )
-    return to_condition(query.text, ctx)
-
-
-def _broad_words(session: Session, query_text: str) -> bool:
-    check = fts_match_is_broad(query_text)
-    if check is None:
-        return False
-    sql, match = check
-    return int(session.execute(text(sql), {"q": match}).scalar_one()) > BROAD_MATCHES
+Cancelled = Callable[[], bool]
+"""Asked between chunks of a long read: True once nobody wants its result any more."""
+ID_CHUNK = 10_000
 
 
 def validate(query_text: str) -> None:
     """Raise QuerySyntaxError if the query cannot be parsed; touches no database."""
-    to_condition(query_text, SearchContext(None, "sqlite", DEFAULT_TZ, utcnow()))
+    search_plan.plan(Query(query_text))
+
+
+def _condition(session: Session, p: Plan, probing: bool = False) -> ColumnElement[bool]:
+    return p.condition(session.get_bind().dialect.name, utcnow(), probing)
 
 
 def _ordered_ids(condition: ColumnElement[bool]) -> Select[int]:
     return select(Item.id).where(condition).order_by(Item.received_at.desc(), Item.id.desc())
 
 
-def item_ids(factory: SessionFactory, query: Query) -> array[int]:
+def item_ids(
+    factory: SessionFactory,
+    query: Query | Plan,
+    cancelled: Cancelled | None = None,
+    chunk: int = ID_CHUNK,
+) -> array[int]:
+    """Every matching id, newest first; raises SearchCancelled once `cancelled()` says so."""
+    p = as_plan(query)
     ids: array[int] = array("q")
     with factory() as session:
         # yield_per streams the rows: an ORM result is otherwise buffered whole (~150 MB a million).
-        stmt = _ordered_ids(_condition(session, query)).execution_options(yield_per=10_000)
+        stmt = _ordered_ids(_condition(session, p)).execution_options(yield_per=chunk)
         result = session.execute(stmt).scalars()
-        for chunk in result.partitions():
-            ids.extend(chunk)
+        for part in result.partitions():
+            if cancelled is not None and cancelled():
+                result.close()
+                raise SearchCancelled(f"search cancelled after {len(ids):,} ids")
+            ids.extend(part)
     return ids
 
 
-def matching(factory: SessionFactory, query: Query, ids: Sequence[int]) -> set[int]:
+def matching(factory: SessionFactory, query: Query | Plan, ids: Sequence[int]) -> set[int]:
     """Which of `ids` the query matches now (to update a list without recomputing it)."""
     if not ids:
         return set()
+    p = as_plan(query)
     with factory() as session:
-        cond = and_(_condition(session, query), Item.id.in_(list(ids)))
+        cond = and_(_condition(session, p), Item.id.in_(list(ids)))
         return set(session.scalars(select(Item.id).where(cond)))
 
 
-def count(factory: SessionFactory, query: Query) -> int:
+def count(factory: SessionFactory, query: Query | Plan) -> int:
+    p = as_plan(query)
     with factory() as session:
-        stmt = select(func.count()).select_from(Item).where(_condition(session, query))
+        stmt = select(func.count()).select_from(Item).where(_condition(session, p))
         return int(session.scalar(stmt) or 0)
 
 
 def first_page(
     factory: SessionFactory,
-    query: Query,
+    query: Query | Plan,
     limit: int = 100,
     after: tuple[datetime, int] | None = None,
 ) -> list[ItemRow]:
     """One page of rows newest first; pass the last row's (received_at, id) for the next."""
+    p = as_plan(query)
     with factory() as session:
         keyset = tuple_(Item.received_at, Item.id) < tuple_(*after) if after is not None else true()
-        ids = _probed_first_page(session, query, limit, keyset)
+        p = search_plan.decide_probe(session, p)
+        ids = _probed_first_page(session, p, limit, keyset)
         if ids is None:
-            cond = and_(_condition(session, query), keyset)
+            cond = and_(_condition(session, p), keyset)
             ids = list(session.scalars(_ordered_ids(cond).limit(limit)))
-        return _rows(session, ids, query.tz)
-
-
-PROBE_WINDOW = 50_000
+        return _rows(session, ids, p.query.tz)
 
 
 def _probed_first_page(
-    session: Session, query: Query, limit: int, keyset: ColumnElement[bool]
+    session: Session, p: Plan, limit: int, keyset: ColumnElement[bool]
 ) -> list[int] | None:
     """A page found by probing along the date index, or None when the usual plan is the better one.
 
@@ -163,10 +158,10 @@ def _probed_first_page(
     there is exact (everything older is older than all of it); otherwise fall back.
     Measured at a million items: `tag:complaint school -status:done` 165 ms → ~30 ms.
     """
-    if session.get_bind().dialect.name != "sqlite" or not _broad_words(session, query.text):
+    if p.probe is Probe.NONE:
         return None
-    cond = and_(_condition(session, query, probe=True), keyset)
-    if not has_selective_filters(query.text):
+    cond = and_(_condition(session, p, probing=True), keyset)
+    if p.probe is Probe.ALL:
         return list(session.scalars(_ordered_ids(cond).limit(limit)))
     window = (
         select(Item.received_at, Item.id)
@@ -238,6 +233,8 @@ def _rows(session: Session, ids: list[int], tz: ZoneInfo = DEFAULT_TZ) -> list[I
             Item.first_response_at,
             Item.priority,
             Item.created_at,
+            Item.risk_level,
+            Item.risk_reasons,
         )
         .outerjoin(Contact, Contact.id == Item.contact_id)
         .outerjoin(User, User.id == Item.assignee_id)
@@ -279,6 +276,8 @@ def _rows(session: Session, ids: list[int], tz: ZoneInfo = DEFAULT_TZ) -> list[I
             posted_at=r[15],
             sla=clock,
             answered=r[13] is not None,
+            risk=r[16],
+            risk_reasons=reasons_from_json(r[17]),
         )
     return [by_id[i] for i in ids if i in by_id]
 

@@ -19,7 +19,9 @@ from typing import Any
 from sqlalchemy import String, select
 from sqlalchemy.orm import Session
 
+from services.desk.risk_store import IngestRisk
 from services.outside_text import clean_id, clean_name, clean_text, cut, escape_raw
+from services.records import payloads
 from services.sanitise import html_to_text, sanitise_html, text_to_html
 from services.store.models import (
     Contact,
@@ -65,12 +67,17 @@ class Incoming:
     direction: Direction = Direction.INBOUND
     needs_reply: bool = True
     raw: dict[str, Any] | None = field(default=None, compare=False)
+    # The item's bytes exactly as the platform sent them (kept for evidence, services/records).
+    raw_bytes: bytes | None = field(default=None, compare=False, repr=False)
+    raw_media_type: str = "application/json"
 
 
 @dataclass
 class UpsertResult:
     inserted: list[int] = field(default_factory=list)
     updated: list[int] = field(default_factory=list)
+    # Items whose risk level rose to urgent in this batch (a "risk" change for the desktop).
+    urgent: list[int] = field(default_factory=list)
 
     @property
     def item_ids(self) -> list[int]:
@@ -231,8 +238,10 @@ def upsert(
         if incoming_list
         else {}
     )
+    erased = payloads.erased_ids(session, [i.id for i in existing.values()])
     threads: dict[str, int] = {}
     new_items: list[Item] = []
+    risk = IngestRisk(session, now)  # every new text and every edited one is classified
     contacts: dict[str, int] = {}
     authors = {x.author.external_id for x in incoming_list if x.author}
     if authors:
@@ -271,18 +280,24 @@ def upsert(
                 needs_reply=incoming.needs_reply,
                 resolved_at=now if incoming.direction == Direction.OUTBOUND else None,
             )
+            risk.assess(item)
             session.add(item)
             existing[incoming.external_id] = item
             new_items.append(item)
             continue
+        if item.id in erased:
+            continue  # erased (retention, a person's erasure): a re-fetch never brings it back
         if (item.body_text, item.body_html, item.source_state) == (
             text,
             safe_html,
             incoming.source_state,
         ):
             continue
+        edited = item.body_text != text
         item.body_text = text
         item.body_html = safe_html
+        if edited:
+            risk.assess(item)
         item.raw = incoming.raw
         item.source_state = incoming.source_state
         item.source_updated_at = incoming.source_updated_at or now
@@ -291,7 +306,22 @@ def upsert(
         result.updated.append(item.id)
     session.flush()  # one flush for the batch assigns every new id
     result.inserted.extend(i.id for i in new_items)
+    _keep_raw_bytes(session, incoming_list, existing, erased, now)
+    result.urgent.extend(risk.record())
     return result
+
+
+def _keep_raw_bytes(
+    session: Session,
+    batch: list[Incoming],
+    items: dict[str, Item],
+    erased: set[int],
+    now: datetime,
+) -> None:
+    for incoming in batch:
+        item = items[incoming.external_id]
+        if incoming.raw_bytes is not None and item.id not in erased:
+            payloads.keep(session, item.id, incoming.raw_bytes, incoming.raw_media_type, now)
 
 
 def _initial_status(incoming: Incoming) -> Status:

@@ -7,11 +7,13 @@ from collections.abc import Callable
 from sqlalchemy import select
 
 from services.audit import write_transaction
-from services.changes import Changes
+from services.audit_actions import AuditAction
+from services.changes import ChangeKind, Changes
 from services.channels.protocol import Connector, default_registry
 from services.errors import InvalidInput, KnownError
 from services.store.db import SessionFactory
 from services.store.models import Channel, Item, ModerationRequest, Status, User
+from services.store.states import ModerationState
 from services.triage import load_items
 from services.users import Actor, Permission
 
@@ -38,13 +40,13 @@ def request(factory: SessionFactory, actor: Actor, item_id: int, action: str) ->
         tx.session.add(req)
         tx.session.flush()
         tx.audit(
-            "item.moderation_requested",
+            AuditAction.ITEM_MODERATION_REQUESTED,
             "item",
             item_id,
             None,
             {"action": action, "request_id": req.id},
         )
-        tx.touched("items", item_id)
+        tx.touched(ChangeKind.ITEMS, item_id)
         return tx.changes()
 
 
@@ -56,7 +58,7 @@ def pending(factory: SessionFactory) -> list[tuple[int, int, int, str, int]]:
             for r, channel_id in s.execute(
                 select(ModerationRequest, Item.channel_id)
                 .join(Item, Item.id == ModerationRequest.item_id)
-                .where(ModerationRequest.state == "pending")
+                .where(ModerationRequest.state == ModerationState.PENDING)
                 .order_by(ModerationRequest.id)
             )
         ]
@@ -64,7 +66,7 @@ def pending(factory: SessionFactory) -> list[tuple[int, int, int, str, int]]:
 
 def carry_out(
     factory: SessionFactory, connector_for: Callable[[int], Connector]
-) -> list[tuple[int, str]]:
+) -> list[tuple[int, ModerationState]]:
     """The worker's part: apply each queued moderation on its platform, as the person who asked."""
     results = []
     for request_id, item_id, channel_id, action, user_id in pending(factory):
@@ -74,17 +76,36 @@ def carry_out(
         connector = connector_for(channel_id)
         try:
             moderate(factory, actor, item_id, action, connector)
-            state, reason = "done", None
+            state, reason = ModerationState.DONE, None
         except KnownError as exc:
-            state, reason = "failed", str(exc)
+            state, reason = ModerationState.FAILED, str(exc)
         finally:
             connector.close()
         with write_transaction(factory, None) as tx:
             req = tx.session.get_one(ModerationRequest, request_id)
             req.state, req.reason, req.done_at = state, reason, tx.now
-            tx.touched("items", item_id)
+            tx.touched(ChangeKind.ITEMS, item_id)
         results.append((request_id, state))
     return results
+
+
+def moderate_now(
+    factory: SessionFactory,
+    actor: Actor,
+    item_id: int,
+    action: str,
+    connector_for: Callable[[int], Connector],
+) -> Changes:
+    """Moderate at once (the CLI): the item's own channel's connector, closed afterwards."""
+    with factory() as s:
+        channel_id = s.scalar(select(Item.channel_id).where(Item.id == item_id))
+    if channel_id is None:
+        raise InvalidInput(f"no item #{item_id}")
+    connector = connector_for(channel_id)
+    try:
+        return moderate(factory, actor, item_id, action, connector)
+    finally:
+        connector.close()
 
 
 def moderate(
@@ -113,11 +134,11 @@ def moderate(
         if item.status in (Status.DONE, Status.SPAM):
             item.resolved_at = item.resolved_at or tx.now
         tx.audit(
-            "item.moderate",
+            AuditAction.ITEM_MODERATE,
             "item",
             item_id,
             before,
             {"action": action, "source_state": state, "status": item.status.value},
         )
-        tx.touched("items", item_id)
+        tx.touched(ChangeKind.ITEMS, item_id)
         return tx.changes()

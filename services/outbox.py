@@ -17,6 +17,8 @@ from sqlalchemy import select
 
 from services import response
 from services.audit import write_transaction
+from services.audit_actions import AuditAction
+from services.changes import ChangeKind
 from services.channels.errors import ChannelError, RateLimited, Rejected, Unavailable
 from services.channels.protocol import Connector, ReplyTarget, SentReply
 from services.ingest import upsert
@@ -88,13 +90,13 @@ def send_one(factory: SessionFactory, reply_id: int, connector_for: ConnectorFor
             reply.attempts += 1
             reply.updated_at = tx.now
             tx.audit(
-                "reply.sending",
+                AuditAction.REPLY_SENDING,
                 "item",
                 reply.item_id,
                 None,
                 {"reply_id": reply_id, "attempt": reply.attempts},
             )
-            tx.touched("replies", reply.item_id)
+            tx.touched(ChangeKind.REPLIES, reply.item_id)
         sent = connector.find_reply(target, body) if resuming else None
         if sent is None:
             sent = connector.send_reply(target, body)
@@ -124,19 +126,19 @@ def _record_sent(
         reply.updated_at = tx.now
         if sent.created is not None:
             result = upsert(tx.session, channel_id, [sent.created], tx.now)
-            tx.touched("items", *result.item_ids)
+            tx.touched(ChangeKind.ITEMS, *result.item_ids)
         item = tx.session.get_one(Item, reply.item_id)
         answered = response.record_sent_reply(tx.session, item, tx.now, reply.author_id)
-        tx.touched("items", *answered)
+        tx.touched(ChangeKind.ITEMS, *answered)
         tx.audit(
-            "reply.sent",
+            AuditAction.REPLY_SENT,
             "item",
             item.id,
             None,
             {"reply_id": reply_id, "external_id": sent.external_id, "permalink": sent.permalink},
         )
-        tx.touched("replies", item.id)
-        tx.touched("items", item.id)
+        tx.touched(ChangeKind.REPLIES, item.id)
+        tx.touched(ChangeKind.ITEMS, item.id)
     return OutboxResult(reply_id, "sent")
 
 
@@ -147,9 +149,13 @@ def _fail(factory: SessionFactory, reply_id: int, reason: str) -> OutboxResult:
         reply.failure_reason = reason
         reply.updated_at = tx.now
         tx.audit(
-            "reply.failed", "item", reply.item_id, None, {"reply_id": reply_id, "reason": reason}
+            AuditAction.REPLY_FAILED,
+            "item",
+            reply.item_id,
+            None,
+            {"reply_id": reply_id, "reason": reason},
         )
-        tx.touched("replies", reply.item_id)
+        tx.touched(ChangeKind.REPLIES, reply.item_id)
     return OutboxResult(reply_id, "failed", reason)
 
 
@@ -171,7 +177,7 @@ def _note_wait(factory: SessionFactory, reply_id: int, reason: str) -> OutboxRes
         reply = tx.session.get_one(Reply, reply_id)
         reply.failure_reason = f"will retry: {reason}"
         reply.updated_at = tx.now
-        tx.touched("replies", reply.item_id)
+        tx.touched(ChangeKind.REPLIES, reply.item_id)
         state = reply.state.value
     return OutboxResult(reply_id, state, reason)
 
@@ -182,7 +188,7 @@ def _hold_sending(factory: SessionFactory, reply_id: int, reason: str) -> Outbox
         reply = tx.session.get_one(Reply, reply_id)
         reply.failure_reason = f"will retry: {reason}"
         reply.updated_at = tx.now
-        tx.touched("replies", reply.item_id)
+        tx.touched(ChangeKind.REPLIES, reply.item_id)
         give_up = reply.attempts >= MAX_ATTEMPTS
     if give_up:
         return _fail(factory, reply_id, f"gave up after {MAX_ATTEMPTS} attempts: {reason}")
@@ -195,7 +201,7 @@ def _requeue(factory: SessionFactory, reply_id: int, reason: str) -> OutboxResul
         reply.failure_reason = f"will retry: {reason}"
         reply.state = ReplyState.APPROVED
         reply.updated_at = tx.now
-        tx.touched("replies", reply.item_id)
+        tx.touched(ChangeKind.REPLIES, reply.item_id)
         give_up = reply.attempts >= MAX_ATTEMPTS
     if give_up:
         return _fail(factory, reply_id, f"gave up after {MAX_ATTEMPTS} attempts: {reason}")

@@ -21,6 +21,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError, StatementError
 from sqlalchemy.orm import Session
 
 from services.audit import write_transaction
+from services.changes import ChangeKind
 from services.errors import NotFound
 from services.ingest import Author, Incoming, ThreadRef, UpsertResult, item_key, upsert
 from services.outside_text import cut, escape_raw, unescape_raw
@@ -135,6 +136,7 @@ def _one_by_one(
             continue
         result.inserted += one.inserted
         result.updated += one.updated
+        result.urgent += one.urgent
         stored.add(item_key(incoming.external_id))
     return result, stored, held
 
@@ -165,9 +167,11 @@ def store_batch(
             if cursor is not None:
                 tx.session.get_one(Channel, channel_id).cursor = cursor
             if result.item_ids:
-                tx.touched("items", *result.item_ids)
+                tx.touched(ChangeKind.ITEMS, *result.item_ids)
+            if result.urgent:
+                tx.touched(ChangeKind.RISK, *result.urgent)
             if back:
-                tx.touched("channels")
+                tx.touched(ChangeKind.CHANNELS)
         held -= back
         return Stored(result, 0)
     except Exception as exc:
@@ -180,8 +184,10 @@ def store_batch(
         if cursor is not None:
             tx.session.get_one(Channel, channel_id).cursor = cursor
         if result.item_ids:
-            tx.touched("items", *result.item_ids)
-        tx.touched("channels")
+            tx.touched(ChangeKind.ITEMS, *result.item_ids)
+        if result.urgent:
+            tx.touched(ChangeKind.RISK, *result.urgent)
+        tx.touched(ChangeKind.CHANNELS)
     held -= back
     held |= {item_key(i.external_id) for i in items} - stored
     return Stored(result, count)
@@ -205,8 +211,10 @@ def retry(factory: SessionFactory, channel_id: int, before: datetime) -> UpsertR
         result, stored, _count = _one_by_one(tx.session, channel_id, items, tx.now)
         _release(tx.session, channel_id, stored)
         if result.item_ids:
-            tx.touched("items", *result.item_ids)
-        tx.touched("channels")
+            tx.touched(ChangeKind.ITEMS, *result.item_ids)
+        if result.urgent:
+            tx.touched(ChangeKind.RISK, *result.urgent)
+        tx.touched(ChangeKind.CHANNELS)
     return result
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import regex
 from sqlalchemy import select
@@ -15,7 +16,9 @@ from sqlalchemy.orm import Session
 
 from services import review_policy
 from services.audit import write_transaction
-from services.changes import Changes
+from services.audit_actions import AuditAction
+from services.changes import ChangeKind, Changes
+from services.channels import bluesky_text, mastodon_text, x_text
 from services.channels.protocol import Registry, default_registry
 from services.errors import InvalidInput, NotFound
 from services.store.db import SessionFactory
@@ -45,8 +48,10 @@ _URL = re.compile(r"https?://\S+")
 
 def length_for(channel_kind: str, text: str) -> int:
     """The length the platform will count: graphemes, URLs as 23 on Mastodon and X."""
-    if channel_kind in ("mastodon", "x"):
-        text = _URL.sub("x" * 23, text)
+    if channel_kind == "mastodon":
+        return mastodon_text.length(text)  # also counts `@user@domain` as `@user`
+    if channel_kind == "x":
+        return x_text.weighted_length(text)  # URLs 23, CJK and emoji 2 (twitter-text v3)
     # Extended grapheme clusters, as Bluesky and Mastodon count them (CHANNELS.md §6–7).
     return len(regex.findall(r"\X", text))
 
@@ -142,7 +147,30 @@ class DraftState:
     state: str
 
 
-def _check_length(kind: str, body: str) -> None:
+def _check_length(kind: str, body: str, item: Item, cursor: dict[str, Any] | None) -> None:
+    if kind == "mastodon":
+        # The instance's own limit, as the last sync read it; the @mention and content
+        # warning the connector adds count too.
+        seen = cursor or {}
+        most = int(seen.get("max_characters") or mastodon_text.DEFAULT_LIMIT)
+        url_chars = int(seen.get("url_chars") or mastodon_text.DEFAULT_URL_CHARS)
+        used = mastodon_text.counted_reply(dict(item.raw or {}), body, url_chars)
+        if used > most:
+            raise InvalidInput(
+                f"the reply is {used} characters with the @mention it starts with; "
+                f"this Mastodon server allows {most}"
+            )
+        return
+    if kind == "bluesky":
+        problem = bluesky_text.too_long(body.strip())  # graphemes, and 3,000 UTF-8 bytes
+        if problem:
+            raise InvalidInput(problem)
+        return
+    if kind == "x":
+        problem = x_text.too_long(body.strip())  # weighted: links 23, CJK and emoji 2
+        if problem:
+            raise InvalidInput(problem)
+        return
     limit = limit_for(kind)
     if limit is not None and length_for(kind, body) > limit:
         raise InvalidInput(
@@ -196,11 +224,11 @@ def save_draft(
             )
             tx.session.add(reply)
             tx.session.flush()
-            tx.audit("reply.draft", "item", item.id, None, {"reply_id": reply.id})
+            tx.audit(AuditAction.REPLY_DRAFT, "item", item.id, None, {"reply_id": reply.id})
         else:
             reply.body = body
             reply.updated_at = tx.now
-        tx.touched("replies", item.id)
+        tx.touched(ChangeKind.REPLIES, item.id)
         tx.session.flush()
         return DraftState(reply.id, reply.version, reply.state.value)
 
@@ -236,8 +264,10 @@ def submit(factory: SessionFactory, actor: Actor, reply_id: int) -> Submitted:
         can = reply_capability(tx.session, item.id)
         if not can.can_reply:
             raise InvalidInput(f"reply #{reply_id} cannot be sent: {can.reason}")
-        kind = tx.session.scalar(select(Channel.kind).where(Channel.id == item.channel_id)) or ""
-        _check_length(kind, reply.body)
+        kind, cursor = tx.session.execute(
+            select(Channel.kind, Channel.cursor).where(Channel.id == item.channel_id)
+        ).one()
+        _check_length(kind or "", reply.body, item, cursor)
         before = reply.state.value
         policy = review_policy.load(tx.session)
         held_because = review_policy.item_review_reason(tx.session, policy, actor.role, item.id)
@@ -245,7 +275,7 @@ def submit(factory: SessionFactory, actor: Actor, reply_id: int) -> Submitted:
         reply.submitted_at = tx.now
         reply.updated_at = tx.now
         tx.audit(
-            "reply.submit",
+            AuditAction.REPLY_SUBMIT,
             "item",
             item.id,
             {"state": before},
@@ -256,7 +286,7 @@ def submit(factory: SessionFactory, actor: Actor, reply_id: int) -> Submitted:
                 **({"held_because": held_because} if held_because else {}),
             },
         )
-        tx.touched("replies", item.id)
+        tx.touched(ChangeKind.REPLIES, item.id)
         why = held_because or (
             can.reason if not can.publishes and can.reason else "it goes out with the next sync"
         )
@@ -323,13 +353,13 @@ def retry(factory: SessionFactory, actor: Actor, reply_id: int) -> Changes:
         reply.attempts = 0
         reply.updated_at = tx.now
         tx.audit(
-            "reply.retry",
+            AuditAction.REPLY_RETRY,
             "item",
             reply.item_id,
             {"state": "failed", "reason": reply.failure_reason},
             {"state": "approved", "reply_id": reply_id},
         )
-        tx.touched("replies", reply.item_id)
+        tx.touched(ChangeKind.REPLIES, reply.item_id)
         return tx.changes()
 
 
@@ -357,8 +387,14 @@ def add_saved_reply(
         row = SavedReply(name=name, body=body, channel_kind=channel_kind)
         tx.session.add(row)
         tx.session.flush()
-        tx.audit("saved_reply.create", "saved_reply", row.id, None, {"name": name, "body": body})
-        tx.touched("saved_replies")
+        tx.audit(
+            AuditAction.SAVED_REPLY_CREATE,
+            "saved_reply",
+            row.id,
+            None,
+            {"name": name, "body": body},
+        )
+        tx.touched(ChangeKind.SAVED_REPLIES)
         return SavedReplyView(row.id, name, body, channel_kind)
 
 
@@ -369,7 +405,11 @@ def remove_saved_reply(factory: SessionFactory, actor: Actor, name: str) -> None
         if row is None:
             raise NotFound(f"no saved reply named {name!r}")
         tx.audit(
-            "saved_reply.remove", "saved_reply", row.id, {"name": name, "body": row.body}, None
+            AuditAction.SAVED_REPLY_REMOVE,
+            "saved_reply",
+            row.id,
+            {"name": name, "body": row.body},
+            None,
         )
         tx.session.delete(row)
-        tx.touched("saved_replies")
+        tx.touched(ChangeKind.SAVED_REPLIES)

@@ -14,12 +14,13 @@ from sqlalchemy.orm import Session
 
 from services import workspace_settings
 from services.audit import write_transaction
+from services.audit_actions import AuditAction
 from services.errors import InvalidInput
 from services.store.db import SessionFactory
-from services.store.models import Escalation, ItemTag, Role, Setting, Tag
+from services.store.models import Escalation, ItemTag, Role, Tag
 from services.users import Actor, Permission
 
-KEY = "review_policy"
+KEY = workspace_settings.REVIEW_POLICY.key
 
 
 @dataclass(frozen=True)
@@ -40,15 +41,9 @@ class ReviewPolicy:
             return "item is escalated"
         return None
 
-    def needs_review(self, role: Role, tags: set[str], escalated: bool) -> bool:
-        return self.review_reason(role, tags, escalated) is not None
-
 
 def load(session: Session) -> ReviewPolicy:
-    row = session.get(Setting, KEY)
-    if row is None:
-        return ReviewPolicy()
-    v = row.value
+    v = workspace_settings.value(session, workspace_settings.REVIEW_POLICY) or {}
     return ReviewPolicy(
         tuple(v.get("direct_roles", ())),
         tuple(v.get("always_review_tags", ())),
@@ -72,12 +67,8 @@ def set_policy(factory: SessionFactory, actor: Actor, policy: ReviewPolicy) -> R
             for k, v in asdict(policy).items()
             if k != "notes"
         }
-        workspace_settings.put(tx, KEY, value, "policy.review")
+        workspace_settings.put(tx, KEY, value, AuditAction.POLICY_REVIEW)
     return policy
-
-
-def item_needs_review(session: Session, policy: ReviewPolicy, role: Role, item_id: int) -> bool:
-    return item_review_reason(session, policy, role, item_id) is not None
 
 
 def item_review_reason(

@@ -10,6 +10,7 @@ any term. Terms are ANDed.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
@@ -30,7 +31,7 @@ from sqlalchemy import (
     true,
 )
 
-from services import response
+from services import read_marks, response
 from services.errors import QuerySyntaxError
 from services.store.models import (
     Channel,
@@ -46,7 +47,7 @@ from services.store.models import (
     User,
 )
 
-KEYS = ("tag", "channel", "status", "from", "assignee", "is", "before", "after")
+KEYS = ("tag", "channel", "status", "from", "assignee", "is", "before", "after", "risk")
 IS_VALUES = (
     "escalated",
     "unanswered",
@@ -59,7 +60,9 @@ IS_VALUES = (
     "in-review",
     "returned",
     "failed",
+    "risk",
 )
+RISK_VALUES = ("urgent", "watch", "none")
 _TOKEN = re.compile(
     r"""\s*(?P<neg>-)?(?:(?P<key>[A-Za-z]+):(?:"(?P<qvalue>[^"]*)"|(?P<value>[^\s"]*))"""
     r"""|"(?P<phrase>[^"]*)(?P<closed>"?)|(?P<word>[^\s"]+))"""
@@ -132,6 +135,7 @@ def _example(key: str) -> str:
         "is": "is:escalated",
         "before": "before:2026-11-20",
         "after": "after:2026-11-01",
+        "risk": "risk:urgent",
     }[key]
 
 
@@ -206,6 +210,14 @@ def _filter(term: Term, ctx: SearchContext) -> ColumnElement[bool]:
         return Item.received_at < _date_bound(value, ctx, key)
     if key == "after":
         return Item.received_at >= _date_bound(value, ctx, key)
+    if key == "risk":
+        # The level views show (services/desk/risk_store.py: the rules' finding or an override).
+        if low == "none":
+            return Item.risk_level.is_(None)
+        if low in RISK_VALUES:
+            # IS NOT NULL keeps `-risk:urgent` true for unflagged items (NOT NULL is not true).
+            return and_(Item.risk_level.is_not(None), Item.risk_level == low)
+        raise QuerySyntaxError(f"unknown 'risk:{value}' — use one of " + ", ".join(RISK_VALUES))
     return _is_filter(low, ctx)
 
 
@@ -227,7 +239,10 @@ def _is_filter(value: str, ctx: SearchContext) -> ColumnElement[bool]:
     if value == "unassigned":
         return Item.assignee_id.is_(None)
     if value == "unread":
-        return Item.status == Status.NEW
+        # Unread is per person; without one (a team-wide count) it is the team's "new".
+        if ctx.user_id is None:
+            return Item.status == Status.NEW
+        return read_marks.unread_condition(ctx.user_id)
     if value == "snoozed":
         return and_(Item.status == Status.SNOOZED, Item.snoozed_until > ctx.now)
     if value == "inbox":
@@ -241,17 +256,19 @@ def _is_filter(value: str, ctx: SearchContext) -> ColumnElement[bool]:
         return exists().where(Reply.item_id == Item.id, Reply.state == ReplyState.IN_REVIEW)
     if value == "outbound":
         return Item.direction == Direction.OUTBOUND
+    if value == "risk":
+        return Item.risk_level.is_not(None)
     raise QuerySyntaxError(f"unknown 'is:{value}' — use one of " + ", ".join(IS_VALUES))
 
 
-def _fts_match_string(terms: list[Term]) -> str:
+def fts_match_string(terms: list[Term]) -> str:
     # Every word and phrase becomes an FTS5 string literal: user text is never FTS syntax.
     return " ".join('"' + t.value.replace('"', '""') + '"' for t in terms)
 
 
 def _text_condition(terms: list[Term], ctx: SearchContext) -> ColumnElement[bool]:
     if ctx.dialect == "sqlite":
-        match = _fts_match_string(terms)
+        match = fts_match_string(terms)
         fts: ColumnElement[str] = literal_column("item_fts")
         fts_table = table("item_fts", column("rowid"))
         if ctx.fts_probe:
@@ -271,7 +288,11 @@ def _text_condition(terms: list[Term], ctx: SearchContext) -> ColumnElement[bool
 
 def to_condition(query: str, ctx: SearchContext) -> ColumnElement[bool]:
     """The WHERE condition for `query`; raises QuerySyntaxError with a readable message."""
-    terms = parse(query)
+    return terms_condition(parse(query), ctx)
+
+
+def terms_condition(terms: Sequence[Term], ctx: SearchContext) -> ColumnElement[bool]:
+    """The WHERE condition for terms already parsed (services.search_plan keeps them)."""
     conditions: list[ColumnElement[bool]] = []
     positive_words = [t for t in terms if t.key is None and not t.negated]
     for t in terms:
@@ -289,23 +310,3 @@ def to_condition(query: str, ctx: SearchContext) -> ColumnElement[bool]:
         else:
             conditions.insert(0, text_condition)
     return and_(true(), *conditions)
-
-
-# Probing pays when matches are dense along the date index: measured at a million items, a word
-# in 340,000 items takes 46 ms by probing (180 ms materialised), a phrase in 8,861 takes 1.4 s
-# by probing (50 ms materialised). Selective filters (tag, author, assignee) favour materialising.
-BROAD_MATCHES = 50_000
-_SELECTIVE_KEYS = ("tag", "from", "assignee")
-
-
-def has_selective_filters(query: str) -> bool:
-    return any(t.key in _SELECTIVE_KEYS and not t.negated for t in parse(query))
-
-
-def fts_match_is_broad(query: str) -> tuple[str, str] | None:
-    """The FTS5 statement that tells whether the query's words match many items (SQLite only)."""
-    words = [t for t in parse(query) if t.key is None and not t.negated]
-    if not words:
-        return None
-    sql = f"SELECT count(*) FROM (SELECT rowid FROM item_fts WHERE item_fts MATCH :q LIMIT {BROAD_MATCHES + 1})"
-    return sql, _fts_match_string(words)

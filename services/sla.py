@@ -10,12 +10,12 @@ from sqlalchemy.orm import Session
 
 from services import workspace_settings
 from services.audit import write_transaction
+from services.audit_actions import AuditAction
 from services.errors import InvalidInput
 from services.store.db import SessionFactory
-from services.store.models import Setting
 from services.users import Actor, Permission
 
-KEY = "sla_policy"
+KEY = workspace_settings.SLA_POLICY.key
 
 
 @dataclass(frozen=True)
@@ -67,10 +67,7 @@ def business_elapsed(
 
 
 def load(session: Session) -> SlaPolicy:
-    row = session.get(Setting, KEY)
-    if row is None:
-        return SlaPolicy()
-    v = row.value
+    v = workspace_settings.value(session, workspace_settings.SLA_POLICY) or {}
     bh = v.get("business_hours")
     return SlaPolicy(
         float(v.get("target_hours", 24)),
@@ -99,4 +96,4 @@ def set_policy(factory: SessionFactory, actor: Actor, policy: SlaPolicy) -> None
             "weekdays": list(bh.weekdays),
         }
     with write_transaction(factory, actor) as tx:
-        workspace_settings.put(tx, KEY, value, "policy.sla")
+        workspace_settings.put(tx, KEY, value, AuditAction.POLICY_SLA)

@@ -20,25 +20,27 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import or_, select, update
 
 from services import quarantine, secrets
 from services.audit import write_transaction
-from services.changes import Changes
+from services.changes import ChangeKind, Changes
 from services.channels.errors import ChannelError, RateLimited
 from services.channels.protocol import Batch, ChannelConfig, Connector, Registry
+from services.desk.risk_store import IngestRisk
 from services.http import Stopped, stop_on
 from services.ingest import item_key
 from services.outside_text import clean_text
 from services.sanitise import html_to_text, sanitise_html
 from services.store.db import SessionFactory
 from services.store.models import Channel, Item, Status, Thread, utcnow
+from services.store.states import ChannelState
+from services.worker_events import BatchStored, SyncFinished, SyncStarted, WorkerEvent
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[dict[str, Any]], None]
+Progress = Callable[[WorkerEvent], None]
 SecretLoader = Callable[[int], str | None]
 
 # 1,000 pages is 100,000 WordPress comments: more than any real backlog, far less than a loop.
@@ -59,7 +61,7 @@ class SyncResult:
     reason: str | None
 
 
-def _noop(_event: dict[str, Any]) -> None:
+def _noop(_event: WorkerEvent) -> None:
     pass
 
 
@@ -110,12 +112,12 @@ class SyncEngine:
         with write_transaction(self._factory, None) as tx:
             ch = tx.session.get_one(Channel, channel_id)
             name, cursor = ch.name, dict(ch.cursor or {})
-            ch.state, ch.last_attempt_at = "syncing", tx.now
+            ch.state, ch.last_attempt_at = ChannelState.SYNCING, tx.now
             started = tx.now
-            tx.touched("channels")
-        self._progress({"event": "sync_started", "channel": name})
+            tx.touched(ChangeKind.CHANNELS)
+        self._progress(SyncStarted(name))
         run = _Run(held=quarantine.held_keys(self._factory, channel_id))
-        state, reason, next_poll = "ok", None, None
+        state, reason, next_poll = ChannelState.OK, None, None
         connector: Connector | None = None
         try:
             with stop_on(stop or threading.Event()):
@@ -130,30 +132,25 @@ class SyncEngine:
                     run.updated += self._reconcile(channel_id, connector)
                 reason = reason or getattr(connector, "warning", None)
         except RateLimited as exc:
-            state, reason = "rate_limited", str(exc)
+            state, reason = ChannelState.RATE_LIMITED, str(exc)
             next_poll = utcnow() + timedelta(seconds=exc.wait_seconds)
         except Stopped as exc:
             reason = str(exc)
         except ChannelError as exc:
-            state, reason = "error", str(exc)
+            state, reason = ChannelState.ERROR, str(exc)
         except Exception as exc:  # a bug in one connector must not stop the others
             log.exception("sync of channel %s failed", name)
-            state, reason = "error", f"internal error ({type(exc).__name__}); see the worker log"
+            state, reason = (
+                ChannelState.ERROR,
+                f"internal error ({type(exc).__name__}); see the worker log",
+            )
         finally:
             if connector is not None:
                 connector.close()
         reason = self._after_run(channel_id, name, started, run, reason, stop)
         self._finish(channel_id, state, reason, next_poll)
         self._progress(
-            {
-                "event": "sync_finished",
-                "channel": name,
-                "inserted": run.inserted,
-                "updated": run.updated,
-                "state": state,
-                "reason": reason,
-                "quarantined": run.quarantined,
-            }
+            SyncFinished(name, run.inserted, run.updated, state, reason, run.quarantined)
         )
         return SyncResult(name, run.inserted, run.updated, state, reason)
 
@@ -179,15 +176,7 @@ class SyncEngine:
         )
         run.inserted += len(stored.result.inserted)
         run.updated += len(stored.result.updated)
-        self._progress(
-            {
-                "event": "batch",
-                "channel": name,
-                "items": len(batch.items),
-                "inserted": run.inserted,
-                "updated": run.updated,
-            }
-        )
+        self._progress(BatchStored(name, len(batch.items), run.inserted, run.updated))
 
     def _after_run(
         self,
@@ -218,10 +207,10 @@ class SyncEngine:
         with write_transaction(self._factory, None) as tx:
             ch = tx.session.get_one(Channel, channel_id)
             ch.state, ch.state_reason = state, reason
-            if state == "ok":
+            if state == ChannelState.OK:
                 ch.last_success_at = tx.now
             ch.next_poll_at = next_poll or tx.now + timedelta(seconds=ch.poll_seconds)
-            tx.touched("channels")
+            tx.touched(ChangeKind.CHANNELS)
 
     def _reconcile(self, channel_id: int, connector: Connector) -> int:
         with self._factory() as s:
@@ -232,6 +221,7 @@ class SyncEngine:
         changed = 0
         states = connector.reconcile(known)
         with write_transaction(self._factory, None) as tx:
+            risk = IngestRisk(tx.session, tx.now)  # an edit on the platform is read again
             for st in states:
                 item = tx.session.scalar(
                     select(Item).where(
@@ -248,10 +238,13 @@ class SyncEngine:
                 if body is not None and safe != item.body_html:
                     item.body_html, item.body_text = safe, html_to_text(body)
                     item.source_updated_at = tx.now
+                    risk.assess(item)
                 if st.source_state == "spam" and item.status in (Status.NEW, Status.OPEN):
                     item.status = Status.SPAM
-                tx.touched("items", item.id)
+                tx.touched(ChangeKind.ITEMS, item.id)
                 changed += 1
+            if urgent := risk.record():
+                tx.touched(ChangeKind.RISK, *urgent)
         return changed
 
     # ---- many channels ------------------------------------------------------------
@@ -275,7 +268,11 @@ class SyncEngine:
     def reset_stale_syncing(self) -> None:
         """A worker killed mid-run leaves 'syncing' behind; the next worker starts clean."""
         with write_transaction(self._factory, None) as tx:
-            tx.session.execute(update(Channel).where(Channel.state == "syncing").values(state="ok"))
+            tx.session.execute(
+                update(Channel)
+                .where(Channel.state == ChannelState.SYNCING)
+                .values(state=ChannelState.OK)
+            )
 
 
 def request_sync_now(factory: SessionFactory) -> Changes:
@@ -284,5 +281,5 @@ def request_sync_now(factory: SessionFactory) -> Changes:
         tx.session.execute(
             update(Channel).where(Channel.enabled.is_(True)).values(next_poll_at=tx.now)
         )
-        tx.touched("channels")
+        tx.touched(ChangeKind.CHANNELS)
         return tx.changes()

@@ -8,6 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.audit import write_transaction
+from services.audit_actions import AuditAction
+from services.changes import ChangeKind
 from services.errors import InvalidInput, NotFound
 from services.store.db import SessionFactory
 from services.store.models import Escalation, Team
@@ -58,8 +60,8 @@ def add_team(
         team = Team(name=name, description=description, created_at=tx.now)
         tx.session.add(team)
         tx.session.flush()
-        tx.audit("team.add", "team", team.id, None, {"name": name})
-        tx.touched("teams")
+        tx.audit(AuditAction.TEAM_ADD, "team", team.id, None, {"name": name})
+        tx.touched(ChangeKind.TEAMS)
         return TeamView(team.id, team.name, team.description)
 
 
@@ -77,6 +79,6 @@ def remove_team(factory: SessionFactory, actor: Actor, name: str) -> None:
             raise InvalidInput(
                 f"{team.name} still holds {open_count} open escalation(s): resolve them first"
             )
-        tx.audit("team.remove", "team", team.id, {"name": team.name}, None)
+        tx.audit(AuditAction.TEAM_REMOVE, "team", team.id, {"name": team.name}, None)
         tx.session.delete(team)
-        tx.touched("teams")
+        tx.touched(ChangeKind.TEAMS)

@@ -6,11 +6,13 @@ import enum
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from services.audit import write_transaction
+from services.audit import current_os_login, write_transaction
 from services.audit_actions import AuditAction
 from services.changes import ChangeKind
 from services.errors import InvalidInput, NotFound, PermissionDenied
+from services.store import roles
 from services.store.db import SessionFactory
 from services.store.models import Role, User
 
@@ -62,8 +64,17 @@ def _actor(user: User) -> Actor:
 
 
 def resolve_actor(factory: SessionFactory, name: str) -> Actor:
-    """The acting user by login name; on a database without users, `name` becomes its admin."""
+    """The acting user by login name; on a database without users, `name` becomes its admin.
+
+    On PostgreSQL the acting user is the database login (`session_user`), which the
+    server authenticated; `name` only has to agree with it (or be the OS login, the
+    default when nobody named anyone). A superuser's session is the exception: it can
+    become any role anyway, so it acts by name (set-up scripts, the test harness).
+    """
     with factory() as session:
+        conn = session.connection()
+        if roles.is_postgres(conn) and not roles.is_superuser(conn):
+            return _database_login_actor(session, name)
         user = session.scalar(select(User).where(User.name == name))
         if user is not None:
             if not user.active:
@@ -79,6 +90,31 @@ def resolve_actor(factory: SessionFactory, name: str) -> Actor:
             f"`front-counter user add {name} --role officer`"
         )
     return _create_first_admin(factory, name)
+
+
+def _database_login_actor(session: Session, name: str) -> Actor:
+    conn = session.connection()
+    login = roles.session_login(conn)
+    if name not in (login, current_os_login()):
+        raise PermissionDenied(
+            f"you are connected to the database as {login!r}, so you act as {login}; acting as "
+            f"{name!r} is refused (on a team database who you are is your database login). "
+            f"Drop --user / FRONT_COUNTER_USER, or let {name} connect with their own login."
+        )
+    if login == roles.schema_owner(conn):
+        raise PermissionDenied(
+            f"{login!r} owns the schema and only runs `db upgrade` and `db grant`: nobody works "
+            "as it. Connect with your own login (postgresql://YOUR.NAME@HOST/DATABASE)."
+        )
+    user = session.scalar(select(User).where(User.name == login))
+    if user is None:
+        raise NotFound(
+            f"the database login {login!r} is not a Front Counter user: an admin can add it "
+            f"with `front-counter user add {login} --role officer`"
+        )
+    if not user.active:
+        raise PermissionDenied(f"user {login!r} is deactivated: ask an admin")
+    return _actor(user)
 
 
 def _create_first_admin(factory: SessionFactory, name: str) -> Actor:
@@ -101,7 +137,15 @@ def add_user(
     role: Role,
     display_name: str | None = None,
     collar_number: str | None = None,
+    password: str | None = None,
 ) -> Actor:
+    """A new user; on PostgreSQL also their login role, in their role's group.
+
+    `password` is the login's first password (sent as a SCRAM verifier, never kept);
+    without one, the login can only authenticate by peer, GSSAPI or certificate, and
+    an existing login (single sign-on) joins the group as it is. A superuser's
+    session creates no logins: roles are cluster-wide and set-up is done by hand there.
+    """
     actor.require(Permission.MANAGE)
     name = name.strip()
     if not name or len(name) > 64 or any(c.isspace() for c in name):
@@ -125,7 +169,14 @@ def add_user(
             {"name": name, "role": role.value, "display_name": user.display_name},
         )
         tx.touched(ChangeKind.USERS)
+        if _manages_logins(tx.session):
+            roles.create_login(tx.session.connection(), name, role, password)
         return _actor(user)
+
+
+def _manages_logins(session: Session) -> bool:
+    conn = session.connection()
+    return roles.is_postgres(conn) and not roles.is_superuser(conn)
 
 
 def list_users(factory: SessionFactory) -> list[Actor]:
@@ -197,6 +248,10 @@ def set_user(
         if after != before:
             tx.audit(AuditAction.USER_UPDATE, "user", user.id, before, after)
             tx.touched(ChangeKind.USERS)
+        moved = (before["role"], before["active"]) != (after["role"], after["active"])
+        if moved and _manages_logins(tx.session):
+            # Same transaction: the login's group and the user's role cannot disagree.
+            roles.set_login(tx.session.connection(), user.name, user.role, user.active)
         return _actor(user)
 
 

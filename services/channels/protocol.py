@@ -123,9 +123,15 @@ class Registry:
 
 
 def default_registry() -> Registry:
-    from services.channels import feed, wordpress
+    from services.channels import email, facebook, feed, mastodon, wordpress, xcom
+    from services.channels.bluesky import BlueskyConnector
 
     registry = Registry()
     registry.register(wordpress.WordPressConnector)
     registry.register(feed.FeedConnector)
+    registry.register(email.EmailConnector)
+    registry.register(mastodon.MastodonConnector)
+    registry.register(BlueskyConnector)
+    registry.register(facebook.FacebookConnector)
+    registry.register(xcom.XConnector)
     return registry

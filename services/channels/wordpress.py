@@ -21,6 +21,7 @@ from services.channels.protocol import Batch, ChannelConfig, ReplyTarget, SentRe
 from services.channels.wordpress_discovery import RestApi, error_code
 from services.http import make_client
 from services.ingest import Author, Incoming, ThreadRef
+from services.records.payloads import json_array_elements
 from services.sanitise import html_to_text
 from services.store.models import Direction, ItemKind
 
@@ -78,6 +79,8 @@ class WordPressConnector:
         self._posts: dict[str, ThreadRef] = {}
         self._known_threads = known_threads or set()
         self._me: int | None = None
+        # The last page's comments as sent, by id: each comment's bytes for evidence.
+        self._received: dict[int, bytes] = {}
 
     @classmethod
     def create(cls, cfg: ChannelConfig, client: httpx.Client | None = None) -> WordPressConnector:
@@ -138,6 +141,7 @@ class WordPressConnector:
             )
         for c in data:
             c["id"] = _int_field(c, "id", COMMENTS)
+        self._received = _as_sent(data, resp.body)
         pages = resp.headers.get("X-WP-TotalPages", "")
         return data, int(pages) if pages.isdigit() else 0
 
@@ -222,6 +226,7 @@ class WordPressConnector:
             source_state=_STATE.get(str(c.get("status")), "published"),
             needs_reply=kind == ItemKind.COMMENT,
             raw=c,
+            raw_bytes=self._received.get(comment_id),
         )
 
     def reconcile(self, known: dict[str, str]) -> list[SourceState]:
@@ -342,6 +347,19 @@ class WordPressConnector:
                 f"WordPress kept comment {external_id} as {state or 'unknown'} instead of {wanted}"
             )
         return state
+
+
+def _as_sent(data: list[dict[str, Any]], body: bytes) -> dict[int, bytes]:
+    """Each comment's own bytes from the page's answer (none if the page cannot be cut up)."""
+    try:
+        parts = json_array_elements(body)
+    except ValueError:
+        return {}
+    return (
+        {c["id"]: part for c, part in zip(data, parts, strict=False)}
+        if len(parts) == len(data)
+        else {}
+    )
 
 
 def _outbound(incoming: Incoming) -> Incoming:

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.audit_actions import AuditAction
 from services.store.models import AuditEvent, Escalation, Item, Reply, ReplyState
 
 
@@ -79,7 +80,8 @@ def _events(
 def moderation(s: Session, start: datetime, end: datetime) -> dict[str, int]:
     return dict(
         Counter(
-            str((e.after or {}).get("action")) for e in _events(s, ("item.moderate",), start, end)
+            str((e.after or {}).get("action"))
+            for e in _events(s, (AuditAction.ITEM_MODERATE,), start, end)
         )
     )
 
@@ -87,13 +89,13 @@ def moderation(s: Session, start: datetime, end: datetime) -> dict[str, int]:
 def decisions(
     s: Session, users: dict[int, str], start: datetime, end: datetime
 ) -> list[ReviewDecision]:
-    decided = _events(s, ("reply.approve", "reply.return"), start, end)
+    decided = _events(s, (AuditAction.REPLY_APPROVE, AuditAction.REPLY_RETURN), start, end)
     # Only the submissions of the items decided this week: the report grows with the week,
     # not with the workspace's age.
     decided_items = (
         select(AuditEvent.subject_id)
         .where(
-            AuditEvent.action.in_(("reply.approve", "reply.return")),
+            AuditEvent.action.in_((AuditAction.REPLY_APPROVE, AuditAction.REPLY_RETURN)),
             AuditEvent.at >= start,
             AuditEvent.at < end,
         )
@@ -102,7 +104,7 @@ def decisions(
     submits: dict[int, list[datetime]] = defaultdict(list)
     for at, after in s.execute(
         select(AuditEvent.at, AuditEvent.after).where(
-            AuditEvent.action == "reply.submit",
+            AuditEvent.action == AuditAction.REPLY_SUBMIT,
             AuditEvent.subject_type == "item",
             AuditEvent.subject_id.in_(decided_items),
             AuditEvent.at < end,
@@ -117,7 +119,7 @@ def decisions(
             ReviewDecision(
                 reply_id,
                 users.get(e.actor_id or 0, "?"),
-                "approved" if e.action == "reply.approve" else "returned",
+                "approved" if e.action == AuditAction.REPLY_APPROVE else "returned",
                 e.at,
                 minutes(e.at - max(earlier)) if earlier else None,
             )
@@ -131,7 +133,7 @@ def workload(
     # An item counts once for the person whose last status change on it in the week left it
     # done: marking done and then undoing (or re-opening) it is no work done.
     last: dict[tuple[int, int], str | None] = {}
-    for e in _events(s, ("item.status",), start, end):
+    for e in _events(s, (AuditAction.ITEM_STATUS,), start, end):
         if e.actor_id and e.subject_id is not None:
             last[(e.actor_id, e.subject_id)] = (e.after or {}).get("status")
     handled = Counter(

@@ -23,6 +23,8 @@ Definitions (also in README):
   returned share = returns ÷ decisions; turnaround = decision − latest submission.
 - Moderation actions: moderation on the platforms recorded in the week.
 - Workload per officer: items they marked done, replies of theirs sent, escalations they raised.
+- Risk: flags raised, time to first action on urgent items, flags cleared as false
+  (defined in services/reports/risk_figures.py).
 """
 
 from __future__ import annotations
@@ -38,8 +40,9 @@ from sqlalchemy import Row, and_, func, select
 from sqlalchemy.orm import Session
 
 from services import response, sla
-from services.reports import activity
+from services.reports import activity, risk_figures
 from services.reports.activity import EscalationFacts, ReviewDecision, Workload
+from services.reports.risk_figures import RiskFigures
 from services.reports.week import Week
 from services.store.db import SessionFactory
 from services.store.models import (
@@ -123,6 +126,7 @@ class WeeklyReport:
     decisions: list[ReviewDecision]
     sentiment: dict[str, int]
     workload: dict[str, Workload]
+    risk: RiskFigures = field(default_factory=RiskFigures)
     previous: WeeklyReport | None = field(default=None, repr=False)
 
     @property
@@ -143,6 +147,10 @@ class WeeklyReport:
         )
 
     @property
+    def urgent_first_action(self) -> Stats:
+        return stats(list(self.risk.first_action_minutes))
+
+    @property
     def volume(self) -> int:
         return len(self.items)
 
@@ -158,6 +166,10 @@ class WeeklyReport:
             "escalations raised": float(len(self.escalations)),
             "escalations open at week's end": float(len(self.open_escalations)),
             "new contacts": float(self.new_contacts),
+            "urgent flags raised": float(self.risk.raised_urgent),
+            "watch flags raised": float(self.risk.raised_watch),
+            "median first action on urgent (min)": self.urgent_first_action.median_minutes,
+            "flags cleared as false": float(self.risk.cleared_as_false),
         }
 
 
@@ -272,6 +284,7 @@ def _compute(s: Session, week: Week, as_of: datetime) -> WeeklyReport:
         decisions=activity.decisions(s, users, start, end),
         sentiment=dict(Counter(f.sentiment or "unrated" for f in items).most_common()),
         workload=activity.workload(s, users, start, end),
+        risk=risk_figures.compute(s, start, end, as_of),
     )
 
 

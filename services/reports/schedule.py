@@ -8,14 +8,15 @@ from zoneinfo import ZoneInfo
 
 from services import workspace_settings
 from services.audit import write_transaction
+from services.audit_actions import AuditAction
 from services.errors import InvalidInput
 from services.reports.week import Week, last_full_week
 from services.store.db import SessionFactory
 from services.store.models import Setting
 from services.users import Actor, Permission
 
-KEY = "report_schedule"
-LAST_KEY = "report_last_week"
+KEY = workspace_settings.REPORT_SCHEDULE.key
+LAST_KEY = workspace_settings.REPORT_LAST_WEEK.key
 FORMATS = ("pdf", "csv", "html")
 
 
@@ -54,7 +55,7 @@ def set_schedule(factory: SessionFactory, actor: Actor, schedule: Schedule) -> N
         "formats": list(schedule.formats),
     }
     with write_transaction(factory, actor) as tx:
-        workspace_settings.put(tx, KEY, value, "report.schedule")
+        workspace_settings.put(tx, KEY, value, AuditAction.REPORT_SCHEDULE)
 
 
 def due_week(
@@ -78,4 +79,6 @@ def due_week(
 
 def mark_written(factory: SessionFactory, week: Week, files: list[str]) -> None:
     with write_transaction(factory, None) as tx:
-        workspace_settings.put(tx, LAST_KEY, {"week": week.label, "files": files}, "report.written")
+        workspace_settings.put(
+            tx, LAST_KEY, {"week": week.label, "files": files}, AuditAction.REPORT_WRITTEN
+        )

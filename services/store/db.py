@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.errors import DatabaseFault, KnownError
+from services.store import roles
 from services.store.faults import describe_location
 from services.store.models import Base
 
@@ -148,6 +149,9 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
         )
     if before is None:
         _refuse_half_built(engine)
+    if before != head_revision():
+        with engine.connect() as conn:
+            roles.require_owner(conn, "upgrading the schema")
     command.upgrade(_alembic_config(engine), "head")
     return before, head_revision()
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -28,6 +29,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from services.store.states import ChannelState, ModerationState
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -135,7 +138,7 @@ class Channel(Base):
     config: Mapped[dict[str, Any]] = mapped_column(default=dict)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     poll_seconds: Mapped[int] = mapped_column(Integer, default=300)
-    state: Mapped[str] = mapped_column(String(20), default="ok")
+    state: Mapped[str] = mapped_column(String(20), default=ChannelState.OK)
     state_reason: Mapped[str | None] = mapped_column(Text)
     last_success_at: Mapped[datetime | None]
     last_attempt_at: Mapped[datetime | None]
@@ -183,6 +186,7 @@ class Item(Base):
         Index("ix_item_thread", "thread_id", "created_at"),
         # The weekly report selects a week by the public's time.
         Index("ix_item_posted", "created_at", "id"),
+        Index("ix_item_risk", "risk_level", "received_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -213,6 +217,14 @@ class Item(Base):
     first_response_at: Mapped[datetime | None]
     first_responder_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     resolved_at: Mapped[datetime | None]
+    # Risk triage (services/desk/risk_store.py): risk_level is what views filter on, the
+    # classifier's finding unless a person's override (urgent, watch or none) says otherwise;
+    # re-classification rewrites the reasons, never the override.
+    risk_level: Mapped[str | None] = mapped_column(String(10))
+    risk_reasons: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    risk_rules_version: Mapped[str | None] = mapped_column(String(64))
+    risk_assessed_at: Mapped[datetime | None]
+    risk_override: Mapped[str | None] = mapped_column(String(10))
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     __mapper_args__ = {"version_id_col": version}
@@ -327,6 +339,9 @@ class AuditEvent(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # Who was at the keyboard (the OS login), beside the acting user; None on events before
+    # it was recorded, which are hashed without it (services/audit.py event_hash).
+    os_login: Mapped[str | None] = mapped_column(String(64))
 
 
 class AuditHead(Base):
@@ -374,7 +389,7 @@ class ModerationRequest(Base):
     action: Mapped[str] = mapped_column(String(20))
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
-    state: Mapped[str] = mapped_column(String(20), default="pending")
+    state: Mapped[str] = mapped_column(String(20), default=ModerationState.PENDING)
     reason: Mapped[str | None] = mapped_column(Text)
     done_at: Mapped[datetime | None]
 
@@ -397,3 +412,131 @@ class QuarantinedItem(Base):
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     attempts: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class ReadMark(Base):
+    """One person has opened one item: read state is per person, the team status is not."""
+
+    __tablename__ = "read_mark"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    item_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("item.id", ondelete="CASCADE"),
+        primary_key=True,
+    )
+    read_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SavedSearch(Base):
+    """A person's named search, listed in their sidebar (and by `search list`)."""
+
+    __tablename__ = "saved_search"
+    __table_args__ = (UniqueConstraint("user_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    query: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RiskRuleSet(Base):
+    """One revision of the workspace's risk rules; the highest id is in force (none: the defaults)."""
+
+    __tablename__ = "risk_rule_set"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    body: Mapped[str] = mapped_column(Text)  # RuleSet.dumps(): its sha256 is the rules version
+    digest: Mapped[str] = mapped_column(String(64))
+    change: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+
+class RiskChange(Base):
+    """An item's risk level moved: by the classifier (by_id None) or by a person, with a reason."""
+
+    __tablename__ = "risk_change"
+    __table_args__ = (
+        Index("ix_risk_change_at", "at"),
+        Index("ix_risk_change_item", "item_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("item.id", ondelete="CASCADE")
+    )
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    level_before: Mapped[str | None] = mapped_column(String(10))
+    level_after: Mapped[str | None] = mapped_column(String(10))
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+    rules_version: Mapped[str | None] = mapped_column(String(64))
+
+
+class RawPayload(Base):
+    """An item exactly as its platform sent it, kept for evidence (services/records/).
+
+    `body` holds the bytes of this item's part of the platform's answer (for a JSON
+    list, the one element's text as it stood in the response): not re-serialised, so
+    an evidence bundle can hand over what was received. An edit adds a version.
+    """
+
+    __tablename__ = "raw_payload"
+    __table_args__ = (UniqueConstraint("item_id", "sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("item.id", ondelete="CASCADE"),
+        index=True,
+    )
+    media_type: Mapped[str] = mapped_column(String(100))
+    sha256: Mapped[str] = mapped_column(String(64))
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LegalHold(Base):
+    """A legal hold on an item, a thread or a contact: nothing under it is deleted until lifted."""
+
+    __tablename__ = "legal_hold"
+    __table_args__ = (Index("ix_legal_hold_subject", "subject_type", "subject_id", "lifted_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_type: Mapped[str] = mapped_column(String(16))  # item, thread or contact
+    subject_id: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(Text)
+    placed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    placed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lifted_at: Mapped[datetime | None]
+    lifted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    lift_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Tombstone(Base):
+    """An item whose content was erased (retention or erasure): its id, dates and audit stay."""
+
+    __tablename__ = "tombstone"
+
+    item_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("item.id", ondelete="CASCADE"),
+        primary_key=True,
+    )
+    erased_at: Mapped[datetime] = mapped_column(default=utcnow)
+    why: Mapped[str] = mapped_column(Text)  # "retention: status spam after 30 days", "erasure: …"
+
+
+class WelfarePreference(Base):
+    """One person's choice to see flagged (distressing) items without the blur."""
+
+    __tablename__ = "welfare_preference"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    always_reveal: Mapped[bool] = mapped_column(Boolean, default=False)

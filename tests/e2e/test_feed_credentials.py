@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from services.audit import write_transaction
+from services.changes import ChangeKind
 from services.store.db import make_engine, make_session_factory
 from services.store.models import Channel
 from tests.e2e.test_cli import run
@@ -83,7 +84,7 @@ def test_an_old_address_with_a_password_is_never_printed(sqlite_url: str) -> Non
                 state="ok",
             )
         )
-        tx.touched("channels")
+        tx.touched(ChangeKind.CHANNELS)
     engine.dispose()
     listed = run(sqlite_url, "channel", "list", "--json")
     assert listed.returncode == 0, listed.stderr

@@ -11,6 +11,8 @@ from datetime import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from services import demo
 from services.reports import schedule
 from services.store.db import make_engine, make_session_factory
@@ -32,6 +34,7 @@ def _watch(db: str) -> subprocess.Popen[str]:
     )
 
 
+@pytest.mark.qt  # the worker draws the PDF with Qt on its offscreen platform
 def test_worker_writes_the_weekly_report_once(sqlite_url: str, tmp_path: Path) -> None:
     engine = make_engine(sqlite_url)
     factory = make_session_factory(engine)

@@ -7,14 +7,13 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from services import channels_admin
 from services.store.db import make_engine, make_session_factory
 from services.users import resolve_actor
+from tests.builders import feed_channel
 from tests.fakes.feeds import FakeFeeds
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,19 +21,10 @@ ROOT = Path(__file__).resolve().parents[2]
 EXIT_DEADLINE = 5.0
 
 
-@pytest.fixture
-def feeds() -> Iterator[FakeFeeds]:
-    fake = FakeFeeds().start()
-    yield fake
-    fake.stop()
-
-
 def _feed_channel(db_url: str, url: str) -> None:
     engine = make_engine(db_url)
     factory = make_session_factory(engine)
-    channels_admin.add_channel(
-        factory, resolve_actor(factory, "ruth"), "feed", "Appeals", {"url": url}
-    )
+    feed_channel(factory, resolve_actor(factory, "ruth"), url, "Appeals")
     engine.dispose()
 
 

@@ -15,10 +15,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from services import channels_admin, replies, review
+from services import replies, review
 from services.store.db import SessionFactory, make_engine, make_session_factory
 from services.store.models import Item, Reply, ReplyState, Role
 from services.users import add_user, resolve_actor
+from tests.builders import wordpress_channel
 from tests.fakes.wordpress import FakeWordPress
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,15 +44,7 @@ def setup(db_url: str) -> Iterator[tuple[SessionFactory, FakeWordPress, int]]:
     admin = resolve_actor(factory, "ruth")
     fake = FakeWordPress().start()
     fake.add_post(812, "Recruiting")
-    channel = channels_admin.add_channel(
-        factory,
-        admin,
-        "wordpress",
-        "Force blog",
-        {"url": fake.site, "login": fake.login},
-        secret=fake.password,
-    )
-    yield factory, fake, channel.id
+    yield factory, fake, wordpress_channel(factory, admin, fake)
     fake.stop()
     engine.dispose()
 

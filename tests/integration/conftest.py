@@ -7,11 +7,11 @@ from collections.abc import Iterator
 import pytest
 import stamina
 
-from services import channels_admin
 from services.channels.protocol import default_registry
 from services.store.db import SessionFactory
 from services.sync import SyncEngine
 from services.users import Actor
+from tests.builders import wordpress_channel
 from tests.fakes.wordpress import FakeWordPress
 
 
@@ -23,24 +23,8 @@ def _no_backoff_waits() -> Iterator[None]:
 
 
 @pytest.fixture
-def wp() -> Iterator[FakeWordPress]:
-    fake = FakeWordPress().start()
-    fake.add_post(812, "We&#8217;re recruiting: a social media engagement officer")
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
 def wp_channel(factory: SessionFactory, admin: Actor, wp: FakeWordPress) -> int:
-    view = channels_admin.add_channel(
-        factory,
-        admin,
-        "wordpress",
-        "Force blog",
-        {"url": wp.site, "login": wp.login},
-        secret="abcd efgh ijkl mnop qrst uvwx",
-    )
-    return view.id
+    return wordpress_channel(factory, admin, wp)
 
 
 @pytest.fixture

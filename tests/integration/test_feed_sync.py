@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import select
 
@@ -13,20 +11,10 @@ from services.store.db import SessionFactory
 from services.store.models import Item, ItemKind
 from services.sync import SyncEngine
 from services.users import Actor
+from tests.builders import feed_channel
 from tests.fakes.feeds import FakeFeeds
 
-
-@pytest.fixture
-def feeds() -> Iterator[FakeFeeds]:
-    fake = FakeFeeds().start()
-    yield fake
-    fake.stop()
-
-
-def _add(factory: SessionFactory, admin: Actor, url: str, **config: object) -> int:
-    return channels_admin.add_channel(
-        factory, admin, "feed", url.rsplit("/", 2)[-1] or url, {"url": url, **config}
-    ).id
+_add = feed_channel
 
 
 def _items(factory: SessionFactory, channel_id: int) -> list[Item]:

@@ -73,13 +73,6 @@ def test_invisible_characters_cannot_make_one_name_pass_for_another(
     assert item.external_id == str(cid)
 
 
-@pytest.fixture
-def feeds() -> Iterator[FakeFeeds]:
-    fake = FakeFeeds().start()
-    yield fake
-    fake.stop()
-
-
 def test_a_feed_repeating_one_guid_keeps_the_later_copy_once(
     factory: SessionFactory, admin: Actor, feeds: FakeFeeds, sync_engine: SyncEngine
 ) -> None:

@@ -65,11 +65,10 @@ def test_probed_first_pages_equal_the_plain_plan(
     factory: SessionFactory, officer: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from services import inbox as inbox_module
-    from services import search
+    from services import search_plan
 
     # Tiny thresholds make a small workspace take the probing paths (whole index, bounded window).
-    monkeypatch.setattr(search, "BROAD_MATCHES", 2)
-    monkeypatch.setattr(inbox_module, "BROAD_MATCHES", 2)
+    monkeypatch.setattr(search_plan, "BROAD_MATCHES", 2)
     monkeypatch.setattr(inbox_module, "PROBE_WINDOW", 12)
     ch = add_channel(factory)
     t0 = utcnow() - timedelta(days=2)
@@ -86,10 +85,10 @@ def test_probed_first_pages_equal_the_plain_plan(
     probed: list[str] = []
     real = inbox_module._probed_first_page
 
-    def spy(session, query, limit, keyset):  # type: ignore[no-untyped-def]
-        found = real(session, query, limit, keyset)
+    def spy(session, plan, limit, keyset):  # type: ignore[no-untyped-def]
+        found = real(session, plan, limit, keyset)
         if found is not None:
-            probed.append(query.text)
+            probed.append(plan.query.text)
         return found
 
     monkeypatch.setattr(inbox_module, "_probed_first_page", spy)

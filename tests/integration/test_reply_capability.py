@@ -44,22 +44,23 @@ def _approved_without_review(factory: SessionFactory, author: Actor, item_id: in
 def test_a_draft_is_refused_where_no_reply_can_go_with_the_reason(
     factory: SessionFactory, officer: Actor
 ) -> None:
-    masto = add_item(factory, add_channel(factory, "Mastodon @northvale", "mastodon"), "m1")
+    # A made-up kind: every platform DESIGN.md names has a connector now.
+    unsupported = add_item(factory, add_channel(factory, "Force Myspace", "myspace"), "m1")
     feed = add_item(factory, add_channel(factory, "Appeals", "feed"), "f1")
     blog = add_item(factory, add_channel(factory, "Force blog", "wordpress"), "b1")
     demo_blog = add_item(factory, _demo_channel(factory, "wordpress", "Demo blog"), "d1")
     with factory() as s:
-        assert replies.reply_capability(s, masto) == replies.Capability(
+        assert replies.reply_capability(s, unsupported) == replies.Capability(
             False,
-            "Front Counter cannot send to Mastodon yet (no connector): answer on Mastodon itself",
+            "Front Counter cannot send to myspace yet (no connector): answer on myspace itself",
             publishes=False,
         )
         assert not replies.reply_capability(s, feed).can_reply
         assert replies.reply_capability(s, blog) == replies.Capability(True)
         demo = replies.reply_capability(s, demo_blog)
         assert demo.can_reply and not demo.publishes and "demo data" in (demo.reason or "")
-    with pytest.raises(InvalidInput, match="cannot send to Mastodon yet"):
-        replies.save_draft(factory, officer, masto, "Hello")
+    with pytest.raises(InvalidInput, match="cannot send to myspace yet"):
+        replies.save_draft(factory, officer, unsupported, "Hello")
     with pytest.raises(InvalidInput, match="read-only"):
         replies.save_draft(factory, officer, feed, "Hello")
     with factory() as s:
@@ -75,8 +76,8 @@ def test_an_unsendable_reply_ahead_of_a_good_one_fails_with_a_reason_and_the_goo
     officer: Actor,
     supervisor: Actor,
 ) -> None:
-    masto_item = add_item(factory, add_channel(factory, "Mastodon @northvale", "mastodon"), "m1")
-    stuck = _approved_without_review(factory, supervisor, masto_item)
+    unsupported_item = add_item(factory, add_channel(factory, "Force Myspace", "myspace"), "m1")
+    stuck = _approved_without_review(factory, supervisor, unsupported_item)
     cid = wp.add_comment(812, "Will you answer letters too?", "Helen Brennan")
     sync_engine.sync_channel(wp_channel)
     with factory() as s:
@@ -96,15 +97,15 @@ def test_an_unsendable_reply_ahead_of_a_good_one_fails_with_a_reason_and_the_goo
         failed = s.get_one(Reply, stuck)
         assert failed.state == ReplyState.FAILED and failed.attempts == 0  # never tried
         assert failed.failure_reason == (
-            "not sent: Front Counter cannot send to Mastodon yet (no connector): "
-            "answer on Mastodon itself"
+            "not sent: Front Counter cannot send to myspace yet (no connector): "
+            "answer on myspace itself"
         )
 
 
 def test_a_reply_in_review_on_an_unsendable_channel_is_not_approved(
     factory: SessionFactory, officer: Actor, supervisor: Actor
 ) -> None:
-    item = add_item(factory, add_channel(factory, "Bluesky @northvale", "bluesky"), "b1")
+    item = add_item(factory, add_channel(factory, "Force Myspace", "myspace"), "b1")
     with write_transaction(factory, None) as tx:
         reply = Reply(
             item_id=item,
@@ -117,7 +118,7 @@ def test_a_reply_in_review_on_an_unsendable_channel_is_not_approved(
         tx.session.add(reply)
         tx.session.flush()
         reply_id = reply.id
-    with pytest.raises(InvalidInput, match=r"cannot send to Bluesky yet.*return it"):
+    with pytest.raises(InvalidInput, match=r"cannot send to myspace yet.*return it"):
         review.approve(factory, supervisor, reply_id)
 
 

@@ -16,6 +16,7 @@ from services.store.db import SessionFactory
 from services.store.models import Contact, Item
 from services.sync import SyncEngine
 from services.users import Actor
+from tests.builders import wordpress_channel
 from tests.fakes.feeds import FakeFeeds
 from tests.fakes.http_server import FakeServer, Reply, Request
 from tests.fakes.wordpress import FakeWordPress
@@ -34,9 +35,7 @@ def _comment_lists(server: FakeServer) -> int:
 
 
 def _wordpress_channel(factory: SessionFactory, admin: Actor, site: str, wp: FakeWordPress) -> int:
-    return channels_admin.add_channel(
-        factory, admin, "wordpress", "Behind a proxy", {"url": site, "login": wp.login}, wp.password
-    ).id
+    return wordpress_channel(factory, admin, wp, "Behind a proxy", site)
 
 
 def _front(wp: FakeWordPress, comments: Callable[[Request], Reply]) -> FakeServer:
@@ -127,13 +126,6 @@ def test_a_run_stops_at_the_page_cap_and_says_so(
     assert result.state == "error" and "stopped after 5 pages" in (result.reason or "")
     assert _count(factory, channel) == 500
     assert _comment_lists(endless) == 6  # five pages kept, the sixth one refused
-
-
-@pytest.fixture
-def feeds() -> Iterator[FakeFeeds]:
-    fake = FakeFeeds().start()
-    yield fake
-    fake.stop()
 
 
 def test_a_trickling_server_cannot_hold_a_run_past_the_response_deadline(

@@ -15,6 +15,7 @@ import pytest
 
 from services import response, sla
 from services.audit import write_transaction
+from services.audit_actions import AuditAction
 from services.ingest import Author, Incoming, ThreadRef, upsert
 from services.reports import export, metrics
 from services.reports.week import parse_week
@@ -101,7 +102,7 @@ def week_world(
         for key, done_at, who in (("A", utc(19, 2, 0), officer), ("G", utc(22, 10, 0), aisha)):
             get(key).status, get(key).resolved_at = Status.DONE, done_at
             tx.audit(
-                "item.status",
+                AuditAction.ITEM_STATUS,
                 "item",
                 ids[key],
                 {"status": "open"},
@@ -139,7 +140,7 @@ def week_world(
         ):
             tx.audit(action, "item", ids["H"], None, {"reply_id": h_reply}, actor_id=who.id, at=at)
         tx.audit(
-            "item.moderate",
+            AuditAction.ITEM_MODERATE,
             "item",
             ids["E"],
             None,

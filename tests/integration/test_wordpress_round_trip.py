@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from services import conversation, moderation, outbox, replies, review
+from services.audit_actions import AuditAction
 from services.errors import PermissionDenied
 from services.store.db import SessionFactory
 from services.store.models import Direction, Item, Reply, ReplyState
@@ -202,7 +203,11 @@ def test_desktop_moderation_is_queued_and_carried_out_by_the_worker(
     failed = conversation.load(factory, gone_id).moderation[0]
     assert failed.state == "failed" and "404" in (failed.reason or "")
     assert moderation.carry_out(factory, sync_engine.connector_for) == []
-    trail = [e for e in conversation.load(factory, keep_id).trail if e.action == "item.moderate"]
+    trail = [
+        e
+        for e in conversation.load(factory, keep_id).trail
+        if e.action == AuditAction.ITEM_MODERATE
+    ]
     assert trail and trail[0].actor == "dan"  # done in the name of the officer who asked
 
 

@@ -1,0 +1,61 @@
+"""Every audit event's action name, declared once.
+
+The values are what the audit table stores and the hash chain covers: never
+rename one. The weekly report (services/reports/activity.py) reads events back
+by these same members, so a writer and its reader cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class AuditAction(enum.StrEnum):
+    AUDIT_ANCHOR = "audit.anchor"
+    CHANNEL_CREATE = "channel.create"
+    CHANNEL_REMOVE = "channel.remove"
+    DEMO_LOAD = "demo.load"
+    ITEM_ASSIGN = "item.assign"
+    ITEM_ERASE = "item.erase"
+    ITEM_ESCALATE = "item.escalate"
+    ITEM_EVIDENCE_EXPORT = "item.evidence_export"
+    ITEM_ESCALATION_RESOLVED = "item.escalation_resolved"
+    ITEM_MODERATE = "item.moderate"
+    ITEM_MODERATION_REQUESTED = "item.moderation_requested"
+    ITEM_NOTE = "item.note"
+    ITEM_REVEAL = "item.reveal"
+    ITEM_RISK = "item.risk"
+    ITEM_STATUS = "item.status"
+    ITEM_TAG = "item.tag"
+    ITEM_UNTAG = "item.untag"
+    ITEM_WAKE = "item.wake"
+    HOLD_ADD = "hold.add"
+    HOLD_REMOVE = "hold.remove"
+    PERSON_EXPORT = "person.export"
+    PERSON_FORGET = "person.forget"
+    POLICY_RETENTION = "policy.retention"
+    POLICY_REVIEW = "policy.review"
+    POLICY_SLA = "policy.sla"
+    REPLY_APPROVE = "reply.approve"
+    REPLY_DRAFT = "reply.draft"
+    REPLY_FAILED = "reply.failed"
+    REPLY_RETRY = "reply.retry"
+    REPLY_RETURN = "reply.return"
+    REPLY_SENDING = "reply.sending"
+    REPLY_SENT = "reply.sent"
+    REPLY_SUBMIT = "reply.submit"
+    REPORT_SCHEDULE = "report.schedule"
+    REPORT_WRITTEN = "report.written"
+    RETENTION_RUN = "retention.run"
+    RISK_RULES = "risk.rules"
+    SAVED_REPLY_CREATE = "saved_reply.create"
+    SAVED_REPLY_REMOVE = "saved_reply.remove"
+    SEARCH_REMOVE = "search.remove"
+    SEARCH_SAVE = "search.save"
+    SETTING_AUDIT_ANCHOR = "setting.audit_anchor"
+    SETTING_RISK_GUIDANCE = "setting.risk_guidance"
+    TEAM_ADD = "team.add"
+    TEAM_REMOVE = "team.remove"
+    USER_CREATE = "user.create"
+    USER_UPDATE = "user.update"
+    WELFARE_PREFERENCE = "welfare.preference"

@@ -1,0 +1,60 @@
+"""A search is parsed once per list, and a superseded id scan stops instead of running on."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from services import inbox, search_plan
+from services.errors import SearchCancelled
+from services.search import Term
+from services.store.db import SessionFactory
+from services.store.models import utcnow
+from tests.builders import add_channel, add_item
+
+
+@pytest.fixture
+def items(factory: SessionFactory) -> list[int]:
+    ch = add_channel(factory)
+    t0 = utcnow() - timedelta(days=1)
+    return [
+        add_item(factory, ch, f"p{i}", f"letter number {i}", received_at=t0 + timedelta(minutes=i))
+        for i in range(50)
+    ]
+
+
+def test_a_list_parses_its_search_once_for_the_first_page_and_every_id(
+    factory: SessionFactory, items: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parsed: list[str] = []
+    real = search_plan.parse
+
+    def counting(text: str) -> list[Term]:
+        parsed.append(text)
+        return real(text)
+
+    monkeypatch.setattr(search_plan, "BROAD_MATCHES", 2)  # the probing decision is taken too
+    monkeypatch.setattr(search_plan, "parse", counting)
+    plan = search_plan.plan(inbox.Query("letter -status:spam"))
+    page = inbox.first_page(factory, plan, limit=10)
+    ids = inbox.item_ids(factory, plan)
+    still = inbox.matching(factory, plan, ids[:3])
+    assert [r.id for r in page] == list(ids[:10]) == items[::-1][:10]
+    assert still == set(ids[:3])
+    assert parsed == ["letter -status:spam"]
+
+
+def test_a_superseded_id_scan_stops_before_reading_every_id(
+    factory: SessionFactory, items: list[int]
+) -> None:
+    asked: list[int] = []
+
+    def superseded() -> bool:
+        asked.append(1)
+        return len(asked) > 1  # a newer search started while the first chunk was read
+
+    with pytest.raises(SearchCancelled, match="after 5 ids"):
+        inbox.item_ids(factory, inbox.Query("letter"), cancelled=superseded, chunk=5)
+    assert len(asked) == 2  # 2 of the 10 chunks: the other 40 ids were never read
+    assert len(inbox.item_ids(factory, inbox.Query("letter"), chunk=5)) == len(items)

@@ -1,0 +1,114 @@
+"""The worker's tick as one service: typed events out, the report drawn by the renderer it is given."""
+
+from __future__ import annotations
+
+import threading
+from datetime import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import Engine
+
+from services import demo, worker_events
+from services.channels.protocol import default_registry
+from services.reports import schedule
+from services.reports.metrics import WeeklyReport
+from services.store.db import SessionFactory
+from services.store.models import utcnow
+from services.users import Actor
+from services.worker import ReportRenderer, Worker, WorkerOptions
+from services.worker_events import (
+    BatchStored,
+    ModerationHandled,
+    ReplyHandled,
+    ReportFailed,
+    ReportWritten,
+    SyncFinished,
+    SyncStarted,
+    WorkerEvent,
+    WorkerStopped,
+)
+
+LONDON = ZoneInfo("Europe/London")
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        SyncStarted("Force blog"),
+        BatchStored("Force blog", 100, 40, 2),
+        SyncFinished("Force blog", 40, 2, "error", "HTTP 503", 1),
+        SyncFinished("Appeals", 0, 0, "ok"),
+        ReplyHandled(7, "sent"),
+        ReplyHandled(8, "failed", "the comment was deleted"),
+        ModerationHandled(3, "done"),
+        ReportWritten("/srv/reports"),
+        ReportFailed("no PySide6"),
+        WorkerStopped(forced=True),
+    ],
+)
+def test_every_event_reads_back_as_itself(event: WorkerEvent) -> None:
+    assert worker_events.from_json(worker_events.to_json(event)) == event
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["", "Traceback (most recent call last):", "[1, 2]", '{"event": "sync_started"}',
+     '{"event": "reply", "reply_id": "7", "state": "sent"}', '{"event": "from_the_future"}'],
+)  # fmt: skip
+def test_anything_else_on_the_workers_output_is_no_event(line: str) -> None:
+    assert worker_events.from_json(line) is None
+
+
+def _scheduled(factory: SessionFactory, admin: Actor, folder: Path) -> None:
+    demo.load(factory)
+    today = utcnow().astimezone(LONDON).weekday()
+    schedule.set_schedule(
+        factory, admin, schedule.Schedule(str(folder), today, time(0, 0), ("pdf", "csv"))
+    )
+
+
+def _tick(factory: SessionFactory, engine: Engine, render: ReportRenderer) -> list[WorkerEvent]:
+    events: list[WorkerEvent] = []
+    w = Worker(factory, engine, default_registry(), LONDON, events.append, render)
+    w.tick(WorkerOptions(watch=True), threading.Event())
+    return events
+
+
+def test_the_scheduled_report_is_drawn_by_the_renderer_the_worker_was_given(
+    factory: SessionFactory, engine: Engine, admin: Actor, tmp_path: Path
+) -> None:
+    _scheduled(factory, admin, tmp_path / "reports")
+    drawn: list[tuple[str, set[str]]] = []
+
+    def render(report: WeeklyReport, folder: Path, formats: set[str]) -> list[Path]:
+        drawn.append((report.week.label, formats))
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "r.pdf").write_bytes(b"%PDF")
+        return [folder / "r.pdf"]
+
+    events = _tick(factory, engine, render)
+    assert [e for e in events if isinstance(e, ReportWritten)] == [
+        ReportWritten(str(tmp_path / "reports"))
+    ]
+    assert drawn and drawn[0][1] == {"pdf", "csv"}
+    assert _tick(factory, engine, render) == []  # once a week, not every tick
+    assert len(drawn) == 1
+
+
+def test_a_report_that_cannot_be_drawn_is_an_event_and_the_worker_carries_on(
+    factory: SessionFactory, engine: Engine, admin: Actor, tmp_path: Path
+) -> None:
+    _scheduled(factory, admin, tmp_path / "reports")
+
+    def no_qt(_report: WeeklyReport, _folder: Path, _formats: set[str]) -> list[Path]:
+        raise RuntimeError(
+            "the weekly report's charts and PDF are drawn by Qt, which cannot be loaded"
+        )
+
+    events = _tick(factory, engine, no_qt)
+    failed = [e for e in events if isinstance(e, ReportFailed)]
+    assert len(failed) == 1 and "drawn by Qt" in failed[0].reason
+    # Not marked written: the next tick tries again (once Qt is there, the report comes).
+    assert len([e for e in _tick(factory, engine, no_qt) if isinstance(e, ReportFailed)]) == 1
