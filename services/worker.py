@@ -25,6 +25,7 @@ from sqlalchemy import Engine
 
 from services import moderation, outbox, triage
 from services.channels.protocol import Registry
+from services.desk import risk_store
 from services.reports import metrics, schedule
 from services.reports.metrics import WeeklyReport
 from services.reports.week import Week
@@ -102,6 +103,8 @@ class Worker:
         for request_id, state in moderation.carry_out(self._factory, connector_for):
             self._emit(ModerationHandled(request_id, state))
         triage.wake_snoozed(self._factory)
+        # After a rules change, open items are brought up to the new rules a batch per tick.
+        risk_store.reclassify_stale(self._factory)
         if options.watch:
             self._scheduled_report()
         return results

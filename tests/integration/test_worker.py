@@ -112,3 +112,24 @@ def test_a_report_that_cannot_be_drawn_is_an_event_and_the_worker_carries_on(
     assert len(failed) == 1 and "drawn by Qt" in failed[0].reason
     # Not marked written: the next tick tries again (once Qt is there, the report comes).
     assert len([e for e in _tick(factory, engine, no_qt) if isinstance(e, ReportFailed)]) == 1
+
+
+def test_a_tick_brings_open_items_up_to_changed_risk_rules(
+    factory: SessionFactory, engine: Engine, admin: Actor
+) -> None:
+    import json
+
+    from sqlalchemy import select
+
+    from services.desk import risk_admin
+    from services.store.models import Item
+    from tests.builders import add_channel, add_item
+
+    blog = add_channel(factory)
+    item_id = add_item(factory, blog, "1", "The bins on Mill Lane have not been emptied")
+    rule = {"id": "bins", "level": "watch", "category": "test", "description": "Bins.",
+            "phrases": ["bins"]}  # fmt: skip
+    risk_admin.add_rules(factory, admin, json.dumps(rule))
+    _tick(factory, engine, lambda _r, _f, _x: [])
+    with factory() as s:
+        assert s.scalar(select(Item.risk_level).where(Item.id == item_id)) == "watch"
