@@ -29,6 +29,7 @@ from ui.actions import SPECS, ActionRegistry
 from ui.change_poller import ChangePoller
 from ui.context import UiContext
 from ui.conversation_controller import ConversationController
+from ui.dialogs.about_dialog import show_about
 from ui.dialogs.cheat_sheet import CheatSheet
 from ui.dialogs.reports_dialog import ReportsDialog
 from ui.dialogs.welcome_dialog import WelcomeDialog
@@ -157,6 +158,7 @@ class MainWindow(QMainWindow):
             "moderate": self.triage.moderate,
             "approve": self.review_panel.approve,
             "cheatsheet": self.show_cheat_sheet,
+            "about": lambda: show_about(self, self._ctx.factory),
             "zoom_in": d.zoom_in,
             "zoom_out": d.zoom_out,
             "zoom_reset": d.zoom_reset,
@@ -266,6 +268,8 @@ class MainWindow(QMainWindow):
         if self.sync is not None:
             self.sync.start()
         self.notifier.check()
+        # Keyboard first: j, k and the triage keys work at once, without a click.
+        self.list.setFocus()
         if offer_demo or users.needs_profile(self._actor):
             self.welcome(offer_demo)
 
