@@ -239,6 +239,7 @@ def cmd_policy_show(ctx: AppContext, _actor: Actor, _args: argparse.Namespace) -
         + ("; escalated items" if p.review_escalated else "")
     )
     print("nobody approves their own reply (fixed)")
+    print(review_policy.enforcement(ctx.factory))
     return 0
 
 

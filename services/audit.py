@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from services import change_feed
 from services.audit_actions import AuditAction
 from services.changes import ChangeKind, Changes
 from services.store.db import SessionFactory
@@ -168,6 +169,7 @@ def write_transaction(factory: SessionFactory, actor: Actor | None) -> Iterator[
                     origin=session.info.get("origin"),
                 )
             )
+            change_feed.notify(session)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+import threading
+from collections.abc import Callable
+
+from sqlalchemy import Engine, func, select, text
+from sqlalchemy.orm import Session
 
 from services.changes import ChangeKind, Changes
 from services.store.db import SessionFactory, check_database_file, origin_of
@@ -43,3 +47,106 @@ def since(factory: SessionFactory, last_id: int) -> tuple[int, Changes]:
         items.update(item_ids or ())
     new_last = rows[-1][0] if rows else last_id
     return new_last, Changes(frozenset(kinds), frozenset(items))
+
+
+# LISTEN/NOTIFY (PostgreSQL): a desktop hears of a change the moment it commits, and
+# polls the feed at once; the timer stays as the fallback and is all SQLite has.
+NOTIFY_CHANNEL = "front_counter_change"
+
+
+def notify(session: Session) -> None:
+    """Announce this transaction's change row; delivered only if (and when) it commits."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(
+        text("SELECT pg_notify(:channel, :origin)"),
+        {"channel": NOTIFY_CHANNEL, "origin": str(session.info.get("origin") or "")},
+    )
+
+
+class ChangeListener:
+    """LISTENs on its own connection in a thread and calls `wake` when someone else commits.
+
+    `wake` runs on the listener's thread: it must only hand over (a Qt signal, an
+    Event). If the connection drops, `lost` is called once and the thread ends; the
+    caller falls back to polling.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        own_origin: str | None,
+        wake: Callable[[], None],
+        lost: Callable[[str], None] = lambda _why: None,
+    ) -> None:
+        self._engine = engine
+        self._own = own_origin
+        self._wake = wake
+        self._lost = lost
+        self._stop = threading.Event()
+        self._ready = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @staticmethod
+    def available(engine: Engine) -> bool:
+        return engine.dialect.name == "postgresql"
+
+    def start(self, timeout: float = 10.0) -> bool:
+        """Begin listening; True once LISTEN is in place (False on SQLite, or if it failed)."""
+        if not self.available(self._engine):
+            return False
+        self._thread = threading.Thread(target=self._run, name="change-listener", daemon=True)
+        self._thread.start()
+        return self._ready.wait(timeout) and not self._stop.is_set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        import psycopg  # only a PostgreSQL desktop needs the driver itself
+
+        try:
+            conn = psycopg.connect(_conninfo(self._engine), autocommit=True)
+        except psycopg.Error as exc:
+            self._stop.set()
+            self._ready.set()
+            self._lost(f"cannot listen for changes: {exc}")
+            return
+        try:
+            conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+            self._ready.set()
+            while not self._stop.is_set():
+                # A short timeout keeps stop() prompt; notifications arrive without waiting for it.
+                for note in conn.notifies(timeout=0.5):
+                    if note.payload != self._own and not self._handed_over(self._wake):
+                        return
+        except psycopg.Error as exc:
+            if not self._stop.is_set():
+                self._lost(f"stopped listening for changes: {exc}")
+        finally:
+            self._ready.set()
+            conn.close()
+
+    def _handed_over(self, wake: Callable[[], None]) -> bool:
+        try:
+            wake()
+        except RuntimeError:  # the receiver is gone (a closed window): nobody is listening
+            self._stop.set()
+            return False
+        return True
+
+
+def _conninfo(engine: Engine) -> str:
+    from psycopg.conninfo import make_conninfo
+
+    url = engine.url
+    parts = {
+        "host": url.host,
+        "port": url.port,
+        "user": url.username,
+        "password": url.password,
+        "dbname": url.database,
+    }
+    return make_conninfo(**{k: str(v) for k, v in parts.items() if v})

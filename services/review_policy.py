@@ -16,6 +16,7 @@ from services import workspace_settings
 from services.audit import write_transaction
 from services.audit_actions import AuditAction
 from services.errors import InvalidInput
+from services.store import roles
 from services.store.db import SessionFactory
 from services.store.models import Escalation, ItemTag, Role, Tag
 from services.users import Actor, Permission
@@ -87,3 +88,25 @@ def item_review_reason(
         )
     )
     return policy.review_reason(role, tags, escalated)
+
+
+def enforcement(factory: SessionFactory) -> str:
+    """Who enforces four eyes on this database: the database itself, or only the app."""
+    with factory() as s:
+        conn = s.connection()
+        if not roles.is_postgres(conn):
+            return (
+                "four eyes are enforced only on PostgreSQL: on this SQLite file whoever runs "
+                "the app can claim any user name (--user, FRONT_COUNTER_USER); every audit "
+                "event records the OS login beside the acting user, so it shows"
+            )
+        login = roles.session_login(conn)
+        if roles.is_superuser(conn):
+            return (
+                f"connected as the superuser {login!r}: the database checks nothing for this "
+                "connection; people connect with their own logins"
+            )
+    return (
+        f"enforced by the database: you act as your login {login!r}, and only supervisors "
+        "and admins can release a reply, even with raw SQL"
+    )

@@ -276,3 +276,36 @@ def set_own_profile(
 def needs_profile(actor: Actor) -> bool:
     """A user created from the OS login has only that login as a name: ask for a real one."""
     return actor.display_name == actor.name and not actor.collar_number
+
+
+def add_first_admin(
+    factory: SessionFactory, name: str, password: str | None, display_name: str | None = None
+) -> Actor:
+    """An admin added by the schema's owner (`db grant --admin`): how a team database starts.
+
+    The owner is nobody's working login, so the event has no actor; the owner can run
+    it again later to recover a workspace whose last admin left.
+    """
+    name = name.strip()
+    if not name or len(name) > 63 or any(c.isspace() for c in name):
+        raise InvalidInput("a user name is 1–63 characters without spaces")
+    with write_transaction(factory, None) as tx:
+        conn = tx.session.connection()
+        roles.require_owner(conn, "adding the first admin")
+        user = tx.session.scalar(select(User).where(User.name == name))
+        if user is None:
+            user = User(name=name, display_name=display_name or name, role=Role.ADMIN)
+            tx.session.add(user)
+            tx.session.flush()
+            tx.audit(
+                AuditAction.USER_CREATE, "user", user.id, None, {"name": name, "role": "admin"}
+            )
+        elif user.role != Role.ADMIN or not user.active:
+            before = _profile(user)
+            user.role, user.active = Role.ADMIN, True
+            tx.session.flush()
+            tx.audit(AuditAction.USER_UPDATE, "user", user.id, before, _profile(user))
+        tx.touched(ChangeKind.USERS)
+        if roles.is_postgres(conn):
+            roles.create_member_login(conn, name, Role.ADMIN.value, password)
+        return _actor(user)

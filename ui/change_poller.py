@@ -1,4 +1,9 @@
-"""Polls the database's change feed so edits from other desktops and the worker show up live."""
+"""Polls the database's change feed so edits from other desktops and the worker show up live.
+
+On PostgreSQL a listener (LISTEN/NOTIFY, on its own thread) asks for a poll the
+moment another desktop or the worker commits, and the timer slows to a safety
+net; if the listener's connection drops, the timer goes back to every second.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,15 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from services import change_feed
+from services.change_feed import ChangeListener
 from services.changes import Changes
 from services.errors import DatabaseFault
+from services.store.db import origin_of
 from ui.context import UiContext
 
 POLL_MS = 1000
+# While LISTEN works, the timer only covers a notification lost with a dropped connection.
+LISTENING_POLL_MS = 10_000
 
 
 class ChangePoller(QObject):
@@ -18,6 +27,9 @@ class ChangePoller(QObject):
     """Changes made elsewhere since the last poll (this desktop's own are applied when made)."""
     database_lost = Signal(str)
     """The database file was deleted or replaced under us: polling stopped; the text says why."""
+    _notified = Signal()
+    """From the listener's thread: someone else committed a change (queued to the GUI thread)."""
+    _listener_lost = Signal(str)
 
     def __init__(self, ctx: UiContext, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -29,10 +41,39 @@ class ChangePoller(QObject):
         self.timer.setInterval(POLL_MS)
         self.timer.timeout.connect(self.poll)
         self.database_lost.connect(self._stop_the_desk)
+        self._notified.connect(self.poll)
+        self._listener_lost.connect(self._poll_every_second)
+        self.listener: ChangeListener | None = None
 
     def start(self) -> None:
         self.timer.start()
         self.poll()
+        engine = self._ctx.factory.kw["bind"]
+        if ChangeListener.available(engine):
+            listener = ChangeListener(
+                engine, origin_of(self._ctx.factory), self._notified.emit, self._listener_lost.emit
+            )
+            self.listener = listener
+            self.destroyed.connect(lambda *_: listener.stop())
+            # Started on the job pool: the first connection must not hold up the window.
+            self._ctx.jobs.run(
+                "changes.listen", listener.start, self._on_listening, self._on_listen_failed
+            )
+
+    def stop(self) -> None:
+        self.timer.stop()
+        if self.listener is not None:
+            self.listener.stop()
+
+    def _on_listening(self, listening: bool) -> None:
+        if listening and not self._lost:
+            self.timer.setInterval(LISTENING_POLL_MS)
+
+    def _on_listen_failed(self, _exc: Exception) -> None:
+        self.timer.setInterval(POLL_MS)
+
+    def _poll_every_second(self, _why: str) -> None:
+        self.timer.setInterval(POLL_MS)
 
     def poll(self) -> None:
         if self._in_flight or self._lost:
@@ -57,7 +98,7 @@ class ChangePoller(QObject):
         self._in_flight = False
         if isinstance(exc, DatabaseFault) and not self._lost:
             self._lost = True
-            self.timer.stop()
+            self.stop()
             self.database_lost.emit(str(exc))
         # Anything else (a lock held a moment too long) is tried again on the next tick.
 

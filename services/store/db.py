@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util.exc import CommandError
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,7 +18,12 @@ from services.store import roles
 from services.store.faults import describe_location
 from services.store.models import Base
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
 MIGRATIONS = Path(__file__).with_name("migrations")
+log = logging.getLogger(__name__)
 
 SessionFactory = sessionmaker[Session]
 
@@ -119,7 +121,11 @@ def origin_of(factory: SessionFactory) -> str:
     return str(factory.kw["info"]["origin"])
 
 
+# Alembic is imported only when a schema is read or changed through it: every command and the
+# desktop start by checking the schema, and importing it cost more than the check (~0.15 s).
 def _alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["engine"] = engine
@@ -127,6 +133,8 @@ def _alembic_config(engine: Engine) -> Config:
 
 
 def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory(str(MIGRATIONS))
     head = script.get_current_head()
     assert head is not None
@@ -134,12 +142,37 @@ def head_revision() -> str:
 
 
 def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+def newest_migration() -> str:
+    """The head as the migration files name it (`0012_….py` is revision "0012"), unparsed.
+
+    tests/unit/test_schema_check.py keeps this equal to Alembic's own head.
+    """
+    return max(p.name.split("_", 1)[0] for p in (MIGRATIONS / "versions").glob("[0-9]*_*.py"))
+
+
+def _stored_revision(engine: Engine) -> str | None:
+    """The schema stamp, read with one SELECT (None: no stamp, or not a single one)."""
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        stamps = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all()
+    return str(stamps[0]) if len(stamps) == 1 else None
+
+
 def upgrade(engine: Engine) -> tuple[str | None, str]:
     """Bring the schema to head; refuse a database written by a newer release."""
+    stored = _stored_revision(engine)
+    if stored is not None and stored == newest_migration():
+        return stored, stored  # up to date: the usual start, without loading Alembic
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
     before = current_revision(engine)
     script = ScriptDirectory(str(MIGRATIONS))
     if before is not None and not _known_revision(script, before):
@@ -152,8 +185,35 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
     if before != head_revision():
         with engine.connect() as conn:
             roles.require_owner(conn, "upgrading the schema")
+        if before is not None:
+            backup_before_upgrade(engine, before)
     command.upgrade(_alembic_config(engine), "head")
+    if before != head_revision():
+        with engine.begin() as conn:
+            roles.install(conn)  # tables a release added get their groups' grants (PostgreSQL)
     return before, head_revision()
+
+
+def backup_before_upgrade(engine: Engine, revision: str) -> Path | None:
+    """A copy of an older SQLite database next to it, made before its schema is upgraded.
+
+    `<file>.schema-<revision>.bak` can be opened by the release that wrote it. PostgreSQL
+    gets no copy here: its upgrade runs in one transaction (migrations/env.py), so a failed
+    one leaves the old schema whole, and a team database is dumped by IT (`db backup`)
+    before a new release is rolled out, not by whichever desktop starts first.
+    """
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return None
+    from services.store.backup import backup  # only upgrades need it
+
+    path = Path(str(engine.url.database))
+    target = path.with_name(f"{path.name}.schema-{revision}.bak")
+    if target.exists():  # an earlier upgrade was cut short: keep that copy too
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        target = path.with_name(f"{path.name}.schema-{revision}-{stamp}.bak")
+    made = backup(engine, target).path
+    log.info("copied the database (schema %s) to %s before upgrading it", revision, made)
+    return made
 
 
 def _refuse_half_built(engine: Engine) -> None:
@@ -169,6 +229,8 @@ def _refuse_half_built(engine: Engine) -> None:
 
 
 def _known_revision(script: ScriptDirectory, revision: str) -> bool:
+    from alembic.util.exc import CommandError
+
     try:
         return script.get_revision(revision) is not None
     except CommandError:
