@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from console import settings
+from console.config_file import ConfigError
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ _INBOX, _ADMIN, _CHANNELS = (
     "console.commands_channels",
 )
 _REPLIES, _REPORTS = "console.commands_replies", "console.commands_reports"
+_RECORDS = "console.commands_records"
 
 # Every top-level command, the module that registers it, its purpose and an example.
 # tests/e2e/test_cli_startup.py checks this table against what the modules register.
@@ -57,8 +59,14 @@ COMMANDS: dict[str, Command] = {
     "report": Command(_REPORTS, "the weekly engagement report", "report weekly --week 2026-W47 --out reports"),
     "sla": Command(_REPORTS, "the response-time target", "sla set --hours 24"),
     "team": Command("console.commands_teams", "escalation teams", "team add CID"),
+    "export": Command(_RECORDS, "evidence bundles and subject access exports", "export evidence 42 --out bundles --reason 'threat to staff'"),
+    "hold": Command(_RECORDS, "legal holds on items, threads and contacts", "hold add thread 7 --reason 'Op Lantern'"),
+    "retention": Command(_RECORDS, "how long content is kept, and erasing what is past it", "retention set --class spam --days 30"),
+    "welfare": Command(_RECORDS, "how distressing items are shown to you", "welfare always-reveal off"),
+    "forget": Command(_RECORDS, "erase a member of the public (except held items)", "forget person 12 --reason 'erasure request 2026-03'"),
     "screenshot": Command("console.gui", "render the main window offscreen to a PNG", "screenshot --out inbox.png --size 1280x800"),
     "gui": Command("console.gui", "open the desktop console (the default)", "gui"),
+    "config": Command("console.commands_config", "the central configuration IT presets", "config show"),
 }  # fmt: skip
 
 # Examples for subcommands whose modules do not give their own (their --help shows one).
@@ -71,6 +79,15 @@ LEAF_EXAMPLES = {
     ("report", "weekly"): "report weekly --week 2026-W47 --out reports",
     ("report", "schedule"): "report schedule --folder /srv/reports --weekday 0 --at 07:00",
     ("sla", "set"): "sla set --hours 24 --business-hours 08:00-18:00",
+    ("export", "evidence"): "export evidence --thread 42 --out bundles --reason 'court file 17'",
+    ("export", "verify"): "export verify bundles/evidence-thread-42-20261129T140000Z-1a2b3c4d",
+    ("export", "person"): "export person 12 --out sar --reason 'SAR 2026-118'",
+    ("forget", "person"): "forget person 12 --reason 'erasure request 2026-03'",
+    ("hold", "add"): "hold add contact 12 --reason 'Op Lantern'",
+    ("hold", "remove"): "hold remove contact 12 --reason 'Op Lantern closed'",
+    ("retention", "set"): "retention set --class tag:chatter --days 90",
+    ("retention", "run"): "retention run --dry-run",
+    ("audit", "verify"): "audit verify --anchor /mnt/anchors/audit-anchors.jsonl",
 }
 
 _GLOBAL_WITH_VALUE = {"--db", "--user"}
@@ -108,6 +125,11 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     parser.add_argument(
         "--user", help=f"act as this user (env {settings.USER.env}; default: your login name)"
     )
+    parser.add_argument(
+        "--version",
+        action=_VersionAction,
+        help="print the version and the database schema revision it writes, then exit",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     chosen = command_word(argv) if argv is not None else None
     wanted = (
@@ -127,6 +149,19 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         found.epilog = found.epilog or f"Example: front-counter {cmd.example}"
         _describe_leaves(name, found)
     return parser
+
+
+class _VersionAction(argparse.Action):
+    """`--version`: the release and its schema revision (computed only when asked)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help=str(kwargs.get("help", "")))
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: object, **_kw: object) -> None:
+        from services.release import version_text
+
+        print(version_text())
+        parser.exit()
 
 
 def _sentence(text: str) -> str:
@@ -159,7 +194,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(words)
     args = parser.parse_args(words)
-    url = settings.database_url(args.db)
+    try:
+        if getattr(args, "no_database", False):
+            # Commands about the installation itself (`config show`) need no database.
+            return int(args.run(None, None, args))
+        url = settings.database_url(args.db)
+    except ConfigError as exc:  # a configuration file that cannot be used, or a locked --db
+        return _error(str(exc))
     refusal = missing_database(args, url)
     if refusal:
         return _error(refusal)
@@ -174,7 +215,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return gui.launch(args)
         return _run_command(args, url)
-    except KnownError as exc:
+    except (KnownError, ConfigError) as exc:
         return _error(str(exc))
     except DBAPIError as exc:
         fault = database_fault(exc, url)
@@ -192,7 +233,7 @@ def missing_database(args: argparse.Namespace, url: str) -> str | None:
     path = settings.sqlite_path(url)
     if path is None or path.exists() or path == settings.default_db_path().resolve():
         return None
-    if args.create or getattr(args, "db_command", None) == "upgrade":
+    if args.create or getattr(args, "db_command", None) in ("upgrade", "restore"):
         return None
     source = "--db" if args.db else f"${settings.DB.env}"
     return (
@@ -209,7 +250,8 @@ def _run_command(args: argparse.Namespace, url: str) -> int:
     from services.users import resolve_actor
 
     try:
-        ctx = open_context(url, settings.timezone_name())
+        # `db restore` wants its target empty, `db backup` copies whatever schema it finds.
+        ctx = open_context(url, settings.timezone_name(), not getattr(args, "no_migrate", False))
     except OperationalError as exc:
         if database_fault(exc, url) is not None:
             raise

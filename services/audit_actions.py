@@ -14,6 +14,7 @@ class AuditAction(enum.StrEnum):
     AUDIT_ANCHOR = "audit.anchor"
     CHANNEL_CREATE = "channel.create"
     CHANNEL_REMOVE = "channel.remove"
+    CONTACT_ERASE = "contact.erase"
     DEMO_LOAD = "demo.load"
     ITEM_ASSIGN = "item.assign"
     ITEM_ERASE = "item.erase"

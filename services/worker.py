@@ -14,6 +14,7 @@ ReportFailed event instead of failing its tick (docs/ARCHITECTURE.md).
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from sqlalchemy import Engine
 from services import moderation, outbox, triage
 from services.channels.protocol import Registry
 from services.desk import risk_store
+from services.records import anchor, retention
 from services.reports import metrics, schedule
 from services.reports.metrics import WeeklyReport
 from services.reports.week import Week
@@ -46,6 +48,7 @@ ReportRenderer = Callable[[WeeklyReport, Path, set[str]], list[Path]]
 """Writes a computed report into a folder in the given formats (pdf, html, csv); returns the files."""
 
 # Between two ticks in watch mode: how soon a "sync now" or a new approved reply is picked up.
+log = logging.getLogger(__name__)
 TICK_SECONDS = 1.0
 # `sync` without --watch exits with this when a channel did not sync cleanly.
 EXIT_CHANNEL_FAILED = 4
@@ -107,7 +110,17 @@ class Worker:
         risk_store.reclassify_stale(self._factory)
         if options.watch:
             self._scheduled_report()
+            self._daily_records()
         return results
+
+    def _daily_records(self) -> None:
+        """The day's audit anchor and retention run (each once a local day); never fatal."""
+        now = utcnow()
+        for job in (anchor.anchor_daily, retention.run_daily):
+            try:
+                job(self._factory, now, self._tz)
+            except Exception:
+                log.exception("the daily %s failed; the worker carries on", job.__module__)
 
     def run(
         self,

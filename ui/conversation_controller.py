@@ -11,15 +11,18 @@ from services import conversation, triage
 from services.changes import Changes
 from services.conversation import Conversation
 from services.errors import NotFound
+from services.records import welfare
 from services.users import Permission
 from ui.chips import chips_html
 from ui.context import UiContext
+from ui.delegates import ItemDelegate
 from ui.inbox_controller import InboxController
 from ui.models.inbox_model import InboxModel
 from ui.panes.composer import Composer
 from ui.panes.conversation_pane import ConversationPane
 from ui.panes.review_panel import ReviewPanel
 from ui.theme import Theme
+from ui.welfare_veil import Veil
 
 
 class ThemeSource(Protocol):
@@ -56,6 +59,14 @@ class ConversationController(QObject):
         self.chips.setWordWrap(True)
         self.chips.setAccessibleName("Item state")
         self.chips.hide()
+        # Distressing items stay veiled for each person until they reveal them (issue 13).
+        self.veil = Veil(ctx, self)
+        delegate = inbox.view.itemDelegate()
+        if isinstance(delegate, ItemDelegate):
+            delegate.set_veil(self.veil.is_veiled)
+        self.veil.changed.connect(inbox.view.viewport().update)
+        pane.reveal_requested.connect(self.veil.reveal)
+        self.veil.reload()
 
     def clear(self, text: str = "No items here.") -> None:
         self._pane.show_placeholder(text)
@@ -66,14 +77,18 @@ class ConversationController(QObject):
         f, actor = self._ctx.factory, self._ctx.actor
         self._show_chips()
 
-        def work() -> tuple[Changes, Conversation]:
+        def work() -> tuple[Changes, Conversation, frozenset[int]]:
             read = Changes()
             if mark_read and actor.can(Permission.TRIAGE):
                 read = triage.mark_read(f, actor, item_id)
-            return read, conversation.load(f, item_id)
+            conv = conversation.load(f, item_id)
+            shown = [conv.item.id, *(m.id for m in conv.thread), *(m.id for m in conv.history)]
+            with f() as s:
+                veiled = frozenset(welfare.veiled(s, actor.id, shown))
+            return read, conv, veiled
 
-        def done(found: tuple[Changes, Conversation]) -> None:
-            read, conv = found
+        def done(found: tuple[Changes, Conversation, frozenset[int]]) -> None:
+            read, conv, veiled = found
             if mark_read:
                 # Our own read mark is not echoed back by the poller: the row's dot goes now.
                 self._inbox.model.refresh_items([item_id])
@@ -81,7 +96,7 @@ class ConversationController(QObject):
                 self.read_marked.emit()  # new → open for the team: the counts move
             if conv.item.id != self._inbox.current_id():
                 return
-            self._pane.show_conversation(conv)
+            self._pane.show_conversation(conv, veiled)
             if self._composer.isHidden() or self._composer.item_id != conv.item.id:
                 self._composer.set_conversation(conv)
             self._review.set_conversation(conv)

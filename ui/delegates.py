@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from ui.chips import paint_avatar, paint_chips
-from ui.models.inbox_model import COL_AUTHOR, COL_BADGE, InboxModel
+from ui.models.inbox_model import COL_AUTHOR, COL_BADGE, COL_SNIPPET, InboxModel
 from ui.theme import Theme
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -22,9 +22,17 @@ class ItemDelegate(QStyledItemDelegate):
     def __init__(self, theme: Callable[[], Theme], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._theme = theme
+        self._veiled: Callable[[int], bool] = lambda _item_id: False
+
+    def set_veil(self, is_veiled: Callable[[int], bool]) -> None:
+        """Who decides which rows are veiled for this person (ui/welfare_veil.py)."""
+        self._veiled = is_veiled
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: AnyIndex) -> None:
         col = index.column()
+        if col == COL_SNIPPET and self._veiled(int(index.data(InboxModel.ItemIdRole) or 0)):
+            self._paint_veiled(painter, option, index)
+            return
         if col not in (COL_AUTHOR, COL_BADGE):
             super().paint(painter, option, index)
             return
@@ -70,6 +78,55 @@ class ItemDelegate(QStyledItemDelegate):
         painter.drawText(
             text_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, elided
         )
+        painter.restore()
+
+    def _paint_veiled(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: AnyIndex
+    ) -> None:
+        """A distressing item's text, blurred beyond reading, under a plain label."""
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        text, opt.text = opt.text, ""
+        widget = opt.widget
+        style = widget.style() if widget is not None else None
+        if style is not None:
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
+        rect = opt.rect
+        if rect.width() < 8 or rect.height() < 4:
+            return
+        sharp = QImage(rect.size(), QImage.Format.Format_ARGB32_Premultiplied)
+        sharp.fill(Qt.GlobalColor.transparent)
+        p = QPainter(sharp)
+        p.setFont(opt.font)
+        p.setPen(opt.palette.text().color())
+        p.drawText(sharp.rect().adjusted(4, 0, 0, 0), Qt.AlignmentFlag.AlignVCenter, text)
+        p.end()
+        # Down to a sixth and back up, smoothly: the shape of the text stays, no word does.
+        small = sharp.scaled(
+            max(1, rect.width() // 6), max(1, rect.height() // 6),
+            Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation,
+        )  # fmt: skip
+        blurred = small.scaled(
+            rect.size(), Qt.AspectRatioMode.IgnoreAspectRatio,
+            Qt.TransformationMode.SmoothTransformation,
+        )  # fmt: skip
+        painter.drawImage(rect.topLeft(), blurred)
+        theme = self._theme()
+        painter.save()
+        painter.setFont(opt.font)
+        metrics = painter.fontMetrics()
+        label = metrics.elidedText(
+            "Distressing: hidden", Qt.TextElideMode.ElideRight, rect.width() - 20
+        )
+        width = metrics.horizontalAdvance(label) + 12
+        pill = QRectF(rect.left() + 4, rect.center().y() - metrics.height() / 2 - 1,
+                      min(width, rect.width() - 8), metrics.height() + 2)  # fmt: skip
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(theme.base))
+        painter.drawRoundedRect(pill, 4, 4)
+        painter.setPen(QColor(theme.muted))
+        painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, label)
         painter.restore()
 
 

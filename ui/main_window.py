@@ -368,6 +368,8 @@ class MainWindow(QMainWindow):
             self.conversation.show(current)
         self.saved_searches.apply_changes(changes)
         self.refresh_sidebar()
+        if changes.touches(ChangeKind.ITEMS, ChangeKind.TAGS, ChangeKind.RISK, ChangeKind.USERS):
+            self.conversation.veil.reload()  # a tag or a risk flag may veil or unveil items
         if changes.touches(ChangeKind.REPLIES):
             self.notifier.check()
 

@@ -143,6 +143,11 @@ def write_csv(report: WeeklyReport, folder: Path) -> list[Path]:
             [[name, w.handled, w.replied, w.escalated] for name, w in report.workload.items()],
         ),
         _write(
+            folder / f"{label}-welfare.csv",
+            ["person", "distressing_items_opened"],
+            list(report.welfare.items()),
+        ),
+        _write(
             folder / f"{label}-moderation.csv",
             ["action", "count"],
             sorted(report.moderation.items()),

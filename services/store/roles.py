@@ -47,7 +47,12 @@ GROUPS = (Role.OFFICER.value, Role.SUPERVISOR.value, Role.ADMIN.value, WORKER)
 BOOKKEEPING_SETTINGS = ("report_last_week", "risk_swept")
 # Tables only admins write (others read); `setting` is guarded per key by a trigger instead.
 ADMIN_TABLES = ("user_account", "channel", "team", "saved_reply", "risk_rule_set")
-_NOT_WORK = {"alembic_version", "audit_event", "audit_head", "setting", *ADMIN_TABLES}
+# Records: a legal hold is a supervisor's decision; what retention leaves behind (tombstones)
+# and the payloads as received are written once and removed only by retention.
+RECORD_TABLES = ("legal_hold", "tombstone", "raw_payload")
+_NOT_WORK = {
+    "alembic_version", "audit_event", "audit_head", "setting", *ADMIN_TABLES, *RECORD_TABLES
+}  # fmt: skip
 _PREFIX_RE = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 
 
@@ -150,6 +155,10 @@ def _grant(conn: Connection, g: dict[str, str]) -> None:
         f"GRANT INSERT, UPDATE, DELETE ON {', '.join(ADMIN_TABLES)}, setting TO {admin}",
         f"GRANT UPDATE (display_name, collar_number) ON user_account TO {people}",
         f"GRANT UPDATE ON channel TO {worker}",
+        f'GRANT INSERT, UPDATE, DELETE ON legal_hold TO "{g[Role.SUPERVISOR]}", {admin}',
+        f"GRANT INSERT ON tombstone TO {worker}, {admin}",
+        f"GRANT INSERT ON raw_payload TO {workers}",
+        f"GRANT DELETE ON raw_payload TO {worker}, {admin}",
     ]
     work = sorted(t for t in tables if t not in _NOT_WORK)
     if work:

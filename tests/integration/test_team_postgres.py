@@ -225,3 +225,18 @@ def test_a_second_worker_waits_until_the_first_lets_go(team: Team) -> None:
     waiter.join(5)
     first.dispose()
     second.dispose()
+
+
+def test_an_officer_cannot_lift_a_legal_hold_or_rewrite_what_retention_left(team: Team) -> None:
+    officer = team.f(team.officer.name)
+    for sql in (
+        "DELETE FROM legal_hold",
+        "INSERT INTO legal_hold (subject_type, subject_id, reason, placed_by_id, placed_at) "
+        "VALUES ('item', 1, 'mine', 1, now())",
+        "DELETE FROM tombstone",
+        "UPDATE raw_payload SET body = ''",
+        "DELETE FROM raw_payload",
+    ):
+        with pytest.raises(DBAPIError) as exc:
+            _raw(officer, sql)
+        _denied(exc)

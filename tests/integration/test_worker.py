@@ -133,3 +133,17 @@ def test_a_tick_brings_open_items_up_to_changed_risk_rules(
     _tick(factory, engine, lambda _r, _f, _x: [])
     with factory() as s:
         assert s.scalar(select(Item.risk_level).where(Item.id == item_id)) == "watch"
+
+
+def test_the_watching_worker_anchors_the_audit_chain_once_a_day(
+    factory: SessionFactory, engine: Engine, admin: Actor, tmp_path: Path
+) -> None:
+    from services.records import anchor
+
+    anchor.set_schedule(factory, admin, tmp_path / "anchors", sign=False)
+    _tick(factory, engine, lambda _r, _f, _x: [])
+    _tick(factory, engine, lambda _r, _f, _x: [])
+    files = list((tmp_path / "anchors").iterdir())
+    assert len(files) == 1
+    assert len(anchor.read_anchors(files[0])) == 1  # once a day, not once a tick
+    assert anchor.verify_anchors(factory, files[0]).ok

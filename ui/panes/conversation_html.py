@@ -22,6 +22,7 @@ h2 { font-size: 13pt; margin: 0 0 2px 0; }
 .link-target { color: #b3261e; font-size: 8pt; }
 .pill { background: #e8eaed; color: #3c4043; padding: 0 4px; }
 .state { font-weight: bold; }
+.veil { background: #d9d9de; color: #3c4043; padding: 14px 8px; margin-top: 4px; }
 """
 
 
@@ -37,7 +38,15 @@ def _outside(text: str) -> str:
     return escape(isolate(text))
 
 
-def _message(m: MessageView, tz: ZoneInfo, css: str) -> str:
+def _veiled_body(m: MessageView) -> str:
+    return (
+        "<div class='veil'>This message is flagged as distressing: its text and images are "
+        f"hidden. <a href='fc:reveal/{m.id}'>Show it</a> (your choice is recorded; "
+        "supervisors see how many such items each person opens, to share the load).</div>"
+    )
+
+
+def _message(m: MessageView, tz: ZoneInfo, css: str, veiled: frozenset[int] = frozenset()) -> str:
     handle = f" <span class='meta'>{_outside(m.author_handle)}</span>" if m.author_handle else ""
     state = (
         ""
@@ -51,11 +60,17 @@ def _message(m: MessageView, tz: ZoneInfo, css: str) -> str:
         f"<div class='msg {css}'><b>{_outside(m.author)}</b>{handle}{state}"
         f"<div class='meta'>{escape(m.channel_name)} · {escape(m.kind.replace('_', ' '))} · "
         f"{_when(m.created_at, tz)}{_ESTIMATED if m.time_estimated else ''}{link}</div>"
-        f"{m.body_html}</div>"
+        f"{_veiled_body(m) if m.id in veiled else m.body_html}</div>"
     )
 
 
-def render(conv: Conversation, tz: ZoneInfo, show_audit: bool = False) -> str:
+def render(
+    conv: Conversation,
+    tz: ZoneInfo,
+    show_audit: bool = False,
+    veiled: frozenset[int] = frozenset(),
+) -> str:
+    """The page; messages whose ids are in `veiled` show a veil instead of their text."""
     item = conv.item
     parts = [f"<html><head><style>{STYLE}</style></head><body>"]
     title = (
@@ -91,7 +106,7 @@ def render(conv: Conversation, tz: ZoneInfo, show_audit: bool = False) -> str:
             parts.append(
                 f"<div class='msg esc'>Moderation on the platform — {escape(mod.action)}: {escape(waiting)}</div>"
             )
-    parts.append(_message(item, tz, "current"))
+    parts.append(_message(item, tz, "current", veiled))
     if conv.thread_body:
         parts.append(
             f"<div class='section'>The post</div><div class='msg'>{escape(conv.thread_body)}</div>"
@@ -103,7 +118,8 @@ def render(conv: Conversation, tz: ZoneInfo, show_audit: bool = False) -> str:
             if m.id == item.id:
                 parts.append("<div class='meta'>▶ the item above</div>")
             else:
-                parts.append(_message(m, tz, "outbound" if m.direction == "outbound" else ""))
+                css = "outbound" if m.direction == "outbound" else ""
+                parts.append(_message(m, tz, css, veiled))
     if conv.replies:
         parts.append("<div class='section'>Our replies</div>")
         for r in conv.replies:
@@ -127,7 +143,7 @@ def render(conv: Conversation, tz: ZoneInfo, show_audit: bool = False) -> str:
     if conv.history:
         parts.append("<div class='section'>Earlier from this person</div>")
         for m in conv.history:
-            parts.append(_message(m, tz, ""))
+            parts.append(_message(m, tz, "", veiled))
     if conv.trail:
         label = "hide" if show_audit else "show"
         parts.append(

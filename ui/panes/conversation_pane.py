@@ -34,6 +34,8 @@ class InertBrowser(QTextBrowser):
 class ConversationPane(InertBrowser):
     link_hovered = Signal(str)
     """The pointer is over a link; its real target."""
+    reveal_requested = Signal(int)
+    """The person chose to see a veiled (distressing) message: its item id."""
 
     def __init__(
         self,
@@ -49,6 +51,7 @@ class ConversationPane(InertBrowser):
         self._open_url = open_url
         self._conversation: Conversation | None = None
         self._show_audit = False
+        self._veiled: frozenset[int] = frozenset()
         self.anchorClicked.connect(self._on_anchor_clicked)
         self.highlighted.connect(lambda url: self.link_hovered.emit(url.toString()))
         self.show_placeholder()
@@ -63,11 +66,14 @@ class ConversationPane(InertBrowser):
         self._conversation = None
         self.setHtml(f"<p style='color:#777; margin:24px'>{text}</p>")
 
-    def show_conversation(self, conv: Conversation) -> None:
+    def show_conversation(self, conv: Conversation, veiled: frozenset[int] | None = None) -> None:
+        """Show it; `veiled` (ids to show veiled) stays as it was when not given."""
         keep_scroll = self._conversation is not None and self._conversation.item.id == conv.item.id
         pos = self.verticalScrollBar().value()
         self._conversation = conv
-        self.setHtml(render(conv, self._tz, self._show_audit))
+        if veiled is not None:
+            self._veiled = veiled
+        self.setHtml(render(conv, self._tz, self._show_audit, self._veiled))
         if keep_scroll:
             self.verticalScrollBar().setValue(pos)
 
@@ -76,6 +82,12 @@ class ConversationPane(InertBrowser):
             if url.path() == "toggle-audit" and self._conversation is not None:
                 self._show_audit = not self._show_audit
                 self.show_conversation(self._conversation)
+            elif url.path().startswith("reveal/") and url.path()[7:].isdigit():
+                item_id = int(url.path()[7:])
+                self._veiled = self._veiled - {item_id}
+                self.reveal_requested.emit(item_id)
+                if self._conversation is not None:
+                    self.show_conversation(self._conversation)
             return
         if url.scheme() in SAFE_SCHEMES:
             self._open_url(url)

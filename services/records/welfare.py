@@ -1,0 +1,188 @@
+"""Staff welfare: distressing items shown veiled until a person chooses to see them.
+
+An item is flagged when its risk reasons are in a distressing category (the risk
+rules' own categories: self-harm, sexual offences, abuse, hate, threats to life),
+or it carries the `distressing` tag (how a person flags one by hand). The list and
+the pane veil a flagged item (text blurred, images hidden) for each person until
+they reveal it; each reveal is an audit event by that person, so the weekly report
+can count how many such items each person opened, and a supervisor can rotate
+people off the queue. A person may choose to always see them unveiled (audited).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.audit import write_transaction
+from services.audit_actions import AuditAction
+from services.changes import ChangeKind, Changes
+from services.errors import NotFound
+from services.store.db import SessionFactory
+from services.store.models import AuditEvent, Item, ItemTag, ReadMark, Tag, WelfarePreference
+from services.users import Actor
+
+DISTRESSING_TAG = "distressing"
+DISTRESSING_CATEGORIES = frozenset(
+    {
+        "suicide and self-harm",
+        "sexual offence",
+        "domestic abuse",
+        "hate crime",
+        "exploitation",
+        "threat to life",
+    }
+)
+
+
+def is_distressing(tags: Iterable[str], risk_reasons: Sequence[dict[str, Any]] | None) -> bool:
+    """The one rule: the list, the pane and the report all ask this."""
+    if DISTRESSING_TAG in tags:
+        return True
+    return any(str(r.get("category", "")) in DISTRESSING_CATEGORIES for r in risk_reasons or ())
+
+
+def flagged(session: Session, item_ids: Sequence[int]) -> set[int]:
+    """Which of these items are distressing."""
+    ids = list(item_ids)
+    if not ids:
+        return set()
+    tagged = set(
+        session.scalars(
+            select(ItemTag.item_id)
+            .join(Tag, Tag.id == ItemTag.tag_id)
+            .where(ItemTag.item_id.in_(ids), Tag.name == DISTRESSING_TAG)
+        )
+    )
+    by_risk = {
+        item_id
+        for item_id, reasons in session.execute(
+            select(Item.id, Item.risk_reasons).where(
+                Item.id.in_(ids), Item.risk_reasons.is_not(None)
+            )
+        )
+        if is_distressing((), reasons)
+    }
+    return tagged | by_risk
+
+
+def revealed(session: Session, user_id: int, item_ids: Sequence[int]) -> set[int]:
+    """Items this person has chosen to see (a reveal stays: they have seen it)."""
+    ids = list(item_ids)
+    if not ids:
+        return set()
+    return {
+        int(subject_id)
+        for subject_id in session.scalars(
+            select(AuditEvent.subject_id).where(
+                AuditEvent.action == AuditAction.ITEM_REVEAL,
+                AuditEvent.actor_id == user_id,
+                AuditEvent.subject_type == "item",
+                AuditEvent.subject_id.in_(ids),
+            )
+        )
+        if subject_id is not None
+    }
+
+
+def always_reveals(session: Session, user_id: int) -> bool:
+    pref = session.get(WelfarePreference, user_id)
+    return bool(pref and pref.always_reveal)
+
+
+def veiled(session: Session, user_id: int, item_ids: Sequence[int]) -> set[int]:
+    """Which of these items this person should see veiled now."""
+    if always_reveals(session, user_id):
+        return set()
+    marked = flagged(session, item_ids)
+    return marked - revealed(session, user_id, sorted(marked)) if marked else set()
+
+
+def veiled_for(factory: SessionFactory, user_id: int) -> frozenset[int]:
+    """Every item this person sees veiled now (for the list: flagged items are few)."""
+    with factory() as s:
+        if always_reveals(s, user_id):
+            return frozenset()
+        tagged = set(
+            s.scalars(
+                select(ItemTag.item_id)
+                .join(Tag, Tag.id == ItemTag.tag_id)
+                .where(Tag.name == DISTRESSING_TAG)
+            )
+        )
+        by_risk = {
+            item_id
+            for item_id, reasons in s.execute(
+                # Only assessed items carry reasons; the risk index keeps this off the full table.
+                select(Item.id, Item.risk_reasons).where(Item.risk_level.is_not(None))
+            )
+            if is_distressing((), reasons)
+        }
+        marked = tagged | by_risk
+        return frozenset(marked - revealed(s, user_id, sorted(marked)))
+
+
+def reveal(factory: SessionFactory, actor: Actor, item_id: int) -> Changes:
+    """This person chose to see a veiled item: recorded, once per person and item."""
+    with write_transaction(factory, actor) as tx:
+        if tx.session.get(Item, item_id) is None:
+            raise NotFound(f"no item {item_id}")
+        if not revealed(tx.session, actor.id, [item_id]):
+            tx.audit(AuditAction.ITEM_REVEAL, "item", item_id, None, {"by": actor.name})
+            tx.touched(ChangeKind.ITEMS, item_id)
+        return tx.changes()
+
+
+def set_always_reveal(factory: SessionFactory, actor: Actor, on: bool) -> None:
+    """A person's own choice (nobody sets it for someone else)."""
+    with write_transaction(factory, actor) as tx:
+        pref = tx.session.get(WelfarePreference, actor.id)
+        before = bool(pref and pref.always_reveal)
+        if pref is None:
+            tx.session.add(WelfarePreference(user_id=actor.id, always_reveal=on))
+        else:
+            pref.always_reveal = on
+        tx.audit(
+            AuditAction.WELFARE_PREFERENCE,
+            "user",
+            actor.id,
+            {"always_reveal": before},
+            {"always_reveal": on},
+        )
+        tx.touched(ChangeKind.USERS)
+
+
+def opened_in_week(
+    session: Session, users: dict[int, str], start: datetime, end: datetime
+) -> dict[str, int]:
+    """Distressing items each person opened in [start, end): revealed, or read with always-reveal on."""
+    seen: set[tuple[int, int]] = set()
+    for actor_id, item_id in session.execute(
+        select(AuditEvent.actor_id, AuditEvent.subject_id).where(
+            AuditEvent.action == AuditAction.ITEM_REVEAL,
+            AuditEvent.at >= start,
+            AuditEvent.at < end,
+        )
+    ):
+        if actor_id is not None and item_id is not None:
+            seen.add((actor_id, int(item_id)))
+    unveiled = set(
+        session.scalars(
+            select(WelfarePreference.user_id).where(WelfarePreference.always_reveal.is_(True))
+        )
+    )
+    if unveiled:
+        reads = session.execute(
+            select(ReadMark.user_id, ReadMark.item_id).where(
+                ReadMark.user_id.in_(unveiled), ReadMark.read_at >= start, ReadMark.read_at < end
+            )
+        ).all()
+        marked = flagged(session, sorted({item for _u, item in reads}))
+        seen.update((u, item) for u, item in reads if item in marked)
+    counts = Counter(users.get(user_id, "?") for user_id, _item in seen)
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
