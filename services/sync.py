@@ -43,8 +43,11 @@ log = logging.getLogger(__name__)
 Progress = Callable[[WorkerEvent], None]
 SecretLoader = Callable[[int], str | None]
 
-# 1,000 pages is 100,000 WordPress comments: more than any real backlog, far less than a loop.
-MAX_PAGES = 1000
+# 5,000 pages is half a million WordPress comments: more than a force's whole blog history,
+# far less than a loop. A server repeating itself is stopped long before, at the first page
+# that brings nothing new; a backlog past the cap never completes (its cursor is stored only
+# with the last page), so the cap errs on the large side.
+MAX_PAGES = 5000
 STOPPED = "stopped before the end of the run; it resumes next time"
 
 

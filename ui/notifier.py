@@ -6,6 +6,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
 
 from services import review
+from ui.bidi import isolate
 from ui.context import UiContext
 from ui.icons import channel_icon
 
@@ -46,7 +47,8 @@ class ReplyNotifier(QObject):
             if (r.id, r.state) in self._seen:
                 continue
             why = r.review_reason if r.state == "returned" else r.failure_reason
-            text = f"Your reply #{r.id} was {r.state}" + (f": {why}" if why else "")
+            # A failure reason may quote the platform: isolate it like any outside text.
+            text = f"Your reply #{r.id} was {r.state}" + (f": {isolate(why)}" if why else "")
             if self._tray is not None:
                 self._tray.showMessage("Front Counter", text)
             QApplication.alert(self._window)

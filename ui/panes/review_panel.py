@@ -20,6 +20,7 @@ from services import review
 from services.changes import Changes
 from services.conversation import Conversation, ReplyView
 from services.users import Permission
+from ui.bidi import isolate
 from ui.context import UiContext
 from ui.dialogs.triage_dialogs import NameDialog
 
@@ -111,7 +112,7 @@ class ReviewPanel(QWidget):
             return  # keep the reviewer's unsaved edit
         self._reply = reply
         self.heading.setText(
-            f"<b>Review</b> — reply by {escape(reply.author)}, waiting for your decision"
+            f"<b>Review</b> — reply by {escape(isolate(reply.author))}, waiting for your decision"
         )
         self.editor.setPlainText(reply.body)
         self.diff.hide()
