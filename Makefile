@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 PYTHON ?= python3
 
-.PHONY: install run test test-headless lint format bench clean
+.PHONY: install run test test-headless lint format bench clean package
 
 # Debian packages (Qt's libraries; for tests also Xvfb, PostgreSQL and the real servers):
 # installed when we are root or have sudo, else the exact apt-get line is printed.
@@ -48,6 +48,17 @@ test-headless: $(HSTAMP)
 	@if $(HPY) -c "import PySide6" 2>/dev/null; then echo "$(HEADLESS) has PySide6: not headless" >&2; exit 1; fi
 	@bash .ci/system-packages test
 	$(HPY) -m pytest tests/unit tests/integration tests/e2e
+
+# The one-folder bundle (PyInstaller) and the .deb, in build/package/ (resources/packaging/).
+# Rebuilt only when a source changed since the last build; PKG_ARGS=--force builds anyway.
+PSTAMP := $(VENV)/.package-stamp
+
+$(PSTAMP): $(STAMP) pyproject.toml
+	$(PY) -m pip install -q -e '.[dev,package]'
+	@touch $(PSTAMP)
+
+package: $(PSTAMP)
+	$(PY) resources/packaging/build.py $(PKG_ARGS)
 
 format: install
 	$(PY) -m ruff format .

@@ -9,8 +9,12 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from console import settings
+from console import platform_os, settings
+
+if TYPE_CHECKING:
+    from services.store.db import SessionFactory
 
 # The desktop's views by key (ui/panes/sidebar.py VIEWS; a test keeps the two in step).
 VIEW_KEYS = (
@@ -28,11 +32,7 @@ VIEW_KEYS = (
 
 
 def launch(args: argparse.Namespace) -> int:
-    if (
-        not os.environ.get("DISPLAY")
-        and not os.environ.get("WAYLAND_DISPLAY")
-        and not os.environ.get("QT_QPA_PLATFORM")
-    ):
+    if not platform_os.has_display():
         print(
             "error: no display found (DISPLAY is not set). Run it on a desktop, or "
             "`front-counter screenshot --out shot.png` to render the window offscreen."
@@ -43,7 +43,6 @@ def launch(args: argparse.Namespace) -> int:
         print(problem, file=sys.stderr)
         return 1
     from console.context import open_context
-    from services import demo
     from services.users import resolve_actor
     from ui import app  # Qt loads only for the GUI
 
@@ -52,11 +51,20 @@ def launch(args: argparse.Namespace) -> int:
         actor = resolve_actor(ctx.factory, settings.acting_user(args.user))
         # First day: an empty workspace opens on the demo (so a new user sees a realistic inbox),
         # and the welcome dialog asks who is at the keyboard.
-        if demo.is_empty_workspace(ctx.factory):
-            demo.load(ctx.factory)
+        load_demo_on_first_start(ctx.factory)
         return app.run(ctx.factory, actor, ctx.tz, worker_command(ctx.engine.url))
     finally:
         ctx.close()
+
+
+def load_demo_on_first_start(factory: SessionFactory) -> bool:
+    """Load the demo into an empty workspace unless IT forbids it (config `demo_allowed`)."""
+    from services import demo
+
+    if not settings.demo_allowed() or not demo.is_empty_workspace(factory):
+        return False
+    demo.load(factory)
+    return True
 
 
 # Debian 12 packages of the libraries Qt's X11 (xcb) platform plugin links, by file name.
@@ -144,9 +152,7 @@ def worker_command(url: object) -> list[str] | None:
     if url.get_backend_name() != "sqlite":
         return None
     return [
-        sys.executable,
-        "-m",
-        "console",
+        *platform_os.self_command(),
         "--db",
         str(url.database),
         "sync",
@@ -191,14 +197,12 @@ def cmd_screenshot(ctx: object, actor: object, args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication, QWidget
 
     from console.context import AppContext
-    from services import demo
     from services.users import Actor
     from ui import app
 
     assert isinstance(ctx, AppContext) and isinstance(actor, Actor)
     width, height = _parse_size(args.size)
-    if demo.is_empty_workspace(ctx.factory):
-        demo.load(ctx.factory)
+    load_demo_on_first_start(ctx.factory)
     qsettings = QSettings(str(args.out.with_suffix(".ini")), QSettings.Format.IniFormat)
     qsettings.setValue("view/last", args.view)
     qsettings.setValue("display/theme", args.theme)

@@ -1,7 +1,7 @@
-"""Where the application's settings come from: flags, then environment, then defaults.
+"""Where the application's settings come from: flag, environment, user file, system file, default.
 
-Each setting is declared once with its default and a one-line description.
-Secrets are never settings: they live in the OS keyring.
+Each setting is declared once with its default and a one-line description; the files and
+their locks are console/config_file.py's. Secrets are never settings: they live in the OS keyring.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from pathlib import Path
 
 from platformdirs import user_data_dir
 
+from console import config_file
+
 APP_NAME = "front-counter"
 
 
@@ -22,9 +24,12 @@ class Setting:
     description: str
 
 
-DB = Setting("FRONT_COUNTER_DB", "database URL or SQLite file path")
+DB = Setting(config_file.KEYS_BY_NAME["database_url"].env, "database URL or SQLite file path")
 USER = Setting("FRONT_COUNTER_USER", "login name of the acting user")
-TIMEZONE = Setting("FRONT_COUNTER_TZ", "the force's time zone (default: the workspace's default)")
+TIMEZONE = Setting(
+    config_file.KEYS_BY_NAME["time_zone"].env,
+    "the force's time zone (default: the workspace's default)",
+)
 
 
 def default_db_path() -> Path:
@@ -32,7 +37,12 @@ def default_db_path() -> Path:
 
 
 def database_url(flag: str | None) -> str:
-    return flag or os.environ.get(DB.env) or str(default_db_path())
+    """--db, else the configuration (env, user file, system file), else the user data folder.
+
+    Raises config_file.ConfigError when --db contradicts a database IT has locked.
+    """
+    chosen = config_file.with_flag(config_file.load(), "database_url", flag or None, "--db")
+    return str(chosen.value or default_db_path())
 
 
 def acting_user(flag: str | None) -> str:
@@ -43,7 +53,12 @@ def timezone_name() -> str:
     # Imported here: `--help` and a mistyped command never load the database layer.
     from services.workspace_settings import DEFAULT_TIMEZONE
 
-    return os.environ.get(TIMEZONE.env) or DEFAULT_TIMEZONE
+    return config_file.load().text("time_zone") or DEFAULT_TIMEZONE
+
+
+def demo_allowed() -> bool:
+    """Whether an empty workspace may open on the demo (IT turns it off for live desktops)."""
+    return config_file.load().flag("demo_allowed", default=True)
 
 
 def sqlite_path(url: str) -> Path | None:

@@ -239,4 +239,12 @@ SPECS: tuple[ActionSpec, ...] = (
         "Show every shortcut",
         needs_item=False,
     ),
+    ActionSpec(
+        "about",
+        "About Front Counter",
+        (),
+        "Help",
+        "The release and the database schema (front-counter --version)",
+        needs_item=False,
+    ),
 )

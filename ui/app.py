@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QSettings
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from services.store.db import SessionFactory
@@ -16,14 +18,19 @@ from ui.jobs import Jobs
 from ui.main_window import MainWindow
 from ui.sync_monitor import SyncMonitor
 
+APP_ICON = Path(__file__).resolve().parents[1] / "resources" / "icons" / "front-counter.svg"
+
 
 def application() -> QApplication:
     app = QApplication.instance()
-    if isinstance(app, QApplication):
-        return app
-    app = QApplication(sys.argv[:1])
-    app.setApplicationName("Front Counter")
-    app.setOrganizationName("front-counter")
+    if not isinstance(app, QApplication):
+        app = QApplication(sys.argv[:1])
+        app.setApplicationName("Front Counter")
+        app.setOrganizationName("front-counter")
+    # The installed desktop entry's id: docks and Wayland match the window to its entry.
+    app.setDesktopFileName("org.frontcounter.FrontCounter")
+    if app.windowIcon().isNull():
+        app.setWindowIcon(QIcon(str(APP_ICON)))
     return app
 
 
