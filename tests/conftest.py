@@ -56,6 +56,8 @@ def _isolated_home(
     monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
+    # A machine's real /etc/xdg/front-counter/config.toml must not reach the tests.
+    monkeypatch.setenv("FRONT_COUNTER_SYSTEM_CONFIG", str(home / "system-config.toml"))
     monkeypatch.delenv("FRONT_COUNTER_DB", raising=False)
     monkeypatch.delenv("FRONT_COUNTER_USER", raising=False)
 
