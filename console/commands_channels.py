@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 import threading
+from contextlib import nullcontext
 from datetime import datetime
 
 from console.context import AppContext, report_renderer
@@ -372,11 +373,21 @@ def cmd_sync(ctx: AppContext, _actor: Actor | None, args: argparse.Namespace) ->
     if parent is not None:
         _watch_parent(parent, stop, emit)
     worker = Worker(ctx.factory, ctx.engine, default_registry(), ctx.tz, emit, report_renderer())
-    return worker.run(
-        WorkerOptions(args.channel, args.watch, args.reconcile),
-        stop,
-        parent_alive=lambda: parent is None or os.getppid() == parent,
-    )
+    from services.store.worker_lock import single_worker
+
+    # One watching worker per workspace: a second one waits (and says so on stderr).
+    with single_worker(ctx.engine, stop, _say) if args.watch else nullcontext(True) as held:
+        if not held:
+            return 0
+        return worker.run(
+            WorkerOptions(args.channel, args.watch, args.reconcile),
+            stop,
+            parent_alive=lambda: parent is None or os.getppid() == parent,
+        )
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
 
 def cmd_moderate(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:

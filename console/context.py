@@ -5,16 +5,18 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
 from services.errors import KnownError
-from services.reports.export import write_csv
-from services.reports.metrics import WeeklyReport
 from services.store.db import SessionFactory, make_engine, make_session_factory, upgrade
-from services.worker import ReportRenderer
 from services.workspace_settings import DEFAULT_TIMEZONE
+
+if TYPE_CHECKING:  # the report's modules load when a report is written, not at every start
+    from services.reports.metrics import WeeklyReport
+    from services.worker import ReportRenderer
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ def report_renderer() -> ReportRenderer:
     """
 
     def render(report: WeeklyReport, folder: Path, formats: set[str]) -> list[Path]:
+        from services.reports.export import write_csv
+
         if formats <= {"csv"}:
             return write_csv(report, folder)
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # no screen needed, or wanted

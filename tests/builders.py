@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from services import channels_admin
 from services.audit import write_transaction
+from services.changes import ChangeKind
 from services.ingest import Author, Incoming, ThreadRef, upsert
 from services.store.db import SessionFactory
 from services.store.models import Channel, ItemKind, utcnow
+from services.users import Actor
+from tests.fakes.wordpress import FakeWordPress
 
 CONNECTED_AT = datetime(2020, 1, 1, tzinfo=UTC)
 
@@ -18,7 +22,7 @@ def add_channel(factory: SessionFactory, name: str = "Force blog", kind: str = "
         channel = Channel(name=name, kind=kind, config={}, created_at=CONNECTED_AT)
         tx.session.add(channel)
         tx.session.flush()
-        tx.touched("channels")
+        tx.touched(ChangeKind.CHANNELS)
         return channel.id
 
 
@@ -49,5 +53,32 @@ def add_item(
     )
     with write_transaction(factory, None) as tx:
         result = upsert(tx.session, channel_id, [incoming], at)
-        tx.touched("items", *result.item_ids)
+        tx.touched(ChangeKind.ITEMS, *result.item_ids)
         return (result.inserted or result.updated or [0])[0]
+
+
+def wordpress_channel(
+    factory: SessionFactory,
+    admin: Actor,
+    wp: FakeWordPress,
+    name: str = "Force blog",
+    site: str | None = None,
+) -> int:
+    """A WordPress channel on the fake server (or on `site`, a proxy in front of it), as an admin adds it."""
+    return channels_admin.add_channel(
+        factory,
+        admin,
+        "wordpress",
+        name,
+        {"url": site or wp.site, "login": wp.login},
+        secret=wp.password,
+    ).id
+
+
+def feed_channel(
+    factory: SessionFactory, admin: Actor, url: str, name: str | None = None, **config: object
+) -> int:
+    """A feed channel reading `url` (a fake feed server's), named after its path unless told."""
+    return channels_admin.add_channel(
+        factory, admin, "feed", name or url.rsplit("/", 2)[-1] or url, {"url": url, **config}
+    ).id

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,6 +47,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _SqliteConnect(path))
+        event.listen(engine.pool, "close", _sqlite_optimize)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
@@ -81,6 +83,22 @@ def _sqlite_pragmas(dbapi_connection: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _sqlite_optimize(dbapi_connection: Any, _record: Any) -> None:
+    """Refresh the planner's statistics where SQLite thinks they would help, as a connection closes.
+
+    The views' plans do not depend on them (services/search.py), but fresh ones help every
+    other query. analysis_limit bounds the work on a million-row table to milliseconds.
+    """
+    try:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout=100")  # never hold up a close behind a writer
+        cursor.execute("PRAGMA analysis_limit=400")
+        cursor.execute("PRAGMA optimize")
+        cursor.close()
+    except sqlite3.Error:  # a busy or vanished file must not fail a close
+        return
 
 
 def check_database_file(connection: Connection) -> None:
@@ -165,10 +183,50 @@ def _stored_revision(engine: Engine) -> str | None:
     return str(stamps[0]) if len(stamps) == 1 else None
 
 
+# Tables whose planner statistics the views' plans lean on (PostgreSQL); see `_gather_statistics`.
+_BIG_TABLES = ("item", "item_tag", "reply", "escalation", "audit_event", "contact", "thread")
+_ANALYZE_FROM_ROWS = 10_000  # as estimated by the last CREATE INDEX or VACUUM, if any
+_ANALYZE_FROM_BYTES = 2 * 1024 * 1024  # or as big as this on disk (never estimated at all)
+
+
+def _gather_statistics(engine: Engine) -> None:
+    """ANALYZE the big tables PostgreSQL has never gathered statistics for (a bulk load, a restore).
+
+    Autovacuum keeps them fresh afterwards; until its first pass the planner guesses table
+    sizes and chose a full scan of 500,000 tag links to show 100 rows. A login that does not
+    own the tables is skipped by PostgreSQL with a warning, not an error.
+    """
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect() as conn:
+        bare = (
+            conn.exec_driver_sql(
+                "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                " WHERE n.nspname = current_schema() AND c.relkind = 'r'"
+                " AND c.relname = ANY(%(tables)s)"
+                " AND (c.reltuples >= %(rows)s OR pg_relation_size(c.oid) >= %(bytes)s)"
+                " AND NOT EXISTS (SELECT 1 FROM pg_stats s WHERE s.schemaname = n.nspname"
+                " AND s.tablename = c.relname)",
+                {
+                    "tables": list(_BIG_TABLES),
+                    "rows": _ANALYZE_FROM_ROWS,
+                    "bytes": _ANALYZE_FROM_BYTES,
+                },
+            )
+            .scalars()
+            .all()
+        )
+    if bare:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            for table in bare:
+                conn.exec_driver_sql(f'ANALYZE "{table}"')
+
+
 def upgrade(engine: Engine) -> tuple[str | None, str]:
     """Bring the schema to head; refuse a database written by a newer release."""
     stored = _stored_revision(engine)
     if stored is not None and stored == newest_migration():
+        _gather_statistics(engine)
         return stored, stored  # up to date: the usual start, without loading Alembic
     from alembic import command
     from alembic.script import ScriptDirectory

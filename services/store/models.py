@@ -26,6 +26,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -174,6 +175,10 @@ class Thread(Base):
     body_text: Mapped[str | None] = mapped_column(Text)
 
 
+_WAITING = "status IN ('new', 'open', 'snoozed')"
+_UNANSWERED = "first_response_at IS NULL AND status != 'done'"
+
+
 class Item(Base):
     __tablename__ = "item"
     __table_args__ = (
@@ -187,6 +192,26 @@ class Item(Base):
         # The weekly report selects a week by the public's time.
         Index("ix_item_posted", "created_at", "id"),
         Index("ix_item_risk", "risk_level", "received_at", "id"),
+        # Partial indexes (migration 0012): the Inbox in date order, and the unanswered count.
+        Index(
+            "ix_item_waiting",
+            "received_at",
+            "id",
+            "channel_id",
+            "status",
+            "snoozed_until",
+            sqlite_where=text(f"+{_WAITING}"),
+            postgresql_where=text(_WAITING),
+        ),
+        Index(
+            "ix_item_unanswered",
+            "direction",
+            "needs_reply",
+            "kind",
+            "status",
+            sqlite_where=text(_UNANSWERED),
+            postgresql_where=text(_UNANSWERED),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -262,7 +287,10 @@ class Note(Base):
 
 class Escalation(Base):
     __tablename__ = "escalation"
-    __table_args__ = (Index("ix_escalation_open", "resolved_at", "item_id"),)
+    __table_args__ = (
+        Index("ix_escalation_open", "resolved_at", "item_id"),
+        Index("ix_escalation_created", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"), index=True)
@@ -289,7 +317,7 @@ class Team(Base):
 
 class Reply(Base):
     __tablename__ = "reply"
-    __table_args__ = (Index("ix_reply_state", "state", "id"),)
+    __table_args__ = (Index("ix_reply_state", "state", "id"), Index("ix_reply_sent", "sent_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"), index=True)
