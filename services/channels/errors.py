@@ -47,3 +47,7 @@ class Gone(ChannelError):
 
 class Rejected(ChannelError):
     """The platform refused the request for good (closed thread, too long, duplicate)."""
+
+
+class NoConnector(ChannelError):
+    """A channel of a kind this release has no connector for: nothing can be polled or sent."""

@@ -12,6 +12,7 @@ from typing import Any, ClassVar, Protocol
 
 import httpx
 
+from services.channels.errors import NoConnector
 from services.ingest import Incoming
 
 
@@ -118,7 +119,10 @@ class Registry:
         try:
             connector = self._classes[cfg.kind]
         except KeyError:
-            raise KeyError(f"no connector for channel kind {cfg.kind!r}") from None
+            raise NoConnector(
+                f"Front Counter has no connector for {cfg.kind!r} channels: nothing is polled"
+                " or sent there"
+            ) from None
         return connector.create(cfg, client)
 
 

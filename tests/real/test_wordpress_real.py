@@ -297,6 +297,8 @@ def test_a_new_user_adds_a_fresh_site_tests_it_and_syncs_it_from_the_command_lin
     seed = wp_site.reset(PLAIN)
     _blog_post(wp_site, {"content": "Hello from a fresh WordPress"})
     db = str(tmp_path / "cli.db")
+    created = run_cli(db, "db", "upgrade")  # a new workspace is made on purpose, never by a typo
+    assert created.returncode == 0, created.stderr
     added = run_cli(
         db,
         *("channel", "add", "wordpress", "--name", "Force blog", "--url", wp_site.site),
