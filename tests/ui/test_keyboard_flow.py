@@ -123,6 +123,8 @@ def test_malformed_search_shows_message_inline_and_keeps_the_list(
 ) -> None:
     w = make_window()
     before = list(w.inbox.model.ids)
+    qtbot.keyClick(w.list, Qt.Key.Key_Slash)  # as an officer gets to the search box
+    assert w.search.hasFocus()
     w.search.setText("colour:red")
     qtbot.keyClick(w.search, Qt.Key.Key_Return)
     settle(qtbot, w)
