@@ -44,6 +44,7 @@ COMMANDS: dict[str, Command] = {
     "escalate": Command(_INBOX, "escalate items to a person or a team", "escalate 42 --team CID --reason 'threat'"),
     "resolve": Command(_INBOX, "resolve an item's open escalations", "resolve 42 --resolution 'called back'"),
     "note": Command(_INBOX, "add an internal note to an item", "note 42 'Inspector will call her'"),
+    "ref": Command("console.commands_refs", "crime, incident and intelligence references on items, threads and contacts", "ref add 42 --kind crime WS/2026/12345"),
     "risk": Command("console.commands_risk", "risk triage: rules, flags, guidance", 'risk rules test "he has a knife"'),
     "search": Command("console.commands_searches", "your saved searches (the sidebar's list)", "search save 'My complaints' 'tag:complaint is:mine'"),
     "db": Command(_ADMIN, "database maintenance", "--db ~/force.db db upgrade"),

@@ -123,6 +123,9 @@ def cmd_item_show(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> in
     print(f"From:   {it.author}" + (f" ({it.author_handle})" if it.author_handle else ""))
     print(f"When:   {it.created_at.astimezone(ctx.tz):%a %d %b %Y %H:%M}")
     print(f"Tags:   {', '.join(conv.tags) or '—'}    Assignee: {conv.assignee or '—'}")
+    if conv.references:
+        on = {"item": "", "thread": " (thread)", "contact": " (contact)"}
+        print("Refs:   " + ", ".join(f"{r.label}{on[r.subject_type]}" for r in conv.references))
     from services.desk.risk_view import describe  # the risk flag, explained
 
     for line in describe(conv.risk):

@@ -37,6 +37,8 @@ class AuditAction(enum.StrEnum):
     POLICY_RETENTION = "policy.retention"
     POLICY_REVIEW = "policy.review"
     POLICY_SLA = "policy.sla"
+    REFERENCE_ADD = "reference.add"
+    REFERENCE_REMOVE = "reference.remove"
     REPLY_APPROVE = "reply.approve"
     REPLY_DRAFT = "reply.draft"
     REPLY_FAILED = "reply.failed"

@@ -14,6 +14,7 @@ class ChangeKind(enum.StrEnum):
     ESCALATIONS = "escalations"
     ITEMS = "items"
     NOTES = "notes"
+    REFERENCES = "references"
     REPLIES = "replies"
     RISK = "risk"
     RISK_RULES = "risk_rules"

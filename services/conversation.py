@@ -10,7 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from services.audit import AuditEntry, item_trail
+from services.desk import references as force_references
 from services.desk import risk_view
+from services.desk.references import ReferenceView
 from services.desk.risk_view import NO_RISK, RiskView
 from services.errors import NotFound
 from services.replies import Capability, reply_capability
@@ -116,6 +118,8 @@ class Conversation:
     reply_capability: Capability = field(default_factory=lambda: Capability(True))
     # The risk flag explained; on urgent items the force's guidance and a saved reply to offer.
     risk: RiskView = NO_RISK
+    # Force references (incident, crime, intelligence) on the item, its thread or its contact.
+    references: tuple[ReferenceView, ...] = ()
 
 
 def _message(item: Item, contact: Contact | None, channel: str) -> MessageView:
@@ -265,4 +269,5 @@ def load(factory: SessionFactory, item_id: int) -> Conversation:
             ),
             reply_capability=reply_capability(s, item.id),
             risk=risk_view.view(s, item, channel.kind),
+            references=tuple(force_references.for_item(s, item)),
         )

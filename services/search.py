@@ -38,6 +38,7 @@ from sqlalchemy.sql.elements import BindParameter, UnaryExpression
 from sqlalchemy.sql.operators import custom_op
 
 from services import read_marks, response
+from services.desk import references
 from services.errors import QuerySyntaxError
 from services.stop_words import is_stop_word
 from services.store.models import (
@@ -56,7 +57,7 @@ from services.store.models import (
 
 T = TypeVar("T")
 
-KEYS = ("tag", "channel", "status", "from", "assignee", "is", "before", "after", "risk")
+KEYS = ("tag", "channel", "status", "from", "assignee", "is", "before", "after", "risk", "ref")
 IS_VALUES = (
     "escalated",
     "unanswered",
@@ -150,6 +151,7 @@ def _example(key: str) -> str:
         "before": "before:2026-11-20",
         "after": "after:2026-11-01",
         "risk": "risk:urgent",
+        "ref": "ref:WS/2026/12345 or ref:crime",
     }[key]
 
 
@@ -243,6 +245,9 @@ def _filter(term: Term, ctx: SearchContext) -> ColumnElement[bool]:
             # IS NOT NULL keeps `-risk:urgent` true for unflagged items (NOT NULL is not true).
             return and_(Item.risk_level.is_not(None), Item.risk_level == low)
         raise QuerySyntaxError(f"unknown 'risk:{value}' — use one of " + ", ".join(RISK_VALUES))
+    if key == "ref":
+        # A force reference on the item, its thread or its contact (services/desk/references.py).
+        return references.search_condition(value)
     return _is_filter(low, ctx)
 
 

@@ -62,6 +62,7 @@ def write_csv(report: WeeklyReport, folder: Path) -> list[Path]:
                 "resolved (local)",
                 "resolution_minutes",
                 "link",
+                "crime_reference",
             ],
             [
                 [
@@ -84,6 +85,7 @@ def write_csv(report: WeeklyReport, folder: Path) -> list[Path]:
                     _local(report, f.resolved_at),
                     _num(f.resolution_minutes),
                     f.permalink or "",
+                    " ".join(f.crime_references),
                 ]
                 for f in report.items
             ],

@@ -25,6 +25,8 @@ Definitions (also in README):
 - Workload per officer: items they marked done, replies of theirs sent, escalations they raised.
 - Risk: flags raised, time to first action on urgent items, flags cleared as false
   (defined in services/reports/risk_figures.py).
+- Converted to a crime report: inbound items of the week with a crime reference at the
+  cut-off, on the item itself, its thread or its contact (services/desk/references.py).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from __future__ import annotations
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -40,6 +42,7 @@ from sqlalchemy import ARRAY, BigInteger, Row, and_, any_, bindparam, func, sele
 from sqlalchemy.orm import Session
 
 from services import response, sla
+from services.desk import references
 from services.records import welfare
 from services.reports import activity, risk_figures
 from services.reports.activity import EscalationFacts, ReviewDecision, Workload
@@ -95,6 +98,7 @@ class ItemFacts:
     resolved_at: datetime | None
     resolution_minutes: float | None
     permalink: str | None
+    crime_references: tuple[str, ...] = ()
 
 
 @dataclass
@@ -130,6 +134,8 @@ class WeeklyReport:
     risk: RiskFigures = field(default_factory=RiskFigures)
     # Distressing items each person opened (services/records/welfare.py): for rotation.
     welfare: dict[str, int] = field(default_factory=dict)
+    # Items of the week with a crime reference at the cut-off ("converted to a crime report").
+    converted_to_crime: int = 0
     previous: WeeklyReport | None = field(default=None, repr=False)
 
     @property
@@ -173,6 +179,7 @@ class WeeklyReport:
             "watch flags raised": float(self.risk.raised_watch),
             "median first action on urgent (min)": self.urgent_first_action.median_minutes,
             "flags cleared as false": float(self.risk.cleared_as_false),
+            "converted to a crime report": float(self.converted_to_crime),
         }
 
 
@@ -220,9 +227,15 @@ def _compute(s: Session, week: Week, as_of: datetime) -> WeeklyReport:
         .order_by(Item.created_at, Item.id)
     ).all()
     tags = _tags_of(s, [row[0] for row in rows])
+    crime = references.crime_references(s, [row[0] for row in rows], as_of)
     items = [
         _facts(row, channels, connected, users, tags[row[0]], policy, week, as_of) for row in rows
     ]
+    if crime:
+        items = [
+            replace(f, crime_references=tuple(crime[f.item_id])) if f.item_id in crime else f
+            for f in items
+        ]
     needing = [f for f in items if f.needs_answer]
     answered = [f for f in needing if f.frt_minutes is not None]
     by_channel: dict[str, list[float]] = defaultdict(list)
@@ -277,6 +290,7 @@ def _compute(s: Session, week: Week, as_of: datetime) -> WeeklyReport:
         workload=activity.workload(s, users, start, end),
         risk=risk_figures.compute(s, start, end, as_of),
         welfare=welfare.opened_in_week(s, users, start, end),
+        converted_to_crime=len(crime),
     )
 
 

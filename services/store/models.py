@@ -568,3 +568,29 @@ class WelfarePreference(Base):
         ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
     )
     always_reveal: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Reference(Base):
+    """An item, a thread or a contact linked to a force reference: incident/CAD log, crime, intelligence.
+
+    Never deleted: removing one stamps removed_at/removed_by_id/remove_reason, so the report
+    of a past week still counts what was linked then.
+    """
+
+    __tablename__ = "reference"
+    __table_args__ = (
+        Index("ix_reference_subject", "subject_type", "subject_id", "removed_at"),
+        Index("ix_reference_value", "value_key", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # incident, crime or intelligence
+    value: Mapped[str] = mapped_column(String(64))  # as the person typed it (trimmed)
+    value_key: Mapped[str] = mapped_column(String(64))  # upper case: what `ref:` compares
+    subject_type: Mapped[str] = mapped_column(String(16))  # item, thread or contact
+    subject_id: Mapped[int] = mapped_column(BigInteger)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+    removed_at: Mapped[datetime | None]
+    removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    remove_reason: Mapped[str | None] = mapped_column(Text)
