@@ -28,7 +28,7 @@ from services.users import Actor, Permission
 MAX_NOTE_CHARS = 20_000
 MAX_REASON_CHARS = 2_000
 # An urgent item leaves the queue (done, snoozed, spam) only with a recorded reason.
-_LEAVES_QUEUE = (Status.DONE, Status.SNOOZED, Status.SPAM)
+LEAVES_QUEUE = (Status.DONE, Status.SNOOZED, Status.SPAM)
 MAX_TAG_CHARS = 64
 
 
@@ -318,7 +318,7 @@ def set_status(
             raise InvalidInput("the snooze time is in the past")
         items = load_items(tx, item_ids, expected, slim=True)
         urgent = [i.id for i in items if i.risk_level == "urgent"]
-        if urgent and status in _LEAVES_QUEUE and reason is None:
+        if urgent and status in LEAVES_QUEUE and reason is None:
             which = ", ".join(f"#{i}" for i in urgent[:5]) + (" …" if len(urgent) > 5 else "")
             noun = "item" if len(urgent) == 1 else "items"
             verb = "is" if len(urgent) == 1 else "are"

@@ -58,6 +58,7 @@ class ConversationController(QObject):
         self.chips.setTextFormat(Qt.TextFormat.RichText)
         self.chips.setWordWrap(True)
         self.chips.setAccessibleName("Item state")
+        self.chips.setContentsMargins(0, 3, 0, 0)  # a chip's box is not cut at the pane's top
         self.chips.hide()
         # Distressing items stay veiled for each person until they reveal them (issue 13).
         self.veil = Veil(ctx, self)

@@ -2,7 +2,8 @@
 
 The parts that do something live beside it: InboxController (the list),
 ConversationController (the open item and its read mark), SavedSearchController,
-SyncStatus (the status bar's sync text), DisplayPrefs (text size and theme).
+SyncStatus (the status bar's sync text), DisplayPrefs (text size and theme),
+UrgentAlerts (the banner while an urgent item waits).
 """
 
 from __future__ import annotations
@@ -11,10 +12,7 @@ from PySide6.QtCore import QByteArray, QSettings, QSize, Qt
 from PySide6.QtGui import QActionGroup, QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
-    QLabel,
     QMainWindow,
-    QProgressBar,
-    QSizePolicy,
     QSplitter,
     QToolBar,
     QVBoxLayout,
@@ -44,12 +42,15 @@ from ui.panes.conversation_pane import ConversationPane
 from ui.panes.review_panel import ReviewPanel
 from ui.panes.search_bar import SearchBar
 from ui.panes.sidebar import Sidebar
+from ui.panes.urgent_banner import UrgentBanner
 from ui.panes.worker_banner import WorkerBanner
 from ui.saved_search_controller import SavedSearchController
+from ui.status_bar import build_status_bar
 from ui.sync_monitor import SyncMonitor
 from ui.sync_status import SyncStatus
 from ui.theme import LIGHT, palette
 from ui.triage_actions import TriageActions
+from ui.urgent_alerts import UrgentAlerts
 
 
 class MainWindow(QMainWindow):
@@ -82,9 +83,13 @@ class MainWindow(QMainWindow):
             ctx, self.inbox, self.pane, self.composer, self.review_panel, self.display, self
         )
         self.saved_searches = SavedSearchController(ctx, self.sidebar, self)
+        self.urgent_banner = UrgentBanner()  # shows only while an urgent item waits to be taken
+        self.urgent = UrgentAlerts(ctx, self.urgent_banner, self.inbox, self._show_inbox, self)
         self.actions_ = ActionRegistry()
         self._build_layout()
-        self._build_status_bar()
+        w = build_status_bar(self.statusBar())
+        self.status_label, self.sync_label = w.message, w.sync
+        self.count_label, self.progress = w.count, w.progress
         self.sync_status = SyncStatus(
             ctx, sync, self.sync_label, self.progress, lambda: self.display.theme, self
         )
@@ -131,6 +136,7 @@ class MainWindow(QMainWindow):
         cl.setContentsMargins(0, 0, 0, 0)
         cl.setSpacing(0)
         cl.addWidget(self.worker_banner)
+        cl.addWidget(self.urgent_banner)
         cl.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
 
@@ -192,26 +198,6 @@ class MainWindow(QMainWindow):
                 self.toolbar.addAction(action)
         self.actions_.set_item_selected(False)
 
-    def _build_status_bar(self) -> None:
-        self.status_label = QLabel("")
-        self.status_label.setObjectName("status_message")
-        # Long messages are cut in the bar (the whole text is the tooltip), never widen the window.
-        self.status_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.count_label = QLabel("")
-        self.progress = QProgressBar()
-        self.progress.setObjectName("busy")
-        self.progress.setMaximumWidth(120)
-        self.progress.setRange(0, 0)
-        self.progress.hide()
-        bar = self.statusBar()
-        bar.addWidget(self.status_label, 1)
-        self.sync_label = QLabel("")
-        self.sync_label.setObjectName("sync_status")
-        self.sync_label.setMaximumWidth(420)
-        bar.addPermanentWidget(self.sync_label)
-        bar.addPermanentWidget(self.count_label)
-        bar.addPermanentWidget(self.progress)
-
     def _wire(self) -> None:
         self.sidebar.view_selected.connect(self._on_view_selected)
         self.search_bar.submitted.connect(lambda _text: self._on_search_entered())
@@ -225,6 +211,7 @@ class MainWindow(QMainWindow):
         for source in (self.triage, self.composer, self.review_panel):
             source.changes_applied.connect(self.apply_changes)
         self.notifier.notified.connect(self.show_message)
+        self.urgent.raised.connect(self.show_message)
         for source in (self.triage, self.review_panel, self.composer):
             source.message.connect(self.show_message)
         self.saved_searches.message.connect(self.show_message)
@@ -268,6 +255,7 @@ class MainWindow(QMainWindow):
         if self.sync is not None:
             self.sync.start()
         self.notifier.check()
+        self.urgent.check()
         # Keyboard first: j, k and the triage keys work at once, without a click.
         self.list.setFocus()
         if offer_demo or users.needs_profile(self._actor):
@@ -316,6 +304,11 @@ class MainWindow(QMainWindow):
     def _clear_search(self) -> None:
         if self.inbox.search_text:
             self.inbox.set_search("")
+
+    def _show_inbox(self) -> None:
+        self.search_bar.clear()
+        self.sidebar.select_view("inbox")
+        self.inbox.load(first_paint=True)  # the newest load wins: one list, whichever moved
 
     def _focus_search(self) -> None:
         self.search.setFocus()
@@ -367,6 +360,7 @@ class MainWindow(QMainWindow):
         ):
             self.conversation.show(current)
         self.saved_searches.apply_changes(changes)
+        self.urgent.apply_changes(changes)
         self.refresh_sidebar()
         if changes.touches(ChangeKind.ITEMS, ChangeKind.TAGS, ChangeKind.RISK, ChangeKind.USERS):
             self.conversation.veil.reload()  # a tag or a risk flag may veil or unveil items

@@ -24,6 +24,7 @@ from ui.dialogs.triage_dialogs import (
     ChoiceDialog,
     EscalateDialog,
     NoteDialog,
+    ReasonDialog,
     SnoozeDialog,
     TagDialog,
 )
@@ -80,13 +81,34 @@ class TriageActions(QObject):
 
     # ---- status ---------------------------------------------------------------
     def set_status(self, status: Status, until: datetime | None = None) -> None:
-        ids, versions, _rows = self._selection()
+        ids, versions, rows = self._selection()
         if not ids:
             return
+        urgent = [r.id for r in rows if r.risk == "urgent"]
+        # The service refuses these without a reason; ask for it instead of showing the refusal.
+        if urgent and status in triage.LEAVES_QUEUE:
+            dialog = ReasonDialog(status.value, urgent, self._window)
+            dialog.submitted.connect(
+                lambda reason: self.apply_status(ids, versions, status, until, reason)
+            )
+            self._open(dialog)
+            return
+        self.apply_status(ids, versions, status, until)
+
+    def apply_status(
+        self,
+        ids: list[int],
+        versions: dict[int, int],
+        status: Status,
+        until: datetime | None = None,
+        reason: str | None = None,
+    ) -> None:
         f, actor = self._ctx.factory, self._ctx.actor
         self._run(
-            f"{len(ids)} item(s) marked {status.value}",
-            lambda: triage.set_status(f, actor, ids, status, until, expected=versions),
+            f"{len(ids)} item(s) marked {status.value}" + (f": {reason}" if reason else ""),
+            lambda: triage.set_status(
+                f, actor, ids, status, until, expected=versions, reason=reason
+            ),
         )
 
     def done(self) -> None:

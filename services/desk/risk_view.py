@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from services import workspace_settings
@@ -23,7 +23,20 @@ from services.desk.risk import Reason
 from services.desk.risk_store import URGENT, auto_level, reasons_from_json
 from services.errors import InvalidInput, NotFound
 from services.store.db import SessionFactory
-from services.store.models import Item, RiskChange, SavedReply, Setting, User
+from services.store.models import (
+    Channel,
+    Contact,
+    Direction,
+    Escalation,
+    Item,
+    Reply,
+    ReplyState,
+    RiskChange,
+    SavedReply,
+    Setting,
+    Status,
+    User,
+)
 from services.users import Actor, Permission
 
 GUIDANCE_KEY = workspace_settings.RISK_GUIDANCE.key
@@ -69,6 +82,61 @@ class RiskView:
 
 
 NO_RISK = RiskView(None, None)
+
+
+@dataclass(frozen=True)
+class UrgentAlert:
+    """An urgent item nobody has taken yet: what the desktop's alert names."""
+
+    item_id: int
+    channel_name: str
+    author: str
+    reasons: tuple[Reason, ...]
+    received_at: datetime
+
+
+MAX_ALERTS = 200
+
+
+def untaken_urgent(factory: SessionFactory, limit: int = MAX_ALERTS) -> list[UrgentAlert]:
+    """Urgent inbound items nobody has taken yet, oldest first.
+
+    Taken means a person acted on it: it is assigned, escalated (even if since resolved),
+    has a reply past draft or a first response on the platform, or left new/open (pending,
+    snoozed, done or spam: the last three need a recorded reason on an urgent item).
+    A draft alone does not count: it may be abandoned, and nobody else can see it.
+    An item lowered from urgent is no longer here either.
+    """
+    replied = exists().where(Reply.item_id == Item.id, Reply.state != ReplyState.DRAFT)
+    escalated = exists().where(Escalation.item_id == Item.id)
+    stmt = (
+        select(
+            Item.id,
+            Channel.name,
+            Contact.display_name,
+            Contact.handle,
+            Item.risk_reasons,
+            Item.received_at,
+        )
+        .join(Channel, Channel.id == Item.channel_id)
+        .outerjoin(Contact, Contact.id == Item.contact_id)
+        .where(
+            Item.risk_level == URGENT,
+            Item.direction == Direction.INBOUND,
+            Item.status.in_((Status.NEW, Status.OPEN)),
+            Item.assignee_id.is_(None),
+            Item.first_response_at.is_(None),
+            ~replied,
+            ~escalated,
+        )
+        .order_by(Item.received_at, Item.id)
+        .limit(limit)
+    )
+    with factory() as s:
+        return [
+            UrgentAlert(r[0], r[1], r[2] or r[3] or "(unknown)", reasons_from_json(r[4]), r[5])
+            for r in s.execute(stmt)
+        ]
 
 
 def load_guidance(session: Session) -> Guidance:

@@ -263,3 +263,21 @@ class ChoiceDialog(_Dialog):
             return
         self.submitted.emit(value)
         self.accept()
+
+
+class ReasonDialog(NameDialog):
+    """Why an urgent item leaves the queue (done, snoozed, spam): kept in the audit trail."""
+
+    def __init__(self, status: str, ids: list[int], parent: QWidget | None = None) -> None:
+        which = ", ".join(f"#{i}" for i in ids[:5]) + (" …" if len(ids) > 5 else "")
+        noun = "item" if len(ids) == 1 else "items"
+        super().__init__(f"Reason for marking {status}", "", parent, empty_error="Give the reason.")
+        self.edit.setObjectName("reason_input")
+        self.edit.setPlaceholderText("e.g. called 999, caller safe; duplicate of #123")
+        self.note = QLabel(
+            f"Urgent {noun} {which}: say why it can be marked {status}. "
+            "The reason is kept in the audit trail."
+        )
+        self.note.setWordWrap(True)
+        self.layout_.insertWidget(0, self.note)
+        self.setMinimumWidth(420)

@@ -46,6 +46,12 @@ class Composer(QWidget):
         self.saved = QComboBox()
         self.saved.setObjectName("saved_replies")
         self.saved.setMinimumWidth(180)
+        # On an urgent item: the saved reply the force chose for it, one click away.
+        self.urgent_reply = QPushButton("Use the urgent reply")
+        self.urgent_reply.setObjectName("use_urgent_reply")
+        self.urgent_reply.setStyleSheet("color: #8c1d18; font-weight: bold")
+        self.urgent_reply.hide()
+        self._urgent_template: str | None = None
         self.state = QLabel("")
         self.state.setObjectName("reply_state")
         # A long return reason wraps here instead of widening the pane and squeezing the list.
@@ -70,6 +76,7 @@ class Composer(QWidget):
         top = QHBoxLayout()
         top.addWidget(QLabel("<b>Reply</b>"))
         top.addWidget(self.state, 1)
+        top.addWidget(self.urgent_reply)
         top.addWidget(self.saved)
         bottom = QHBoxLayout()
         bottom.addWidget(self.counter, 1)
@@ -86,6 +93,7 @@ class Composer(QWidget):
         self._autosave.timeout.connect(self.save_now)
         self.editor.textChanged.connect(self._on_text_changed)
         self.saved.activated.connect(self._on_saved_reply_chosen)
+        self.urgent_reply.clicked.connect(self.use_urgent_reply)
         self.submit_button.clicked.connect(self.submit)
         self.set_conversation(None)
 
@@ -126,6 +134,11 @@ class Composer(QWidget):
         for widget in (self.editor, self.saved, self.submit_button):
             widget.setEnabled(self._can_reply)
         self.saved.setVisible(self._can_reply)
+        offer = conv.risk.suggested_reply if conv is not None and self._can_reply else None
+        self._urgent_template = offer.body if offer else None
+        self.urgent_reply.setVisible(offer is not None)
+        if offer is not None:
+            self.urgent_reply.setToolTip(f"Insert the saved reply “{offer.name}”")
         self.counter.setVisible(self._can_reply)
         self._show_notice(capability)
         self.editor.setPlaceholderText(
@@ -171,10 +184,19 @@ class Composer(QWidget):
         for s in saved:
             self.saved.addItem(s.name, s.body)
 
+    def use_urgent_reply(self) -> None:
+        if self._urgent_template is not None:
+            self.insert_template(self._urgent_template)
+
     def _on_saved_reply_chosen(self, index: int) -> None:
         template = self.saved.itemData(index)
         self.saved.setCurrentIndex(0)
-        if template is None or self._item_id is None:
+        if template is not None:
+            self.insert_template(template)
+
+    def insert_template(self, template: str) -> None:
+        """A saved reply's text, its placeholders filled, at the cursor."""
+        if self._item_id is None:
             return
         item_id, ctx = self._item_id, self._ctx
         self._ctx.jobs.run(

@@ -64,6 +64,30 @@ def _message(m: MessageView, tz: ZoneInfo, css: str, veiled: frozenset[int] = fr
     )
 
 
+def _guidance(conv: Conversation) -> str:
+    """The force's guidance on an urgent item, first thing on the page, in a red box."""
+    risk = conv.risk
+    if risk.level != "urgent" or not risk.guidance:
+        return ""
+    why = ", ".join(dict.fromkeys(r.category.replace("-", " ") for r in risk.reasons))
+    offer = (
+        f"<p style='margin:6px 0 0 0'>Saved reply offered below: "
+        f"<b>{escape(risk.suggested_reply.name)}</b></p>"
+        if risk.suggested_reply
+        else ""
+    )
+    # Qt's rich text draws borders on tables only: the box is a one-cell table.
+    return (
+        "<table width='100%' cellpadding='8' cellspacing='0' border='2' "
+        "style='border-color:#b3261e; border-style:solid; border-collapse:collapse; margin-bottom:8px' "
+        "bgcolor='#fdecea'>"
+        "<tr><td style='color:#5c1a14'>"
+        f"<p style='margin:0 0 4px 0; color:#b3261e; font-weight:bold; font-size:11pt'>"
+        f"URGENT{(' — ' + escape(why)) if why else ''}</p>"
+        f"<p style='margin:0'>{escape(risk.guidance)}</p>{offer}</td></tr></table>"
+    )
+
+
 def render(
     conv: Conversation,
     tz: ZoneInfo,
@@ -72,7 +96,7 @@ def render(
 ) -> str:
     """The page; messages whose ids are in `veiled` show a veil instead of their text."""
     item = conv.item
-    parts = [f"<html><head><style>{STYLE}</style></head><body>"]
+    parts = [f"<html><head><style>{STYLE}</style></head><body>", _guidance(conv)]
     title = (
         _outside(conv.thread_title)
         if conv.thread_title
