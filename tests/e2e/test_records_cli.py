@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from services.store.db import make_engine
@@ -18,6 +19,7 @@ def _item(db: str, query: str) -> str:
     return str(rows[0]["id"])
 
 
+@pytest.mark.qt  # the conversation's PDF is drawn by Qt, offscreen
 def test_an_evidence_bundle_is_written_verified_and_a_changed_byte_is_named(
     demo_db: str, tmp_path: Path
 ) -> None:
