@@ -1,0 +1,23 @@
+"""out-of-hours acknowledgements sent, once per person per period (issue 11.5)
+
+Revision ID: 0015
+Revises: 0014
+Create Date: 2026-11-29
+
+Never rebuild `item` in SQLite batch mode: that drops its FTS triggers.
+"""
+
+from collections.abc import Sequence
+
+revision: str = "0015"
+down_revision: str | None = "0014"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

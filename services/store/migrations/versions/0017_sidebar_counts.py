@@ -1,0 +1,23 @@
+"""counts kept in the transaction for the sidebar (issue 18)
+
+Revision ID: 0017
+Revises: 0016
+Create Date: 2026-11-29
+
+Never rebuild `item` in SQLite batch mode: that drops its FTS triggers.
+"""
+
+from collections.abc import Sequence
+
+revision: str = "0017"
+down_revision: str | None = "0016"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
