@@ -56,6 +56,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )  # fmt: skip
     rs.add_argument("file", help="a file written by `db backup`")
     rs.set_defaults(run=cmd_db_restore, no_actor=True, no_migrate=True)
+    rc = _parser(
+        dsub, "recount", "rebuild the sidebar's counts from the items (a repair; the database "
+        "keeps them in every change's transaction)",
+        "db recount",
+    )  # fmt: skip
+    rc.set_defaults(run=cmd_db_recount, no_actor=True)
+    from console.commands_dbpass import register_password  # the keyring, no connection
+
+    register_password(dsub)
 
     p = sub.add_parser("demo", help="the demo workspace")
     dsub = p.add_subparsers(dest="demo_command", required=True)
@@ -177,6 +186,15 @@ def cmd_db_roles(ctx: AppContext, _actor: Actor | None, _args: argparse.Namespac
         owner = roles.schema_owner(conn)
     print_table(["ROLE", "GROUP", "LOGINS"], rows)
     print(f"schema owner (runs db upgrade, nobody works as it): {owner}")
+    return 0
+
+
+def cmd_db_recount(ctx: AppContext, _actor: Actor | None, _args: argparse.Namespace) -> int:
+    from services.item_counts import recount
+
+    result = recount(ctx.factory)
+    fixed = f"{result.wrong:,} were wrong and are repaired" if result.wrong else "all were right"
+    print(f"recounted the sidebar's counts: {result.rows:,} counts, {fixed}")
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
@@ -52,6 +53,9 @@ def since(factory: SessionFactory, last_id: int) -> tuple[int, Changes]:
 # LISTEN/NOTIFY (PostgreSQL): a desktop hears of a change the moment it commits, and
 # polls the feed at once; the timer stays as the fallback and is all SQLite has.
 NOTIFY_CHANNEL = "front_counter_change"
+# After a dropped LISTEN connection: the first wait before connecting again, and the longest.
+RECONNECT_FIRST = 0.5
+RECONNECT_MAX = 10.0
 
 
 def notify(session: Session) -> None:
@@ -68,8 +72,12 @@ class ChangeListener:
     """LISTENs on its own connection in a thread and calls `wake` when someone else commits.
 
     `wake` runs on the listener's thread: it must only hand over (a Qt signal, an
-    Event). If the connection drops, `lost` is called once and the thread ends; the
-    caller falls back to polling.
+    Event). If the connection drops (a server restart, a network cut, an administrator's
+    pg_terminate_backend), `lost` is called once and the caller falls back to polling;
+    the listener keeps trying to connect again, waiting RECONNECT_FIRST seconds and
+    doubling up to RECONNECT_MAX, and calls `regained` once it listens again (the caller
+    polls at once for what it missed, then slows its timer down again).
+    A first connection that fails ends the thread: start() says False.
     """
 
     def __init__(
@@ -78,14 +86,18 @@ class ChangeListener:
         own_origin: str | None,
         wake: Callable[[], None],
         lost: Callable[[str], None] = lambda _why: None,
+        regained: Callable[[], None] = lambda: None,
     ) -> None:
         self._engine = engine
         self._own = own_origin
         self._wake = wake
         self._lost = lost
+        self._regained = regained
         self._stop = threading.Event()
         self._ready = threading.Event()
         self._thread: threading.Thread | None = None
+        self.backend_pid: int | None = None
+        """The server process of the current LISTEN connection (None while not connected)."""
 
     @staticmethod
     def available(engine: Engine) -> bool:
@@ -108,26 +120,64 @@ class ChangeListener:
         import psycopg  # only a PostgreSQL desktop needs the driver itself
 
         try:
-            conn = psycopg.connect(_conninfo(self._engine), autocommit=True)
+            conn = self._connect()
         except psycopg.Error as exc:
             self._stop.set()
             self._ready.set()
             self._lost(f"cannot listen for changes: {exc}")
             return
+        self._ready.set()
+        while not self._stop.is_set():
+            why = self._listen(conn)
+            if why is None:
+                return
+            self._lost(f"stopped listening for changes: {why}")
+            found = self._reconnect()
+            if found is None:
+                return
+            conn = found
+            self._regained()
+
+    def _connect(self) -> Any:
+        import psycopg
+
+        conn = psycopg.connect(_conninfo(self._engine), autocommit=True)
         try:
             conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
-            self._ready.set()
+        except psycopg.Error:
+            conn.close()
+            raise
+        self.backend_pid = conn.info.backend_pid
+        return conn
+
+    def _listen(self, conn: Any) -> str | None:
+        """Hand over notifications until stopped (None) or the connection fails (why)."""
+        import psycopg
+
+        try:
             while not self._stop.is_set():
                 # A short timeout keeps stop() prompt; notifications arrive without waiting for it.
                 for note in conn.notifies(timeout=0.5):
                     if note.payload != self._own and not self._handed_over(self._wake):
-                        return
+                        return None
+            return None
         except psycopg.Error as exc:
-            if not self._stop.is_set():
-                self._lost(f"stopped listening for changes: {exc}")
+            return None if self._stop.is_set() else str(exc).strip() or type(exc).__name__
         finally:
-            self._ready.set()
+            self.backend_pid = None
             conn.close()
+
+    def _reconnect(self) -> Any:
+        """Connect and LISTEN again, waiting longer after each failure; None once stopped."""
+        import psycopg
+
+        delay = RECONNECT_FIRST
+        while not self._stop.wait(delay):
+            try:
+                return self._connect()
+            except psycopg.Error:
+                delay = min(delay * 2, RECONNECT_MAX)
+        return None
 
     def _handed_over(self, wake: Callable[[], None]) -> bool:
         try:
@@ -148,5 +198,12 @@ def _conninfo(engine: Engine) -> str:
         "user": url.username,
         "password": url.password,
         "dbname": url.database,
+        "application_name": "front-counter listener",
+        "connect_timeout": 10,  # a reconnect to an unreachable server gives up and tries later
+        # A connection that died without a word (a cable pulled) is noticed within a minute.
+        "keepalives": 1,
+        "keepalives_idle": 30,
+        "keepalives_interval": 10,
+        "keepalives_count": 3,
     }
     return make_conninfo(**{k: str(v) for k, v in parts.items() if v})

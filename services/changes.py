@@ -14,6 +14,7 @@ class ChangeKind(enum.StrEnum):
     ESCALATIONS = "escalations"
     ITEMS = "items"
     NOTES = "notes"
+    PRESENCE = "presence"  # someone opened or left the composer on an item (not audited)
     REFERENCES = "references"
     REPLIES = "replies"
     RISK = "risk"

@@ -18,7 +18,8 @@ from services.errors import KnownError
 SERVICE = "front-counter"
 
 NO_KEYRING = (
-    "No secure keyring is available to store the channel's secret. Install and unlock "
+    "No secure keyring is available to store secrets (a channel's, the database password). "
+    "Install and unlock "
     "GNOME Keyring, KWallet or KeePassXC's Secret Service; or, to accept a file on disk, "
     "opt in explicitly: pip install keyrings.alt and set "
     "PYTHON_KEYRING_BACKEND=keyrings.alt.file.PlaintextKeyring (plain text, mode 0600)."
@@ -85,3 +86,57 @@ def delete(channel_id: int) -> None:
         raise SecretStoreError(
             f"the keyring could not delete the secret ({type(exc).__name__})"
         ) from None
+
+
+# ---- the PostgreSQL password -------------------------------------------------------
+# Stored under SERVICE with the key DATABASE_KEY_PREFIX + "USER@HOST:PORT/DATABASE", e.g.
+# "postgresql://d.hughes@db.force.local:5432/frontcounter", filled in as libpq would
+# (PGUSER or the OS login, PGHOST or localhost, PGPORT or 5432, PGDATABASE or the user).
+# Read only when the database URL carries no password and PGPASSWORD is unset; without an
+# entry (or without a keyring) libpq goes on to PGPASSFILE / ~/.pgpass as usual.
+DATABASE_KEY_PREFIX = "postgresql://"
+
+
+def database_key(user: str | None, host: str | None, port: int | None, database: str | None) -> str:
+    """The keyring key for one login on one database, defaults filled in as libpq fills them."""
+    import getpass
+
+    who = user or os.environ.get("PGUSER") or getpass.getuser()
+    where = host or os.environ.get("PGHOST") or "localhost"
+    at = port or int(os.environ.get("PGPORT") or 5432)
+    name = database or os.environ.get("PGDATABASE") or who
+    return f"{DATABASE_KEY_PREFIX}{who}@{where}:{at}/{name}"
+
+
+def store_database_password(key: str, password: str) -> None:
+    try:
+        backend().set_password(SERVICE, key, password)
+    except keyring.errors.KeyringError as exc:
+        raise SecretStoreError(
+            f"the keyring refused to store the password ({type(exc).__name__})"
+        ) from None
+
+
+def load_database_password(key: str) -> str | None:
+    """The stored password, or None: no entry, no usable keyring, or a keyring that failed.
+
+    Never raises: a desktop without a keyring still connects through PGPASSFILE or
+    single sign-on, and the connection's own error says what is missing.
+    """
+    try:
+        return backend().get_password(SERVICE, key)
+    except (SecretStoreError, keyring.errors.KeyringError):
+        return None
+
+
+def delete_database_password(key: str) -> bool:
+    """Forget the stored password; False when there was none."""
+    try:
+        backend().delete_password(SERVICE, key)
+    except keyring.errors.PasswordDeleteError:
+        return False
+    except keyring.errors.KeyringError as exc:
+        raise SecretStoreError(
+            f"the keyring could not delete the password ({type(exc).__name__})"
+        ) from None
+    return True

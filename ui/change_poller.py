@@ -2,7 +2,9 @@
 
 On PostgreSQL a listener (LISTEN/NOTIFY, on its own thread) asks for a poll the
 moment another desktop or the worker commits, and the timer slows to a safety
-net; if the listener's connection drops, the timer goes back to every second.
+net; if the listener's connection drops, the timer goes back to every second
+until the listener is back (it reconnects by itself), then polls once for what it
+missed and slows down again.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ class ChangePoller(QObject):
     _notified = Signal()
     """From the listener's thread: someone else committed a change (queued to the GUI thread)."""
     _listener_lost = Signal(str)
+    """From the listener's thread: its connection dropped (it is reconnecting)."""
+    _listener_regained = Signal()
+    """From the listener's thread: it listens again after a drop."""
 
     def __init__(self, ctx: UiContext, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -43,6 +48,7 @@ class ChangePoller(QObject):
         self.database_lost.connect(self._stop_the_desk)
         self._notified.connect(self.poll)
         self._listener_lost.connect(self._poll_every_second)
+        self._listener_regained.connect(self._on_listening_again)
         self.listener: ChangeListener | None = None
 
     def start(self) -> None:
@@ -51,7 +57,11 @@ class ChangePoller(QObject):
         engine = self._ctx.factory.kw["bind"]
         if ChangeListener.available(engine):
             listener = ChangeListener(
-                engine, origin_of(self._ctx.factory), self._notified.emit, self._listener_lost.emit
+                engine,
+                origin_of(self._ctx.factory),
+                self._notified.emit,
+                self._listener_lost.emit,
+                self._listener_regained.emit,
             )
             self.listener = listener
             self.destroyed.connect(lambda *_: listener.stop())
@@ -74,6 +84,12 @@ class ChangePoller(QObject):
 
     def _poll_every_second(self, _why: str) -> None:
         self.timer.setInterval(POLL_MS)
+
+    def _on_listening_again(self) -> None:
+        """Back on LISTEN: catch up on what happened during the gap, then rely on it again."""
+        if not self._lost:
+            self.timer.setInterval(LISTENING_POLL_MS)
+            self.poll()
 
     def poll(self) -> None:
         if self._in_flight or self._lost:

@@ -7,12 +7,13 @@ from typing import Protocol
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QLabel
 
-from services import conversation, triage
+from services import attachments, conversation, triage
 from services.changes import Changes
 from services.conversation import Conversation
 from services.errors import NotFound
 from services.records import welfare
 from services.users import Permission
+from ui.attachment_saver import AttachmentSaver
 from ui.chips import chips_html
 from ui.context import UiContext
 from ui.delegates import ItemDelegate
@@ -67,6 +68,9 @@ class ConversationController(QObject):
             delegate.set_veil(self.veil.is_veiled)
         self.veil.changed.connect(inbox.view.viewport().update)
         pane.reveal_requested.connect(self.veil.reveal)
+        # An e-mail's attachments are saved (and opened) only when the person clicks for one.
+        self.attachments = AttachmentSaver(ctx, pane)
+        pane.attachment_requested.connect(self.attachments.save)
         self.veil.reload()
 
     def clear(self, text: str = "No items here.") -> None:
@@ -78,7 +82,9 @@ class ConversationController(QObject):
         f, actor = self._ctx.factory, self._ctx.actor
         self._show_chips()
 
-        def work() -> tuple[Changes, Conversation, frozenset[int]]:
+        Found = tuple[Changes, Conversation, frozenset[int], tuple[attachments.AttachmentView, ...]]
+
+        def work() -> Found:
             read = Changes()
             if mark_read and actor.can(Permission.TRIAGE):
                 read = triage.mark_read(f, actor, item_id)
@@ -86,10 +92,10 @@ class ConversationController(QObject):
             shown = [conv.item.id, *(m.id for m in conv.thread), *(m.id for m in conv.history)]
             with f() as s:
                 veiled = frozenset(welfare.veiled(s, actor.id, shown))
-            return read, conv, veiled
+            return read, conv, veiled, tuple(attachments.listed(f, item_id))
 
-        def done(found: tuple[Changes, Conversation, frozenset[int]]) -> None:
-            read, conv, veiled = found
+        def done(found: Found) -> None:
+            read, conv, veiled, files = found
             if mark_read:
                 # Our own read mark is not echoed back by the poller: the row's dot goes now.
                 self._inbox.model.refresh_items([item_id])
@@ -97,9 +103,11 @@ class ConversationController(QObject):
                 self.read_marked.emit()  # new → open for the team: the counts move
             if conv.item.id != self._inbox.current_id():
                 return
-            self._pane.show_conversation(conv, veiled)
+            self._pane.show_conversation(conv, veiled, files)
             if self._composer.isHidden() or self._composer.item_id != conv.item.id:
                 self._composer.set_conversation(conv)
+            else:
+                self._composer.show_pending(conv)  # a reply went for review, or out
             self._review.set_conversation(conv)
 
         def failed(exc: Exception) -> None:

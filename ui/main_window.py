@@ -29,7 +29,9 @@ from ui.context import UiContext
 from ui.conversation_controller import ConversationController
 from ui.dialogs.about_dialog import show_about
 from ui.dialogs.cheat_sheet import CheatSheet
+from ui.dialogs.channels_dialog import ChannelsDialog
 from ui.dialogs.reports_dialog import ReportsDialog
+from ui.dialogs.settings_dialog import show_settings
 from ui.dialogs.welcome_dialog import WelcomeDialog
 from ui.display import DisplayPrefs
 from ui.icons import action_icon
@@ -45,12 +47,14 @@ from ui.panes.sidebar import Sidebar
 from ui.panes.urgent_banner import UrgentBanner
 from ui.panes.worker_banner import WorkerBanner
 from ui.saved_search_controller import SavedSearchController
+from ui.sla_notifier import SlaNotifier
 from ui.status_bar import build_status_bar
 from ui.sync_monitor import SyncMonitor
 from ui.sync_status import SyncStatus
 from ui.theme import LIGHT, palette
 from ui.triage_actions import TriageActions
 from ui.urgent_alerts import UrgentAlerts
+from ui.welfare_actions import DistressingActions, install_context_menu
 
 
 class MainWindow(QMainWindow):
@@ -78,7 +82,9 @@ class MainWindow(QMainWindow):
         self.composer = Composer(ctx)
         self.review_panel = ReviewPanel(ctx)
         self.notifier = ReplyNotifier(ctx, self)
+        self.sla_notices = SlaNotifier(ctx, self)  # SLA warnings and breaches for me
         self.triage = TriageActions(ctx, self.inbox, self)
+        self.distressing = DistressingActions(ctx, self.inbox, self)
         self.conversation = ConversationController(
             ctx, self.inbox, self.pane, self.composer, self.review_panel, self.display, self
         )
@@ -155,16 +161,20 @@ class MainWindow(QMainWindow):
             "snooze": self.triage.snooze,
             "spam": self.triage.spam,
             "note": self.triage.note,
+            "distressing_on": self.distressing.flag,
+            "distressing_off": self.distressing.unflag,
             "reply": self.composer.focus_editor,
             "undo": self.triage.undo,
             "refresh": self.refresh_all,
             "sync_now": self.sync_status.sync_now,
             "save_search": self.save_search,
             "reports": self.show_reports,
+            "channels": self.show_channels,
             "moderate": self.triage.moderate,
             "approve": self.review_panel.approve,
             "cheatsheet": self.show_cheat_sheet,
             "about": lambda: show_about(self, self._ctx.factory),
+            "settings": lambda: show_settings(self, self._ctx.central),
             "zoom_in": d.zoom_in,
             "zoom_out": d.zoom_out,
             "zoom_reset": d.zoom_reset,
@@ -197,6 +207,8 @@ class MainWindow(QMainWindow):
                 action.setIconText(spec.label.rstrip("…"))
                 self.toolbar.addAction(action)
         self.actions_.set_item_selected(False)
+        item_actions = [self.actions_.actions[s.id] for s in SPECS if s.menu == "Item"]
+        install_context_menu(self.list, item_actions)
 
     def _wire(self) -> None:
         self.sidebar.view_selected.connect(self._on_view_selected)
@@ -211,11 +223,15 @@ class MainWindow(QMainWindow):
         for source in (self.triage, self.composer, self.review_panel):
             source.changes_applied.connect(self.apply_changes)
         self.notifier.notified.connect(self.show_message)
+        self.sla_notices.notified.connect(self.show_message)
         self.urgent.raised.connect(self.show_message)
         for source in (self.triage, self.review_panel, self.composer):
             source.message.connect(self.show_message)
         self.saved_searches.message.connect(self.show_message)
+        self.distressing.message.connect(self.show_message)
+        self.distressing.changes_applied.connect(self.apply_changes)
         self.sync_status.message.connect(self.show_message)
+        self.conversation.attachments.message.connect(self.show_message)
         self.saved_searches.dialog_closed.connect(self._return_focus_to_list)
         self.sync_status.changes_applied.connect(self.apply_changes)
         self.sync_status.channel_finished.connect(self.refresh_sidebar)
@@ -255,6 +271,7 @@ class MainWindow(QMainWindow):
         if self.sync is not None:
             self.sync.start()
         self.notifier.check()
+        self.sla_notices.check()
         self.urgent.check()
         # Keyboard first: j, k and the triage keys work at once, without a click.
         self.list.setFocus()
@@ -280,6 +297,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.composer.save_now()
+        self.composer.leave()
         self.save_layout()
         self.stop_live_updates()
         super().closeEvent(event)
@@ -352,6 +370,9 @@ class MainWindow(QMainWindow):
 
     def apply_changes(self, changes: Changes) -> None:
         """The one place a change reaches every pane (local action, other desktop or worker)."""
+        self.composer.apply_changes(changes)
+        if changes.kinds == {ChangeKind.PRESENCE}:
+            return  # someone opened or left a composer: only the composer's banner moves
         self.inbox.apply_changes(changes)
         current = self.inbox.current_id()
         if current is not None and (
@@ -361,6 +382,8 @@ class MainWindow(QMainWindow):
             self.conversation.show(current)
         self.saved_searches.apply_changes(changes)
         self.urgent.apply_changes(changes)
+        if changes.touches(ChangeKind.ITEMS):
+            self.sla_notices.check()  # the worker's SLA sweep touches the items it noticed
         self.refresh_sidebar()
         if changes.touches(ChangeKind.ITEMS, ChangeKind.TAGS, ChangeKind.RISK, ChangeKind.USERS):
             self.conversation.veil.reload()  # a tag or a risk flag may veil or unveil items
@@ -381,6 +404,12 @@ class MainWindow(QMainWindow):
 
     def save_search(self) -> None:
         self.saved_searches.ask_name(self.inbox.query_text, self.search.text().strip(), self)
+
+    def show_channels(self) -> ChannelsDialog:
+        dialog = ChannelsDialog(self._ctx, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
 
     def show_reports(self) -> ReportsDialog:
         dialog = ReportsDialog(self._ctx, self)

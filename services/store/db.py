@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.errors import DatabaseFault, KnownError
@@ -49,7 +49,23 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _SqliteConnect(path))
         event.listen(engine.pool, "close", _sqlite_optimize)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    return create_engine(with_keyring_password(parsed), pool_pre_ping=True, **kwargs)
+
+
+def with_keyring_password(url: URL) -> URL:
+    """A PostgreSQL URL without a password gets the one stored in the OS keyring, if any.
+
+    The URL's own password and PGPASSWORD come first; with no keyring entry libpq reads
+    PGPASSFILE (~/.pgpass) itself. The password stays in the engine's URL (which masks
+    it when printed) and is never written to the database or a log.
+    """
+    if url.password is not None or os.environ.get("PGPASSWORD"):
+        return url
+    from services import secrets  # keyring loads only for PostgreSQL
+
+    key = secrets.database_key(url.username, url.host, url.port, url.database)
+    found = secrets.load_database_password(key)
+    return url if found is None else url.set(password=found)
 
 
 class _SqliteConnect:
@@ -253,25 +269,36 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
 
 
 def backup_before_upgrade(engine: Engine, revision: str) -> Path | None:
-    """A copy of an older SQLite database next to it, made before its schema is upgraded.
+    """A backup of an older database, made before its schema is upgraded; its path.
 
-    `<file>.schema-<revision>.bak` can be opened by the release that wrote it. PostgreSQL
-    gets no copy here: its upgrade runs in one transaction (migrations/env.py), so a failed
-    one leaves the old schema whole, and a team database is dumped by IT (`db backup`)
-    before a new release is rolled out, not by whichever desktop starts first.
+    SQLite: `<file>.schema-<revision>.bak` beside it. PostgreSQL: `pg_dump -Fc` (what `db
+    backup` writes) into `backups/` of the user data folder, named after the database and
+    the revision; `db restore` brings it back. Both can be opened by the release that wrote
+    them. No backup (pg_dump missing or failing), no upgrade: the error says why.
     """
-    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+    if engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"):
         return None
     from services.store.backup import backup  # only upgrades need it
 
-    path = Path(str(engine.url.database))
-    target = path.with_name(f"{path.name}.schema-{revision}.bak")
-    if target.exists():  # an earlier upgrade was cut short: keep that copy too
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        target = path.with_name(f"{path.name}.schema-{revision}-{stamp}.bak")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    if engine.dialect.name == "sqlite":
+        path = Path(str(engine.url.database))
+        target = path.with_name(f"{path.name}.schema-{revision}.bak")
+        if target.exists():  # an earlier upgrade was cut short: keep that copy too
+            target = path.with_name(f"{path.name}.schema-{revision}-{stamp}.bak")
+    else:
+        name = f"{engine.url.database or 'postgres'}.schema-{revision}-{stamp}.dump"
+        target = upgrade_backup_folder() / name
     made = backup(engine, target).path
-    log.info("copied the database (schema %s) to %s before upgrading it", revision, made)
+    log.info("backed up the database (schema %s) to %s before upgrading it", revision, made)
     return made
+
+
+def upgrade_backup_folder() -> Path:
+    """Where a team database's dump goes before an upgrade (the upgrading user's data folder)."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("front-counter")) / "backups"
 
 
 def _refuse_half_built(engine: Engine) -> None:

@@ -1,8 +1,12 @@
-"""The reply composer: per-channel limit with a live counter, saved replies, autosaved drafts."""
+"""The reply composer: per-channel limit with a live counter, saved replies, autosaved drafts.
+
+At its top (ui/panes/reply_watch.py): who else is replying to the item, and replies
+already on their way; focusing the editor tells the others this person is replying.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -15,9 +19,11 @@ from PySide6.QtWidgets import (
 )
 
 from services import replies
+from services.changes import Changes
 from services.conversation import Conversation
 from services.users import Permission
 from ui.context import UiContext
+from ui.panes.reply_watch import ReplyWatch
 
 AUTOSAVE_MS = 1200
 EDITABLE = ("draft", "returned")
@@ -41,6 +47,8 @@ class Composer(QWidget):
         self.editor.setObjectName("reply_editor")
         self.editor.setPlaceholderText("Write a reply… (saved as a draft as you type)")
         self.editor.setMaximumHeight(150)
+        self.editor.installEventFilter(self)
+        self.watch = ReplyWatch(ctx)
         self.counter = QLabel("")
         self.counter.setObjectName("reply_counter")
         self.saved = QComboBox()
@@ -83,6 +91,7 @@ class Composer(QWidget):
         bottom.addWidget(self.submit_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
+        layout.addWidget(self.watch)
         layout.addLayout(top)
         layout.addWidget(self.notice)
         layout.addWidget(self.editor)
@@ -136,6 +145,9 @@ class Composer(QWidget):
         self.saved.setVisible(self._can_reply)
         offer = conv.risk.suggested_reply if conv is not None and self._can_reply else None
         self._urgent_template = offer.body if offer else None
+        self.watch.show_item(self._item_id, conv.replies if conv else ())
+        if self._can_reply and self.editor.hasFocus():
+            self.watch.begin()
         self.urgent_reply.setVisible(offer is not None)
         if offer is not None:
             self.urgent_reply.setToolTip(f"Insert the saved reply “{offer.name}”")
@@ -174,6 +186,23 @@ class Composer(QWidget):
             )
         self.notice.show()
 
+    def show_pending(self, conv: Conversation) -> None:
+        """The conversation was reloaded: replies may have moved on (or been sent)."""
+        if conv.item.id == self._item_id:
+            self.watch.show_pending(conv.replies)
+
+    def apply_changes(self, changes: Changes) -> None:
+        self.watch.apply_changes(changes)
+
+    def leave(self) -> None:
+        """The window is closing: this person is no longer replying."""
+        self.watch.leave(closing=True)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.editor and event.type() == QEvent.Type.FocusIn and self._can_reply:
+            self.watch.begin()  # opening the composer on the item: others see it
+        return super().eventFilter(watched, event)
+
     def focus_editor(self) -> None:
         if self._can_reply:
             self.editor.setFocus()
@@ -209,6 +238,8 @@ class Composer(QWidget):
         self._update_counter()
         if not self._loading and self._item_id is not None:
             self._autosave.start()
+            if self._can_reply:
+                self.watch.begin()  # writing again after a submit, without leaving the editor
 
     def _update_counter(self) -> None:
         limit = replies.limit_for(self._channel_kind)
@@ -275,6 +306,7 @@ class Composer(QWidget):
                 self._reply_id = None
                 self._update_counter()
                 self.state.setText(text)
+                self.watch.leave()  # replied: the pending reply shows at the top instead
             self.message.emit(text)
             self.changes_applied.emit(result.changes)
 
