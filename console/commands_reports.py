@@ -6,8 +6,8 @@ import argparse
 from datetime import datetime, time
 from pathlib import Path
 
+from console import commands_sla
 from console.context import AppContext, report_renderer
-from services import sla
 from services.errors import InvalidInput
 from services.reports import schedule
 from services.reports.week import last_full_week, parse_week
@@ -36,14 +36,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sch.add_argument("--format", default="pdf,csv")
     sch.set_defaults(run=cmd_schedule)
 
-    p = sub.add_parser("sla", help="the response-time target")
-    ssub = p.add_subparsers(dest="sla_command", required=True)
-    st = ssub.add_parser("set", help="set the target (admins)")
-    st.add_argument("--hours", type=float, required=True, help="answer within this many hours")
-    st.add_argument(
-        "--business-hours", help="count only working time, e.g. 08:00-18:00 (Monday–Friday)"
-    )
-    st.set_defaults(run=cmd_sla_set)
+    commands_sla.register(sub)  # the SLA policy, its timers and notices (console/commands_sla.py)
 
 
 def _formats(text: str) -> set[str]:
@@ -81,21 +74,5 @@ def cmd_schedule(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int
     )
     print(
         f"the worker writes last week's report to {args.folder} on weekday {args.weekday} after {args.at}"
-    )
-    return 0
-
-
-def cmd_sla_set(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
-    hours = None
-    if args.business_hours:
-        try:
-            start, end = (time.fromisoformat(v) for v in args.business_hours.split("-"))
-        except ValueError:
-            raise InvalidInput("--business-hours takes HH:MM-HH:MM, e.g. 08:00-18:00") from None
-        hours = sla.BusinessHours(start, end)
-    sla.set_policy(ctx.factory, actor, sla.SlaPolicy(args.hours, hours))
-    print(
-        f"response target: {args.hours:g} hours"
-        + (f" of business time ({args.business_hours})" if hours else "")
     )
     return 0

@@ -13,6 +13,7 @@ from array import array
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -27,9 +28,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from services import response, search_plan, sla
+from services import response, search_plan
+from services.desk import sla_policy
 from services.desk.risk import Reason
 from services.desk.risk_store import reasons_from_json
+from services.desk.sla_facts import ItemBasics, Place, timers_for
+from services.desk.sla_timers import NO_TIMERS, ItemTimers, first_response_clock
 from services.errors import SearchCancelled
 from services.response import NOT_APPLICABLE, SlaClock
 from services.search import inbox_condition
@@ -78,6 +82,8 @@ class ItemRow:
     posted_at: datetime | None = None
     sla: SlaClock = NOT_APPLICABLE
     answered: bool = False
+    # The three SLA timers (services/desk/sla_timers.py); the chip shows the nearest.
+    timers: ItemTimers = NO_TIMERS
     # "urgent", "watch" or None, and why (services/desk/risk_store.py); the list formats them.
     risk: str | None = None
     risk_reasons: tuple[Reason, ...] = ()
@@ -275,7 +281,7 @@ def _rows(session: Session, ids: list[int], tz: ZoneInfo = DEFAULT_TZ) -> list[I
     ):
         channels[cid] = (cname, ckind)
         connected[cid] = created
-    policy = sla.load(session)
+    policy = sla_policy.load(session)
     now = utcnow()
     # Links first, names second: joined, PostgreSQL without statistics walked every link.
     links = session.execute(
@@ -325,23 +331,36 @@ def _rows(session: Session, ids: list[int], tz: ZoneInfo = DEFAULT_TZ) -> list[I
             Item.created_at,
             Item.risk_level,
             Item.risk_reasons,
+            Item.thread_id,
+            Item.contact_id,
+            Item.resolved_at,
         )
         .outerjoin(Contact, Contact.id == Item.contact_id)
         .outerjoin(User, User.id == Item.assignee_id)
         .where(Item.id.in_(ids))
     )
     by_id: dict[int, ItemRow] = {}
-    for r in session.execute(stmt):
-        channel_name, channel_kind = channels.get(r[2], ("?", "?"))
-        needs = response.needs_answer(str(r[4]), bool(r[12]), str(r[9]), str(r[3]))
-        clock = response.sla_clock(
-            policy,
-            tz,
-            counts=response.counts_for_response(needs, r[15], connected.get(r[2]) or r[15]),
-            posted_at=r[15],
-            first_response_at=r[13],
-            as_of=now,
+    fetched: Sequence[Any] = session.execute(stmt).all()
+    basics = [
+        ItemBasics(
+            Place(r[0], r[18], r[19], str(r[9])),
+            r[2],
+            tuple(tags.get(r[0], ())),
+            r[15],
+            response.counts_for_response(
+                response.needs_answer(str(r[4]), bool(r[12]), str(r[9]), str(r[3])),
+                r[15],
+                connected.get(r[2]) or r[15],
+            ),
+            r[13],
+            r[20] if str(r[9]) == Status.DONE else None,
         )
+        for r in fetched
+    ]
+    timers = timers_for(session, basics, policy, tz, now)
+    for r in fetched:
+        channel_name, channel_kind = channels.get(r[2], ("?", "?"))
+        clock = timers.get(r[0], NO_TIMERS)
         by_id[r[0]] = ItemRow(
             id=r[0],
             version=r[1],
@@ -364,8 +383,9 @@ def _rows(session: Session, ids: list[int], tz: ZoneInfo = DEFAULT_TZ) -> list[I
             priority=r[14],
             reply_state=reply_states.get(r[0]),
             posted_at=r[15],
-            sla=clock,
+            sla=first_response_clock(clock),
             answered=r[13] is not None,
+            timers=clock,
             risk=r[16],
             risk_reasons=reasons_from_json(r[17]),
         )

@@ -96,4 +96,7 @@ def set_policy(factory: SessionFactory, actor: Actor, policy: SlaPolicy) -> None
             "weekdays": list(bh.weekdays),
         }
     with write_transaction(factory, actor) as tx:
-        workspace_settings.put(tx, KEY, value, AuditAction.POLICY_SLA)
+        # Keep what services/desk/sla_policy.py adds (per channel and tag, holidays, timers).
+        kept = workspace_settings.value(tx.session, workspace_settings.SLA_POLICY) or {}
+        kept = {k: v for k, v in kept.items() if k not in ("target_hours", "business_hours")}
+        workspace_settings.put(tx, KEY, {**kept, **value}, AuditAction.POLICY_SLA)

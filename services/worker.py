@@ -26,7 +26,8 @@ from sqlalchemy import Engine
 
 from services import moderation, outbox, triage
 from services.channels.protocol import Registry
-from services.desk import risk_store
+from services.desk import out_of_hours, risk_store, sla_notices
+from services.mail_watch import MailWatch
 from services.records import anchor, retention
 from services.reports import metrics, schedule
 from services.reports.metrics import WeeklyReport
@@ -92,14 +93,22 @@ class Worker:
         self._emit = emit
         self._render = render_report
         self.sync = SyncEngine(factory, registry, progress=emit)
+        self._sla = sla_notices.Sweeper(factory, tz)
+        # IMAP IDLE per e-mail channel in watch mode: new mail is fetched on the next tick.
+        self.mail = MailWatch(factory)
 
     def tick(self, options: WorkerOptions, stop: threading.Event) -> list[SyncResult]:
         """One pass; raises DatabaseFileGone (a KnownError) if the SQLite file went away."""
         ensure_database_file(self._db)
         ids = self.sync.channel_ids(options.channels, due_only=options.watch)
+        if options.watch:
+            listened = self.sync.channel_ids(options.channels)
+            self.mail.refresh(listened)
+            ids = sorted(set(ids) | (self.mail.take_woken() & set(listened)))
         results = self.sync.sync_many(ids, options.reconcile, stop)
         if stop.is_set():
             return results
+        self._out_of_hours()  # before the outbox, so an acknowledgement goes in this same tick
         connector_for = self.sync.connector_for
         for sent in outbox.send_pending(self._factory, lambda cid: connector_for(cid)):
             self._emit(ReplyHandled(sent.reply_id, sent.state, sent.reason))
@@ -108,10 +117,22 @@ class Worker:
         triage.wake_snoozed(self._factory)
         # After a rules change, open items are brought up to the new rules a batch per tick.
         risk_store.reclassify_stale(self._factory)
+        # SLA warnings and breach notices (and any automatic escalation), once a minute.
+        self._sla.tick()
         if options.watch:
             self._scheduled_report()
             self._daily_records()
         return results
+
+    def _out_of_hours(self) -> None:
+        """Acknowledge out-of-hours arrivals and page on urgent ones; never fatal to the tick."""
+        try:
+            events = out_of_hours.run(self._factory)
+        except Exception:
+            log.exception("the out-of-hours step failed; the worker carries on")
+            return
+        for event in events:
+            self._emit(event)
 
     def _daily_records(self) -> None:
         """The day's audit anchor and retention run (each once a local day); never fatal."""
@@ -131,11 +152,14 @@ class Worker:
         """Tick once, or until `stop` is set in watch mode; the process's exit code."""
         self.sync.reset_stale_syncing()
         failures = 0
-        while parent_alive():  # an orphaned desktop worker must not poll on
-            results = self.tick(options, stop)
-            failures = sum(1 for r in results if r.state != ChannelState.OK)
-            if not options.watch or stop.wait(TICK_SECONDS):
-                break
+        try:
+            while parent_alive():  # an orphaned desktop worker must not poll on
+                results = self.tick(options, stop)
+                failures = sum(1 for r in results if r.state != ChannelState.OK)
+                if not options.watch or stop.wait(TICK_SECONDS):
+                    break
+        finally:
+            self.mail.stop()
         return 0 if options.watch or failures == 0 else EXIT_CHANNEL_FAILED
 
     def _scheduled_report(self) -> None:

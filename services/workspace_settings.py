@@ -51,9 +51,11 @@ REVIEW_POLICY = WorkspaceSetting(
 )
 SLA_POLICY = WorkspaceSetting(
     "sla_policy",
-    "object: target_hours (number), business_hours {start, end, weekdays} or absent",
+    "object: target_hours, update_hours, resolution_hours (numbers), business_hours "
+    "{start, end, weekdays}, holidays [date], auto_escalate {team|user, by}, channels {id: "
+    "targets}, tags {name: targets} (services/desk/sla_policy.py)",
     {"target_hours": 24.0},
-    "the first-response target, counted in all hours or in business hours",
+    "the SLA timers' targets (first response, update, resolution), per channel and tag",
     AuditAction.POLICY_SLA,
 )
 REPORT_SCHEDULE = WorkspaceSetting(
@@ -91,6 +93,27 @@ RETENTION_POLICY = WorkspaceSetting(
     "how long content is kept, by class (services/records/retention.py); none: kept",
     AuditAction.POLICY_RETENTION,
 )
+STAFFED_HOURS = WorkspaceSetting(
+    "staffed_hours",
+    "object: days [0 = Monday], start (HH:MM), end (HH:MM), timezone, holidays [YYYY-MM-DD]",
+    None,
+    "when the desk is staffed; outside it, out-of-hours acknowledgements and on-call pages",
+    AuditAction.SETTING_STAFFED_HOURS,
+)
+OUT_OF_HOURS_ACK = WorkspaceSetting(
+    "out_of_hours_ack",
+    "object: channels {channel id: {on (bool), text, since}}",
+    None,
+    "the per-channel acknowledgement sent out of hours, once per person per period",
+    AuditAction.SETTING_OUT_OF_HOURS_ACK,
+)
+ON_CALL_SUPERVISOR = WorkspaceSetting(
+    "on_call_supervisor",
+    "object: user (name) or null",
+    None,
+    "who is paged when an urgent item arrives out of hours",
+    AuditAction.SETTING_ON_CALL,
+)
 SETTINGS: tuple[WorkspaceSetting, ...] = (
     REVIEW_POLICY,
     SLA_POLICY,
@@ -99,6 +122,9 @@ SETTINGS: tuple[WorkspaceSetting, ...] = (
     RISK_GUIDANCE,
     AUDIT_ANCHOR,
     RETENTION_POLICY,
+    STAFFED_HOURS,
+    OUT_OF_HOURS_ACK,
+    ON_CALL_SUPERVISOR,
 )
 _BY_KEY = {s.key: s for s in SETTINGS}
 

@@ -2,7 +2,7 @@
 
 Formatting only. Whether an item is escalated, at risk of missing its SLA, or
 what its reply state is, is decided in services (services/response.py for the
-SLA clock); this module turns those facts into short words and a tone.
+SLA timers, services/desk/sla_timers.py); this module turns those facts into short words and a tone.
 """
 
 from __future__ import annotations
@@ -50,22 +50,30 @@ def span_text(minutes: float) -> str:
     return f"{round(minutes / 1440)} d"
 
 
+TIMER_WORDS = {"first_response": "Reply", "update": "Update", "resolution": "Resolution"}
+
+
 def sla_chip(row: ItemRow, now: datetime) -> Chip | None:
-    """The SLA countdown as services/response.py computed it: over, or due soon (at risk)."""
-    due = row.sla.due
-    if due is None or row.answered:
+    """The nearest SLA deadline as a countdown, from the row's timers (services/desk/sla_timers.py)."""
+    t = row.timers.nearest()
+    if t is None:
         return None
-    local = due.astimezone()
-    left = (due - now).total_seconds() / 60
-    if row.sla.state == "breached":
+    what = TIMER_WORDS.get(t.name, t.name)
+    local = t.due.astimezone()
+    left = (t.due - now).total_seconds() / 60
+    if t.state == "breached" or left <= 0:
         return Chip(
-            f"{span_text(left)} over", Tone.DANGER, f"Unanswered; was due {local:%a %d %b %H:%M}"
+            f"{span_text(left)} over", Tone.DANGER, f"{what} was due {local:%a %d %b %H:%M}"
         )
-    if row.sla.state == "pending" and row.sla.at_risk:
+    if t.state == "paused":
         return Chip(
-            f"due in {span_text(left)}", Tone.WARNING, f"Unanswered; due {local:%a %d %b %H:%M}"
+            "paused",
+            Tone.NEUTRAL,
+            f"Waiting on the public: the clock is stopped ({what} due {local:%a %d %b %H:%M} "
+            "if it restarted now)",
         )
-    return None
+    tone = Tone.WARNING if t.at_risk else Tone.NEUTRAL
+    return Chip(f"due in {span_text(left)}", tone, f"{what} due {local:%a %d %b %H:%M}")
 
 
 def item_chips(row: ItemRow, now: datetime) -> list[Chip]:

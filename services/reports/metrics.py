@@ -12,7 +12,7 @@ Definitions (also in README):
   that reply's sent_at − the item's received_at.
 - Response rate: items needing an answer with a first response ÷ items needing an answer.
 - Resolution time: received_at → resolved_at, for items done by the cut-off.
-- SLA: answered within the policy's target (business hours if configured).
+- SLA: the first-response timer of services/desk/sla_timers.py (the list's own), per item.
   A breach is an answer later than the target, or no answer by the cut-off with
   the deadline passed. Items still within their deadline are "pending".
 - Median: statistics.median. 90th percentile: inclusive linear interpolation
@@ -43,6 +43,8 @@ from sqlalchemy.orm import Session
 
 from services import response, sla
 from services.desk import references
+from services.desk.sla_facts import Place
+from services.desk.sla_report import WeekClocks
 from services.records import welfare
 from services.reports import activity, risk_figures
 from services.reports.activity import EscalationFacts, ReviewDecision, Workload
@@ -221,6 +223,8 @@ def _compute(s: Session, week: Week, as_of: datetime) -> WeeklyReport:
             Item.resolved_at,
             Item.permalink,
             Contact.display_name,
+            Item.thread_id,
+            Item.contact_id,
         )
         .outerjoin(Contact, Contact.id == Item.contact_id)
         .where(in_week)
@@ -228,8 +232,11 @@ def _compute(s: Session, week: Week, as_of: datetime) -> WeeklyReport:
     ).all()
     tags = _tags_of(s, [row[0] for row in rows])
     crime = references.crime_references(s, [row[0] for row in rows], as_of)
+    places = [Place(r[0], r[13], r[14], str(r[4])) for r in map(tuple, rows)]
+    clocks = WeekClocks(s, start, as_of, week.tz, places)  # the list's own first-response timer
     items = [
-        _facts(row, channels, connected, users, tags[row[0]], policy, week, as_of) for row in rows
+        _facts(row, channels, connected, users, tags[row[0]], policy, clocks, week, as_of)
+        for row in rows
     ]
     if crime:
         items = [
@@ -329,6 +336,7 @@ def _facts(
     users: dict[int, str],
     tags: list[str],
     policy: sla.SlaPolicy,
+    clocks: WeekClocks,
     week: Week,
     as_of: datetime,
 ) -> ItemFacts:
@@ -348,6 +356,8 @@ def _facts(
         resolved_at,
         permalink,
         author,
+        _thread,
+        _contact,
     ) = row
     needs = response.needs_answer(Direction.INBOUND, needs_reply, status, kind)
     counts = response.counts_for_response(needs, posted, connected.get(channel_id, posted))
@@ -361,9 +371,7 @@ def _facts(
         if timed and policy.business_hours
         else None
     )
-    clock = response.sla_clock(
-        policy, week.tz, counts=counts, posted_at=posted, first_response_at=first_at, as_of=as_of
-    )
+    clock = clocks.first_response(item_id, channel_id, tags, posted, counts, first_at)
     resolved = (
         resolved_at if resolved_at and resolved_at <= as_of and status == Status.DONE else None
     )
