@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -34,6 +35,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     show.add_argument("id", type=int, metavar="ITEM")
     show.add_argument("--json", action="store_true")
     show.set_defaults(run=cmd_item_show)
+    from console import commands_attachments  # `item attachments`, `item attachment`
+
+    commands_attachments.register(isub)
+    from console import commands_welfare  # `item distressing`
+
+    commands_welfare.register(isub)
 
     for name, help_text in (("tag", "add a tag to items"), ("untag", "remove a tag from items")):
         p = sub.add_parser(name, help=help_text)
@@ -110,9 +117,12 @@ def cmd_item_show(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> in
     from console.output import age, clip, print_json
     from services import conversation
 
+    from services.desk import sla_view  # the three SLA timers: the list's own
+
     conv = conversation.load(ctx.factory, args.id)
+    clocks = sla_view.item_clocks(ctx.factory, args.id, ctx.tz)
     if args.json:
-        print_json(conv)
+        print_json({**asdict(conv), "timers": asdict(clocks.timers)})
         return 0
     it = conv.item
     print(f"#{it.id}  {it.channel_name} · {it.kind} · {conv.status}  (version {conv.version})")
@@ -129,6 +139,8 @@ def cmd_item_show(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> in
     from services.desk.risk_view import describe  # the risk flag, explained
 
     for line in describe(conv.risk):
+        print(line)
+    for line in sla_view.describe(clocks, datetime.now(UTC), ctx.tz):
         print(line)
     print()
     print(it.body_text)

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import String, func, select
 from sqlalchemy.orm import Session
 
+from services import attachments
 from services.desk.risk_store import IngestRisk
 from services.outside_text import clean_id, clean_name, clean_text, cut, escape_raw
 from services.records import payloads
@@ -70,6 +71,8 @@ class Incoming:
     # The item's bytes exactly as the platform sent them (kept for evidence, services/records).
     raw_bytes: bytes | None = field(default=None, compare=False, repr=False)
     raw_media_type: str = "application/json"
+    # Attachments' bytes (e-mail), kept beside the database within limits (services/attachments).
+    files: tuple[attachments.IncomingFile, ...] = field(default=(), compare=False, repr=False)
 
 
 @dataclass
@@ -353,6 +356,8 @@ def _keep_raw_bytes(
         item = items[incoming.external_id]
         if incoming.raw_bytes is not None and item.id not in erased:
             payloads.keep(session, item.id, incoming.raw_bytes, incoming.raw_media_type, now)
+        if incoming.files and item.id not in erased:
+            attachments.keep(session, item.id, incoming.files, now)
 
 
 def _initial_status(incoming: Incoming) -> Status:

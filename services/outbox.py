@@ -15,12 +15,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from services import response
+from services import response, signatures
 from services.audit import write_transaction
 from services.audit_actions import AuditAction
 from services.changes import ChangeKind
 from services.channels.errors import ChannelError, RateLimited, Rejected, Unavailable
 from services.channels.protocol import Connector, ReplyTarget, SentReply
+from services.desk import out_of_hours_admin
 from services.ingest import upsert
 from services.replies import Capability, reply_capability
 from services.store.db import SessionFactory
@@ -48,12 +49,15 @@ def _target(factory: SessionFactory, reply_id: int) -> tuple[int, ReplyTarget, s
             if item.thread_id
             else None
         )
-        return (
+        channel_id, raw, capability = (
             item.channel_id,
-            ReplyTarget(item.external_id, thread_ext, dict(item.raw or {})),
-            reply.body,
+            dict(item.raw or {}),
             reply_capability(s, item.id),
         )
+        target = ReplyTarget(
+            item.external_id, thread_ext, raw, signatures.for_reply(factory, reply_id)
+        )
+        return channel_id, target, reply.body, capability
 
 
 def pending(factory: SessionFactory) -> list[int]:
@@ -128,8 +132,10 @@ def _record_sent(
             result = upsert(tx.session, channel_id, [sent.created], tx.now)
             tx.touched(ChangeKind.ITEMS, *result.item_ids)
         item = tx.session.get_one(Item, reply.item_id)
-        answered = response.record_sent_reply(tx.session, item, tx.now, reply.author_id)
-        tx.touched(ChangeKind.ITEMS, *answered)
+        # An out-of-hours acknowledgement leaves the item waiting for a person's answer.
+        if not out_of_hours_admin.is_automatic(tx.session, reply.author_id):
+            answered = response.record_sent_reply(tx.session, item, tx.now, reply.author_id)
+            tx.touched(ChangeKind.ITEMS, *answered)
         tx.audit(
             AuditAction.REPLY_SENT,
             "item",

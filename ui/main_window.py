@@ -372,7 +372,9 @@ class MainWindow(QMainWindow):
         """The one place a change reaches every pane (local action, other desktop or worker)."""
         self.composer.apply_changes(changes)
         if changes.kinds == {ChangeKind.PRESENCE}:
-            return  # someone opened or left a composer: only the composer's banner moves
+            # Someone opened or left a composer: the banner and those rows' "is replying" chips.
+            self.inbox.model.refresh_items(changes.item_ids)
+            return
         self.inbox.apply_changes(changes)
         current = self.inbox.current_id()
         if current is not None and (

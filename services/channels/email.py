@@ -15,21 +15,21 @@ from __future__ import annotations
 
 import imaplib
 import logging
-import ssl
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import httpx
 from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientError, LoginError
+from imapclient.exceptions import IMAPClientError
 
 from services.channels import email_mime, email_smtp
+from services.channels.email_imap import MailboxSettings, imap_errors, open_session
 from services.channels.email_items import message_item, to_incoming
 from services.channels.email_threads import ThreadMemory
-from services.channels.errors import ChannelError, CredentialsRejected, Rejected, Unavailable
+from services.channels.errors import ChannelError, Rejected
 from services.channels.protocol import Batch, ChannelConfig, ReplyTarget, SentReply, SourceState
 from services.ingest import Incoming
 
@@ -44,37 +44,6 @@ _HEADERS = f"BODY.PEEK[HEADER.FIELDS ({' '.join(email_mime.HEADER_FIELDS)})]"
 
 
 @dataclass(frozen=True)
-class MailboxSettings:
-    imap_host: str
-    imap_port: int
-    smtp_host: str
-    smtp_port: int
-    login: str
-    address: str
-    security: str
-    display_name: str
-
-    @classmethod
-    def from_config(cls, config: dict[str, Any]) -> MailboxSettings:
-        security = str(config.get("security") or "tls")
-        imap_default = 993 if security == "tls" else 143
-        smtp_default = 465 if security == "tls" else 587
-        imap_host, imap_port = email_smtp.split_server(str(config["imap"]), imap_default)
-        smtp_host, smtp_port = email_smtp.split_server(str(config["smtp"]), smtp_default)
-        address = str(config["address"])
-        return cls(
-            imap_host,
-            imap_port,
-            smtp_host,
-            smtp_port,
-            str(config.get("login") or address),
-            address,
-            security,
-            str(config.get("display_name") or ""),
-        )
-
-
-@dataclass(frozen=True)
 class _Found:
     role: str
     folder: str
@@ -84,20 +53,6 @@ class _Found:
     received: datetime | None
     head: email_mime.Head
     thread: str = ""
-
-
-@contextmanager
-def _imap_errors(where: str) -> Iterator[None]:
-    try:
-        yield
-    except LoginError:
-        raise CredentialsRejected(f"the IMAP server {where} refused the login") from None
-    except (imaplib.IMAP4.abort, OSError, ssl.SSLError) as exc:
-        raise Unavailable(
-            f"cannot use the IMAP server {where}: {exc or type(exc).__name__}"
-        ) from None
-    except IMAPClientError as exc:
-        raise ChannelError(f"the IMAP server {where} refused a command: {exc}") from None
 
 
 class EmailConnector:
@@ -113,7 +68,7 @@ class EmailConnector:
         self._password = password
         self._known_threads = known_threads or set()
         self._client: IMAPClient | None = None
-        self._where = f"{settings.imap_host}:{settings.imap_port}"
+        self._where = settings.where
         self.warning: str | None = None
         self.downloaded = 0  # full messages fetched this run; the tests read it
 
@@ -137,26 +92,12 @@ class EmailConnector:
     def _imap(self) -> IMAPClient:
         if self._client is not None:
             return self._client
-        s = self._s
-        with _imap_errors(self._where):
-            context = ssl.create_default_context()
-            client = IMAPClient(
-                s.imap_host,
-                s.imap_port,
-                ssl=s.security == "tls",
-                ssl_context=context if s.security == "tls" else None,
-                timeout=email_smtp.TIMEOUT,
-            )
-            client.normalise_times = False  # aware datetimes
-            if s.security == "starttls":
-                client.starttls(context)
-            client.login(s.login, self._password)
-        self._client = client
-        return client
+        self._client = open_session(self._s, self._password)
+        return self._client
 
     def _folders(self) -> list[tuple[tuple[bytes, ...], str]]:
         """(flags, name) of every folder."""
-        with _imap_errors(self._where):
+        with imap_errors(self._where):
             return [
                 (tuple(flags), str(name)) for flags, _delim, name in self._imap().list_folders()
             ]
@@ -169,7 +110,7 @@ class EmailConnector:
         imap = self._imap()
         if imap.has_capability("SPECIAL-USE"):
             return None
-        with _imap_errors(self._where):
+        with imap_errors(self._where):
             found = imap.find_special_folder(SENT_FLAG)
         return str(found) if found else None
 
@@ -227,7 +168,7 @@ class EmailConnector:
         left_out: list[str],
     ) -> list[_Found]:
         imap = self._imap()
-        with _imap_errors(self._where):
+        with imap_errors(self._where):
             status = imap.select_folder(name, readonly=True)
             validity = int(status[b"UIDVALIDITY"])
             state = states.get(role) or {}
@@ -241,7 +182,7 @@ class EmailConnector:
         out: list[_Found] = []
         for start in range(0, len(uids), HEADER_CHUNK):
             chunk = uids[start : start + HEADER_CHUNK]
-            with _imap_errors(self._where):
+            with imap_errors(self._where):
                 answer = imap.fetch(chunk, ["RFC822.SIZE", "INTERNALDATE", _HEADERS])
             for uid in chunk:
                 data = answer.get(uid)
@@ -288,7 +229,7 @@ class EmailConnector:
             return []
         imap = self._imap()
         wanted = [f.uid for f in chunk if f.size <= MAX_MESSAGE_BYTES]
-        with _imap_errors(self._where):
+        with imap_errors(self._where):
             imap.select_folder(chunk[0].folder, readonly=True)
             bodies = imap.fetch(wanted, ["BODY.PEEK[]"]) if wanted else {}
         items = []
@@ -306,7 +247,17 @@ class EmailConnector:
                     None,
                 )
             outbound = f.role == "sent" or self._ours(f.head)
-            items.append(to_incoming(f.head, content, f.thread, outbound, f.received, _place(f)))
+            items.append(
+                to_incoming(
+                    f.head,
+                    content,
+                    f.thread,
+                    outbound,
+                    f.received,
+                    _place(f),
+                    raw if isinstance(raw, bytes) else None,
+                )
+            )
         return items
 
     def reconcile(self, known: dict[str, str]) -> list[SourceState]:
@@ -330,6 +281,7 @@ class EmailConnector:
             body,
             self._display_name(),
             self._s.address,
+            signature=target.signature,
         )
         message_id = str(msg["Message-ID"])
         data = msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
@@ -344,7 +296,7 @@ class EmailConnector:
         )
         try:
             smtp.prepare(msg)
-            with _imap_errors(self._where):
+            with imap_errors(self._where):
                 self._imap().append(sent, data, flags=(b"\\Seen", PENDING))
             try:
                 smtp.deliver(data)
@@ -362,7 +314,7 @@ class EmailConnector:
         if sent is None:
             return None
         imap = self._imap()
-        with _imap_errors(self._where):
+        with imap_errors(self._where):
             imap.select_folder(sent, readonly=True)
             uids = imap.search(["HEADER", "Message-ID", message_id])
             bodies = imap.fetch(uids[:1], ["BODY.PEEK[]"]) if uids else {}
@@ -383,7 +335,7 @@ class EmailConnector:
         """After sending: clear our mark, or drop our copy if the server filed its own (or DATA failed)."""
         try:
             imap = self._imap()
-            with _imap_errors(self._where):
+            with imap_errors(self._where):
                 imap.select_folder(folder)
                 uids = imap.search(["HEADER", "Message-ID", message_id])
                 flags = imap.get_flags(uids) if uids else {}

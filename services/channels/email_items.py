@@ -16,6 +16,7 @@ from services.ingest import Author, Incoming, ThreadRef
 from services.store.models import Direction, ItemKind
 
 MAX_SOURCE_CHARS = 100_000
+RFC822 = "message/rfc822"
 
 
 def to_incoming(
@@ -25,8 +26,13 @@ def to_incoming(
     outbound: bool,
     received: datetime | None = None,
     place: dict[str, Any] | None = None,
+    message: bytes | None = None,
 ) -> Incoming:
-    """One message as an item: inbound from the public, or outbound (ours, from Sent)."""
+    """One message as an item: inbound from the public, or outbound (ours, from Sent).
+
+    `message` is the whole message as the server gave it (RFC 822 bytes): kept as the
+    item's raw payload for evidence, byte for byte (services/records/payloads.py).
+    """
     sender = head.sender
     author = (
         Author(sender.address, sender.shown, sender.address)
@@ -46,6 +52,9 @@ def to_incoming(
         direction=Direction.OUTBOUND if outbound else Direction.INBOUND,
         needs_reply=not outbound,
         raw=_raw(head, content, place or {}),
+        raw_bytes=message,
+        raw_media_type=RFC822,
+        files=content.files,
     )
 
 
@@ -55,7 +64,7 @@ def message_item(raw: bytes, outbound: bool = False, thread: str | None = None) 
     head = email_mime.head_of(msg)
     if thread is None:
         thread = head.references[0] if head.references else head.in_reply_to or head.message_id
-    return to_incoming(head, email_mime.content_of(msg), thread, outbound)
+    return to_incoming(head, email_mime.content_of(msg), thread, outbound, message=raw)
 
 
 def _raw(

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from email.message import EmailMessage, Message
 from typing import Any
 
+from services.attachments import TOO_LARGE, IncomingFile, within_limits
 from services.sanitise import html_to_text
 
 _ID = re.compile(r"<([^<>\s]+)>")
@@ -91,6 +92,7 @@ class Attachment:
     name: str
     mime: str
     size: int
+    kept: bool = True  # within services.attachments' limits
 
     def as_json(self) -> dict[str, Any]:
         return {"name": self.name, "mime": self.mime, "size": self.size}
@@ -104,6 +106,8 @@ class Content:
     html: str | None
     attachments: tuple[Attachment, ...] = ()
     problems: tuple[str, ...] = field(default=())
+    files: tuple[IncomingFile, ...] = field(default=(), repr=False)
+    """The attachments' bytes to keep (None for one over the limits), in listing order."""
 
 
 def parse(raw: bytes) -> EmailMessage:
@@ -252,10 +256,11 @@ def _part_text(part: Message) -> tuple[str, str | None]:
     return decode_text(data, part.get_content_charset())
 
 
-def _attachments(msg: EmailMessage) -> tuple[Attachment, ...]:
-    found = []
+def _attachments(msg: EmailMessage) -> tuple[tuple[Attachment, ...], tuple[IncomingFile, ...]]:
+    """The attachments listed, and their bytes where they are within the limits."""
+    found: list[tuple[str, str, bytes]] = []
     if not msg.is_multipart():
-        return ()
+        return (), ()
     for part in msg.walk():
         if part.is_multipart():
             continue
@@ -265,13 +270,22 @@ def _attachments(msg: EmailMessage) -> tuple[Attachment, ...]:
             continue
         data = part.get_payload(decode=True)
         found.append(
-            Attachment(
+            (
                 " ".join(str(name or "unnamed").split()),
                 part.get_content_type(),
-                len(data) if isinstance(data, bytes) else 0,
+                data if isinstance(data, bytes) else b"",
             )
         )
-    return tuple(found)
+    keeps = within_limits([len(data) for _n, _m, data in found])
+    listed = tuple(
+        Attachment(name, mime, len(data), kept)
+        for (name, mime, data), kept in zip(found, keeps, strict=True)
+    )
+    files = tuple(
+        IncomingFile(name, mime, len(data), data if kept else None)
+        for (name, mime, data), kept in zip(found, keeps, strict=True)
+    )
+    return listed, files
 
 
 def human_size(size: int) -> str:
@@ -285,7 +299,10 @@ def human_size(size: int) -> str:
 def _attachment_lines(attachments: tuple[Attachment, ...]) -> tuple[str, str]:
     if not attachments:
         return "", ""
-    lines = [f"{a.name} ({a.mime}, {human_size(a.size)})" for a in attachments]
+    lines = [
+        f"{a.name} ({a.mime}, {human_size(a.size)})" + ("" if a.kept else f": {TOO_LARGE}")
+        for a in attachments
+    ]
     title = "Attachments (not opened):"
     text = "\n\n" + title + "\n" + "\n".join(f"- {line}" for line in lines)
     markup = (
@@ -310,7 +327,7 @@ def content_of(msg: EmailMessage) -> Content:
         if problem and problem not in problems:
             problems.append(problem)
         markup = _HEAD.sub("", markup)
-    attachments = _attachments(msg)
+    attachments, files = _attachments(msg)
     if text is None and markup is None and not msg.is_multipart():
         # A single non-text part (or no Content-Type at all): show what can be read.
         text, problem = _part_text(msg)
@@ -326,4 +343,4 @@ def content_of(msg: EmailMessage) -> Content:
         html_out = (
             markup + "".join(f"<p><b>{html.escape(p)}</b></p>" for p in problems) + extra_html
         )
-    return Content(text_out.strip(), html_out, attachments, tuple(problems))
+    return Content(text_out.strip(), html_out, attachments, tuple(problems), files)

@@ -84,8 +84,13 @@ def build_reply(
     sender_name: str,
     sender_address: str,
     now: datetime | None = None,
+    signature: str = "",
 ) -> EmailMessage:
-    """The reply with From, To, Re: subject, In-Reply-To and References (RFC 5322 §3.6.4)."""
+    """The reply with From, To, Re: subject, In-Reply-To and References (RFC 5322 §3.6.4).
+
+    A signature goes below the words after the usual "-- " line; the Message-ID is made
+    from the words alone, so the same reply keeps its id whatever the signature says.
+    """
     to = target.get("reply_to") or target.get("from")
     if not isinstance(to, str) or "@" not in to:
         raise Rejected("this e-mail has no address to answer")
@@ -102,7 +107,10 @@ def build_reply(
     if parent:
         msg["In-Reply-To"] = parent
         msg["References"] = " ".join(dict.fromkeys([*earlier, parent]))
-    msg.set_content(body.strip() + "\n")
+    text = body.strip() + "\n"
+    if signature.strip():
+        text += "\n-- \n" + signature.strip() + "\n"
+    msg.set_content(text)
     return msg
 
 

@@ -36,6 +36,8 @@ class ReplyTarget:
     item_external_id: str
     thread_external_id: str | None
     reply_target: dict[str, Any]
+    signature: str = ""
+    """Text to put under the words (the channel's, filled in: services/signatures.py)."""
 
 
 @dataclass(frozen=True)

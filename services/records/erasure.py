@@ -1,19 +1,23 @@
 """Erasing an item's content while keeping its tombstone: what retention and `forget person` share.
 
-What goes: the item's text and HTML, its parsed and raw payloads, its permalink
+What goes: the item's text and HTML, its parsed and raw payloads, its attachments
+(rows and the files beside the database that no other item uses), its permalink
 (it leads to the person), the risk reasons (they quote the text), the bodies of
 its notes and replies. What stays: the row with its id, channel, thread, kind,
 status and dates, so counts, reports and SLA figures of past weeks stay true,
 and a `tombstone` row saying when and why. Audit events stay untouched, so
 `audit verify` still passes. The price: an event's before/after may still hold a
 note's or a reply's text, which the chain's hashes cover; erasing those would need
-events that hash their content separately (not done).
+events that hash their content separately (not done). Attachment files are deleted
+within the transaction, before it commits: should it then fail, the rows stay and
+name files already gone (the next erasure removes them), never the other way round.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import delete, func, select
 
+from services import attachments
 from services.audit import Transaction
 from services.audit_actions import AuditAction
 from services.changes import ChangeKind
@@ -25,6 +29,7 @@ ERASED_NAME = "(erased)"
 
 def erase_item(tx: Transaction, item: Item, why: str) -> None:
     tx.session.execute(delete(RawPayload).where(RawPayload.item_id == item.id))
+    attachments.erase(tx.session, [item.id])
     for note in tx.session.scalars(select(Note).where(Note.item_id == item.id)):
         note.body = ERASED_TEXT
     for reply in tx.session.scalars(select(Reply).where(Reply.item_id == item.id)):

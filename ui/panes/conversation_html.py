@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
+from services.attachments import AttachmentView
 from services.conversation import Conversation, MessageView
 from ui.bidi import isolate
 
@@ -23,6 +25,7 @@ h2 { font-size: 13pt; margin: 0 0 2px 0; }
 .pill { background: #e8eaed; color: #3c4043; padding: 0 4px; }
 .state { font-weight: bold; }
 .veil { background: #d9d9de; color: #3c4043; padding: 14px 8px; margin-top: 4px; }
+.attach { background: #f1f3f4; color: #3c4043; padding: 4px 8px; margin: 0 0 6px 0; }
 """
 
 
@@ -64,6 +67,33 @@ def _message(m: MessageView, tz: ZoneInfo, css: str, veiled: frozenset[int] = fr
     )
 
 
+def _size(size: int) -> str:
+    return (
+        f"{size} bytes"
+        if size < 1000
+        else (f"{size / 1000:.1f} kB" if size < 1_000_000 else f"{size / 1_000_000:.1f} MB")
+    )
+
+
+def _attachments(item_id: int, files: Sequence[AttachmentView]) -> str:
+    """The item's attachments, each saved (and opened) only by a click: nothing is shown inline."""
+    if not files:
+        return ""
+    rows = []
+    for a in files:
+        what = f"{_outside(a.name)} <span class='meta'>({escape(a.mime)}, {_size(a.size)})</span>"
+        act = (
+            f" <a href='fc:attachment/{item_id}/{a.position}'>Save…</a>"
+            if a.kept
+            else f" <span class='meta'>— {escape(a.note or 'not kept')}</span>"
+        )
+        rows.append(what + act)
+    return (
+        "<div class='attach'><span class='meta'>Attachments — saved to this computer only "
+        "when you click, never opened here</span><br>" + "<br>".join(rows) + "</div>"
+    )
+
+
 def _guidance(conv: Conversation) -> str:
     """The force's guidance on an urgent item, first thing on the page, in a red box."""
     risk = conv.risk
@@ -93,8 +123,13 @@ def render(
     tz: ZoneInfo,
     show_audit: bool = False,
     veiled: frozenset[int] = frozenset(),
+    attachments: Sequence[AttachmentView] = (),
 ) -> str:
-    """The page; messages whose ids are in `veiled` show a veil instead of their text."""
+    """The page; messages whose ids are in `veiled` show a veil instead of their text.
+
+    `attachments` are the current item's, listed under it with a Save link each
+    (hidden while the item is veiled).
+    """
     item = conv.item
     parts = [f"<html><head><style>{STYLE}</style></head><body>", _guidance(conv)]
     title = (
@@ -131,6 +166,8 @@ def render(
                 f"<div class='msg esc'>Moderation on the platform — {escape(mod.action)}: {escape(waiting)}</div>"
             )
     parts.append(_message(item, tz, "current", veiled))
+    if item.id not in veiled:
+        parts.append(_attachments(item.id, attachments))
     if conv.thread_body:
         parts.append(
             f"<div class='section'>The post</div><div class='msg'>{escape(conv.thread_body)}</div>"

@@ -14,6 +14,7 @@ from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
+from services.attachments import AttachmentView
 from services.conversation import Conversation
 from ui.panes.conversation_html import render
 
@@ -36,6 +37,8 @@ class ConversationPane(InertBrowser):
     """The pointer is over a link; its real target."""
     reveal_requested = Signal(int)
     """The person chose to see a veiled (distressing) message: its item id."""
+    attachment_requested = Signal(int, int, str)
+    """The person asked to save an attachment: item id, its number, its name."""
 
     def __init__(
         self,
@@ -52,6 +55,7 @@ class ConversationPane(InertBrowser):
         self._conversation: Conversation | None = None
         self._show_audit = False
         self._veiled: frozenset[int] = frozenset()
+        self._attachments: tuple[AttachmentView, ...] = ()
         self.anchorClicked.connect(self._on_anchor_clicked)
         self.highlighted.connect(lambda url: self.link_hovered.emit(url.toString()))
         self.show_placeholder()
@@ -66,14 +70,23 @@ class ConversationPane(InertBrowser):
         self._conversation = None
         self.setHtml(f"<p style='color:#777; margin:24px'>{text}</p>")
 
-    def show_conversation(self, conv: Conversation, veiled: frozenset[int] | None = None) -> None:
-        """Show it; `veiled` (ids to show veiled) stays as it was when not given."""
+    def show_conversation(
+        self,
+        conv: Conversation,
+        veiled: frozenset[int] | None = None,
+        attachments: tuple[AttachmentView, ...] | None = None,
+    ) -> None:
+        """Show it; `veiled` (ids to show veiled) and `attachments` stay as they were when not given."""
         keep_scroll = self._conversation is not None and self._conversation.item.id == conv.item.id
         pos = self.verticalScrollBar().value()
+        if not keep_scroll and attachments is None:
+            self._attachments = ()
         self._conversation = conv
         if veiled is not None:
             self._veiled = veiled
-        self.setHtml(render(conv, self._tz, self._show_audit, self._veiled))
+        if attachments is not None:
+            self._attachments = attachments
+        self.setHtml(render(conv, self._tz, self._show_audit, self._veiled, self._attachments))
         if keep_scroll:
             self.verticalScrollBar().setValue(pos)
 
@@ -82,6 +95,8 @@ class ConversationPane(InertBrowser):
             if url.path() == "toggle-audit" and self._conversation is not None:
                 self._show_audit = not self._show_audit
                 self.show_conversation(self._conversation)
+            elif url.path().startswith("attachment/"):
+                self._ask_for_attachment(url.path().split("/")[1:])
             elif url.path().startswith("reveal/") and url.path()[7:].isdigit():
                 item_id = int(url.path()[7:])
                 self._veiled = self._veiled - {item_id}
@@ -91,3 +106,11 @@ class ConversationPane(InertBrowser):
             return
         if url.scheme() in SAFE_SCHEMES:
             self._open_url(url)
+
+    def _ask_for_attachment(self, parts: list[str]) -> None:
+        if len(parts) != 2 or not all(p.isdigit() for p in parts):
+            return
+        item_id, position = int(parts[0]), int(parts[1])
+        for a in self._attachments:
+            if a.position == position:
+                self.attachment_requested.emit(item_id, position, a.name)
