@@ -13,6 +13,7 @@ whatever the user's file or the environment say, and a flag that contradicts it 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tomllib
@@ -163,6 +164,54 @@ def with_flag(config: EffectiveConfig, name: str, flag: str | None, option: str)
             "ask IT to change it there"
         )
     return Value(flag, f"flag {option}", current.locked)
+
+
+def lock_reason(config: EffectiveConfig, name: str) -> str | None:
+    """Why the user cannot change `name` (the settings dialog shows it); None if they can."""
+    if not config.values[name].locked:
+        return None
+    return f"locked by your IT department in {config.system_file}; ask them to change it"
+
+
+def save_user_values(
+    changes: Mapping[str, str | bool | None], environ: Mapping[str, str] | None = None
+) -> EffectiveConfig:
+    """Write `changes` into the user's file (None removes a setting); the new effective settings.
+
+    A locked setting is refused here, whatever the caller shows: the lock is IT's.
+    """
+    config = load(environ)
+    for name, new in changes.items():
+        if name not in KEYS_BY_NAME:
+            raise ConfigError(f"unknown setting {name}")
+        reason = lock_reason(config, name)
+        if reason is not None:
+            raise ConfigError(f"`{name}` cannot be changed: {reason}")
+        if new is not None and not isinstance(new, KEYS_BY_NAME[name].kind):
+            raise ConfigError(f"`{name}` must be {KEYS_BY_NAME[name].kind.__name__}")
+    path = config.user_file
+    current = {k: v for k, v in _read(path).items() if k != LOCKED_KEY}
+    for name, new in changes.items():
+        if new is None or new == "":
+            current.pop(name, None)
+        else:
+            current[name] = new
+    lines = ["# Front Counter: your own settings (the settings dialog writes this file)."]
+    for name in (k.name for k in KEYS if k.name in current):
+        value = current[name]
+        lines.append(f"{name} = {_toml_value(value)}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".part")
+    partial.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    partial.replace(path)
+    return load(environ)
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    # A JSON string is a TOML basic string: the same quotes and escapes (\", \\, \n, \uXXXX).
+    return json.dumps(str(value), ensure_ascii=False)
 
 
 def _read(path: Path) -> dict[str, object]:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
+from console import config_file
+from services import site_config
 from services.errors import KnownError
+from services.site_config import CentralConfig, CentralSetting, SiteConfig
 from services.store.db import SessionFactory, make_engine, make_session_factory, upgrade
 from services.workspace_settings import DEFAULT_TIMEZONE
 
@@ -25,16 +29,71 @@ class AppContext:
     factory: SessionFactory
     url: str
     tz: ZoneInfo
+    site: SiteConfig = field(default_factory=SiteConfig)
 
     def close(self) -> None:
         self.engine.dispose()
 
 
-def open_context(url: str, tz_name: str = DEFAULT_TIMEZONE, migrate: bool = True) -> AppContext:
+def open_context(
+    url: str,
+    tz_name: str = DEFAULT_TIMEZONE,
+    migrate: bool = True,
+    site: SiteConfig | None = None,
+) -> AppContext:
+    """The database opened (and upgraded), and the force's configuration installed for services.
+
+    `site` defaults to what the configuration files and environment say (config_file.py).
+    """
+    chosen = site if site is not None else site_from_config(config_file.load())
+    site_config.install(chosen)  # the proxy for every connector, 101 and the force's name
     engine = make_engine(url)
     if migrate:
         upgrade(engine)
-    return AppContext(engine, make_session_factory(engine), url, ZoneInfo(tz_name))
+    return AppContext(engine, make_session_factory(engine), url, ZoneInfo(tz_name), chosen)
+
+
+def site_from_config(config: config_file.EffectiveConfig) -> SiteConfig:
+    """The settings services use, from the effective configuration (`config show`)."""
+    try:
+        return site_config.site_config(
+            force_name=config.text("force_name"),
+            non_emergency_number=config.text("non_emergency_number"),
+            http_proxy=config.text("http_proxy"),
+        )
+    except KnownError as exc:
+        source = config.values["http_proxy"].source
+        raise config_file.ConfigError(f"{exc} (from {source})") from None
+
+
+def central_config() -> CentralConfig:
+    """The central settings for the desktop's settings dialog, and how to save the person's own.
+
+    The lock decision is config_file's: a setting IT locked has a reason and no way to save.
+    """
+
+    def rows(config: config_file.EffectiveConfig) -> tuple[CentralSetting, ...]:
+        return tuple(
+            CentralSetting(
+                key.name,
+                key.description,
+                key.kind is bool,
+                config.values[key.name].value,
+                config_file.shown(config.values[key.name].value),
+                config.values[key.name].source,
+                config_file.lock_reason(config, key.name),
+            )
+            for key in config_file.KEYS
+        )
+
+    def save(changes: Mapping[str, str | bool | None]) -> tuple[CentralSetting, ...]:
+        try:
+            return rows(config_file.save_user_values(changes))
+        except config_file.ConfigError as exc:
+            raise KnownError(str(exc)) from None
+
+    config = config_file.load()
+    return CentralConfig(rows(config), save, str(config.user_file))
 
 
 def report_renderer() -> ReportRenderer:

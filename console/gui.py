@@ -42,7 +42,7 @@ def launch(args: argparse.Namespace) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return 1
-    from console.context import open_context
+    from console.context import central_config, open_context
     from services.users import resolve_actor
     from ui import app  # Qt loads only for the GUI
 
@@ -52,7 +52,13 @@ def launch(args: argparse.Namespace) -> int:
         # First day: an empty workspace opens on the demo (so a new user sees a realistic inbox),
         # and the welcome dialog asks who is at the keyboard.
         load_demo_on_first_start(ctx.factory)
-        return app.run(ctx.factory, actor, ctx.tz, worker_command(ctx.engine.url))
+        return app.run(
+            ctx.factory,
+            actor,
+            ctx.tz,
+            worker_command(ctx.engine.url),
+            central=central_config(),  # the settings dialog's rows, IT's locks decided here
+        )
     finally:
         ctx.close()
 

@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Mapping
+from pathlib import Path
 
 WINDOWS = sys.platform == "win32"
 
@@ -26,12 +27,21 @@ def is_frozen() -> bool:
 def self_command() -> list[str]:
     """The argv prefix that runs this application's command line again (e.g. the sync worker).
 
-    In the bundle the executable *is* the command line; `-m console` would reach our own
-    parser as a command name.
+    In the bundle the console executable is the command line (`-m console` would reach our
+    own parser as a command name). The windowed launcher (front-counter-gui, console=False on
+    Windows) has no standard output for the worker's progress: it runs the console one
+    beside it instead.
     """
     if is_frozen():
-        return [sys.executable]
+        return [cli_executable(sys.executable)]
     return [sys.executable, "-m", "console"]
+
+
+def cli_executable(running: str) -> str:
+    """The bundle's console executable, beside `running` (which may be the windowed launcher)."""
+    here = Path(running)
+    console = here.with_name("front-counter.exe" if WINDOWS else "front-counter")
+    return str(console) if console.exists() else running
 
 
 def has_display(environ: Mapping[str, str] | None = None, platform: str = sys.platform) -> bool:

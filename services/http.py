@@ -30,6 +30,7 @@ import httpcore
 import httpx
 import stamina
 
+from services import site_config
 from services.channels.errors import (
     BadPayload,
     ChannelError,
@@ -206,6 +207,9 @@ def make_client(
         headers={"User-Agent": USER_AGENT, **(headers or {})},
         limits=httpx.Limits(max_connections=4, max_keepalive_connections=2),
         follow_redirects=True,
+        # The force's proxy (config `http_proxy`) for every platform; unset, httpx reads
+        # HTTP(S)_PROXY and NO_PROXY from the environment as before.
+        proxy=site_config.current().http_proxy,
     )
     return _guard(client)
 

@@ -14,7 +14,7 @@ import regex
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services import review_policy
+from services import review_policy, site_config
 from services.audit import write_transaction
 from services.audit_actions import AuditAction
 from services.changes import ChangeKind, Changes
@@ -326,13 +326,16 @@ def placeholder_values(factory: SessionFactory, actor: Actor, item_id: int) -> d
     with factory() as s:
         me = s.get(User, actor.id)
     first = conv.item.author.split()[0] if conv.item.author else ""
+    site = site_config.current()
     return {
         "name": first,
         "full_name": conv.item.author,
         "officer": me.display_name if me else actor.name,
         "collar": (me.collar_number if me else None) or "",
         "reference": f"FC-{item_id}",
-        "non_emergency": "101",
+        # The force's own, from central configuration (services/site_config.py).
+        "non_emergency": site.non_emergency_number,
+        "force": site.force_name or "",
     }
 
 

@@ -146,6 +146,23 @@ SPECS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "note", "Add note…", ("N",), "Item", "Add an internal note (never published)", cli="note"
     ),
+    # No keys: a flag veils the item for the whole team (issue 13, staff welfare).
+    ActionSpec(
+        "distressing_on",
+        "Flag as distressing",
+        (),
+        "Item",
+        "Veil the item for everyone (text blurred, images hidden) until each person reveals it",
+        cli="item distressing",
+    ),
+    ActionSpec(
+        "distressing_off",
+        "Lift distressing flag…",
+        (),
+        "Item",
+        "Remove a hand flag, with a reason (the risk rules' own flags stay)",
+        cli="item distressing",
+    ),
     ActionSpec("reply", "Reply", ("R",), "Item", "Write a reply in the composer", toolbar=True),
     ActionSpec(
         "undo",
@@ -153,6 +170,14 @@ SPECS: tuple[ActionSpec, ...] = (
         ("Z", "Ctrl+Z"),
         "Edit",
         "Undo the last tag, assignment or status change",
+        needs_item=False,
+    ),
+    ActionSpec(
+        "settings",
+        "Settings…",
+        ("Ctrl+,",),
+        "Edit",
+        "The central configuration: what IT locked, and your own choices",
         needs_item=False,
     ),
     ActionSpec(
@@ -182,6 +207,15 @@ SPECS: tuple[ActionSpec, ...] = (
         "Figures and charts for any week; export PDF and CSV",
         needs_item=False,
         cli="report weekly",
+    ),
+    ActionSpec(
+        "channels",
+        "Channels…",
+        (),
+        "View",
+        "Every channel with its state: add, edit, test, pause or remove one",
+        needs_item=False,
+        cli="channel list",
     ),
     ActionSpec(
         "save_search",

@@ -11,17 +11,20 @@ from PySide6.QtCore import QSettings
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from services.site_config import CentralConfig
 from services.store.db import SessionFactory
 from services.users import Actor
 from ui.context import UiContext
 from ui.jobs import Jobs
 from ui.main_window import MainWindow
+from ui.qt_compat import keep_none_alive
 from ui.sync_monitor import SyncMonitor
 
 APP_ICON = Path(__file__).resolve().parents[1] / "resources" / "icons" / "front-counter.svg"
 
 
 def application() -> QApplication:
+    keep_none_alive()  # before any painting from Python: see ui/qt_compat.py
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         app = QApplication(sys.argv[:1])
@@ -40,12 +43,15 @@ def build_window(
     tz: ZoneInfo,
     settings: QSettings | None = None,
     worker_command: Sequence[str] | None = None,
+    central: CentralConfig | None = None,
 ) -> MainWindow:
     application()
     jobs = Jobs()
     monitor = SyncMonitor(worker_command) if worker_command else None
     window = MainWindow(
-        UiContext(factory, actor, tz, jobs), settings or person_settings(actor), monitor
+        UiContext(factory, actor, tz, jobs, central or CentralConfig()),
+        settings or person_settings(actor),
+        monitor,
     )
     if monitor is not None:
         monitor.setParent(window)
@@ -69,10 +75,11 @@ def run(
     tz: ZoneInfo,
     worker_command: Sequence[str] | None = None,
     offer_demo: bool = False,
+    central: CentralConfig | None = None,
 ) -> int:
     """Show the window; in single-user mode `worker_command` starts the sync worker as a child."""
     app = application()
-    window = build_window(factory, actor, tz, worker_command=worker_command)
+    window = build_window(factory, actor, tz, worker_command=worker_command, central=central)
     if not window.geometry_restored:
         window.resize(1280, 800)
     window.show()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from services.site_config import CentralConfig
 from services.store.db import SessionFactory
 from services.users import Actor
 from ui.jobs import Jobs
@@ -16,3 +17,5 @@ class UiContext:
     actor: Actor
     tz: ZoneInfo
     jobs: Jobs
+    # The central configuration for the settings dialog (console/context.py central_config).
+    central: CentralConfig = field(default_factory=CentralConfig)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, Qt
-from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
-from ui.chips import paint_avatar, paint_chips
+from ui.chips import CHIP_PAD_X, chip_font, paint_avatar, paint_chips
 from ui.models.inbox_model import COL_AUTHOR, COL_BADGE, COL_SNIPPET, InboxModel
-from ui.theme import Theme
+from ui.theme import Theme, Tone
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 DOT = 8
@@ -130,8 +130,61 @@ class ItemDelegate(QStyledItemDelegate):
         painter.restore()
 
 
-class CountDelegate:
-    """Roles the sidebar's count cells carry (a pill-painting delegate for QTreeWidget cells
-    made PySide6 6.12 corrupt None's reference count at exit; the counts are coloured text)."""
+class CountDelegate(QStyledItemDelegate):
+    """The sidebar's counts as rounded pills in their tone (the list's chip colours).
+
+    An earlier pill here aborted PySide6 6.12 with "deallocating None". The cause is not this
+    delegate but shiboken6 6.12 on Python 3.11: every Qt method returning nothing costs None a
+    reference, in every delegate of the desktop (ui/qt_compat.py gives None the head-room).
+    Every count cell still carries its tone (ui/panes/sidebar.py), so no unset role is read,
+    and what the painter is handed is held in a name for the whole call.
+    tests/ui/test_sidebar_pills.py checks the pills and a shift's worth of painting.
+    """
 
     TONE_ROLE = Qt.ItemDataRole.UserRole + 7
+
+    def __init__(self, theme: Callable[[], Theme], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._theme = theme
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: AnyIndex) -> None:
+        if index.column() != 1:
+            super().paint(painter, option, index)
+            return
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        text = opt.text  # the count, as initStyleOption read it ("" for none)
+        opt.text = ""
+        widget = opt.widget
+        style = widget.style() if widget is not None else None
+        if style is not None:  # background and selection, without the text
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
+        if not text:
+            return
+        tone_value = index.data(self.TONE_ROLE)  # set on every count cell: never None
+        tone = Tone(tone_value) if isinstance(tone_value, str) else Tone.NEUTRAL
+        colours = self._theme().chip(tone)
+        font = chip_font(opt.font)
+        metrics = QFontMetrics(font)
+        cell = QRectF(opt.rect)
+        height = min(cell.height() - 4, float(metrics.height() + 2))
+        width = max(height, float(metrics.horizontalAdvance(text) + 2 * CHIP_PAD_X))
+        pill = QRectF(cell.right() - width - 4, cell.center().y() - height / 2, width, height)
+        fill = QColor(colours.fill)
+        ink = QColor(colours.text)
+        radius = height / 2
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(fill)
+        painter.drawRoundedRect(pill, radius, radius)
+        painter.setFont(font)
+        painter.setPen(ink)
+        painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, text)
+        painter.restore()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: AnyIndex) -> QSize:
+        size = super().sizeHint(option, index)
+        if index.column() == 1:
+            size.setWidth(size.width() + 2 * CHIP_PAD_X + 8)  # room for the pill's ends
+        return size

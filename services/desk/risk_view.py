@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from services import workspace_settings
+from services import site_config, workspace_settings
 from services.audit import write_transaction
 from services.audit_actions import AuditAction
 from services.desk.risk import Reason
@@ -47,6 +47,15 @@ DEFAULT_GUIDANCE = (
     "are read the next working day."
 )
 MAX_GUIDANCE_CHARS = 2_000
+
+
+def default_guidance() -> str:
+    """The guidance until an admin sets one: with the force's non-emergency number and name."""
+    site = site_config.current()
+    text = DEFAULT_GUIDANCE.replace("call 101", f"call {site.non_emergency_number}")
+    if site.force_name:
+        text = text.replace("or report online.", f"or report online to {site.force_name}.")
+    return text
 
 
 @dataclass(frozen=True)
@@ -145,7 +154,7 @@ def load_guidance(session: Session) -> Guidance:
     text = value.get("text")
     name = value.get("saved_reply")
     return Guidance(
-        text if isinstance(text, str) and text.strip() else DEFAULT_GUIDANCE,
+        text if isinstance(text, str) and text.strip() else default_guidance(),
         name if isinstance(name, str) and name else None,
     )
 

@@ -2,8 +2,8 @@
 
 PostgreSQL: a session-level advisory lock on a connection held for the worker's
 life; the server drops it the moment that connection ends, a kill -9 included.
-SQLite: an exclusive flock on a file beside the database, which the kernel drops
-when the process ends. Either way nothing is left behind to clean up by hand, and
+SQLite: an exclusive lock on a file beside the database (services/platform_os.py),
+which the OS drops when the process ends. Either way nothing is left behind to clean up by hand, and
 a waiting worker takes over within a second of the first one's end.
 """
 
@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import IO
 
 from sqlalchemy import Connection, Engine, text
+
+from services.platform_os import try_lock_exclusive
 
 RETRY_SECONDS = 1.0
 # Advisory lock keys are per database; this one is ours (a stable 63-bit number).
@@ -69,14 +71,10 @@ def _try_advisory(conn: Connection) -> bool:
 
 @contextmanager
 def _file_lock(path: Path, stop: threading.Event, say: Callable[[str], None]) -> Iterator[bool]:
-    import fcntl
-
     handle: IO[str] = path.open("a+")
 
     def attempt() -> bool:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        if not try_lock_exclusive(handle):  # flock on POSIX, a byte-range lock on Windows
             return False
         handle.seek(0)
         handle.truncate()
@@ -90,7 +88,7 @@ def _file_lock(path: Path, stop: threading.Event, say: Callable[[str], None]) ->
             return
         yield True
     finally:
-        handle.close()  # closing drops the flock
+        handle.close()  # closing drops the lock
 
 
 def _wait(attempt: Callable[[], bool], stop: threading.Event, say: Callable[[str], None]) -> bool:

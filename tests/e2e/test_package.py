@@ -85,6 +85,15 @@ def test_version_names_the_release_and_schema_outside_any_virtualenv(
     assert done.stdout.strip() == f"Front Counter {_version()} (database schema {head_revision()})"
 
 
+def test_the_windowed_launcher_sits_beside_the_command_line(bundle: Path, tmp_path: Path) -> None:
+    """front-counter-gui (console=False: no console window on Windows) is the same program."""
+    launcher = bundle.with_name("front-counter-gui")
+    assert launcher.exists()
+    done, _ = _run([str(launcher), "--version"], tmp_path / "home")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"Front Counter {_version()} ")
+
+
 def test_db_upgrade_creates_a_fresh_sqlite_database(bundle: Path, tmp_path: Path) -> None:
     from services.store.db import head_revision
 

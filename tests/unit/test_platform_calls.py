@@ -1,8 +1,8 @@
 """POSIX-only calls live in one platform module, so the app stays buildable for Windows and macOS.
 
 An AST scan of everything that ships (console/, ui/, services/) for modules, functions,
-arguments and paths that exist or behave only on POSIX. console/platform_os.py (and a
-services/platform_os.py, should services ever need one) answer for every OS instead.
+arguments and paths that exist or behave only on POSIX. console/platform_os.py (signals,
+parent process, the display) and services/platform_os.py (file locks) answer for every OS.
 """
 
 from __future__ import annotations
@@ -14,16 +14,9 @@ ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ("console", "ui", "services")
 
 PLATFORM_MODULES = {"console/platform_os.py", "services/platform_os.py"}
-# Files that may still call POSIX directly, each with the reason.
-ALLOWED = {
-    # The sync worker's stop signals and parent watch are being moved out of this module by
-    # the worker change running in parallel; they move to console/platform_os.py
-    # (on_stop_request, parent_pid, parent_alive) with it.
-    "console/commands_channels.py": "worker stop signals and parent watch, being moved",
-    # Written by that same change while this test was; its flock has a twin for every OS
-    # in services/platform_os.py (try_lock_exclusive) to switch to.
-    "services/store/worker_lock.py": "the worker's single-instance lock, being written",
-}
+# Files that may still call POSIX directly, each with the reason. None today: the sync
+# worker's stop signals, parent watch and single-instance lock go through the platform modules.
+ALLOWED: dict[str, str] = {}
 
 POSIX_MODULES = {
     "signal", "fcntl", "termios", "tty", "pty", "pwd", "grp", "resource", "posix",
@@ -159,3 +152,19 @@ def test_a_display_is_found_from_the_session_on_linux_and_always_on_windows() ->
     assert has_display({"QT_QPA_PLATFORM": "offscreen"}, "linux")
     assert has_display({}, "win32")  # Windows sets no DISPLAY, and needs none
     assert has_display({}, "darwin")
+
+
+def test_the_bundle_runs_its_worker_with_the_console_executable(tmp_path: Path) -> None:
+    """The windowed launcher has no output for the worker's progress: the console one runs it."""
+    import sys
+
+    from console.platform_os import cli_executable
+
+    suffix = ".exe" if sys.platform == "win32" else ""
+    gui = tmp_path / f"front-counter-gui{suffix}"
+    gui.write_bytes(b"")
+    assert cli_executable(str(gui)) == str(gui)  # a bundle without it: itself
+    cli = tmp_path / f"front-counter{suffix}"
+    cli.write_bytes(b"")
+    assert cli_executable(str(gui)) == str(cli)
+    assert cli_executable(str(cli)) == str(cli)

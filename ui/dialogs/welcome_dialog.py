@@ -70,6 +70,8 @@ class WelcomeDialog(QDialog):
         layout.addWidget(self.load_demo)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+        # Wide enough that the wrapped introduction is read in whole lines, not clipped.
+        self.setMinimumWidth(460)
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
 
@@ -82,6 +84,7 @@ class WelcomeDialog(QDialog):
             self.error.show()
             return
         self.save_button.setEnabled(False)
+        self.error.hide()  # an earlier "give your name" no longer applies
 
         def work() -> tuple[Actor, bool]:
             updated = users.set_own_profile(f, actor, name, collar) if name else actor

@@ -68,6 +68,9 @@ class Sidebar(QTreeWidget):
         self._tags_root = self._section("Tags")
         self._saved_root = self._section("Saved searches")
         self._tone_counts()
+        # Held here as well as by Qt: the delegate must outlive every paint of the tree.
+        self._count_delegate = CountDelegate(theme, self)
+        self.setItemDelegateForColumn(1, self._count_delegate)
         self.expandAll()
         self.setColumnWidth(0, 146)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -130,11 +133,8 @@ class Sidebar(QTreeWidget):
             "failed": data.failed_mine,
         }
         for key, item in self._views.items():
+            # Drawn as a pill in the view's tone (CountDelegate): the list's chip colours.
             item.setText(1, str(counts[key]) if counts.get(key) else "")
-            if key in VIEW_TONES:
-                # The tone's text colour on the sidebar (a painted pill here crashed PySide6:
-                # see ui/delegates.py): the same colour words as the list's chips.
-                item.setForeground(1, QBrush(QColor(self._theme().chip(VIEW_TONES[key]).text)))
             item.setData(
                 0,
                 Qt.ItemDataRole.AccessibleTextRole,
