@@ -31,6 +31,7 @@ from PySide6.QtWidgets import QApplication
 from services.reports.export import render_html, write_csv
 from services.reports.metrics import WeeklyReport
 from services.store.models import utcnow
+from ui.qt_compat import keep_none_alive
 
 CHANNEL_COLOURS = (
     "#21759b",
@@ -210,6 +211,7 @@ def write_report_offscreen(report: WeeklyReport, folder: Path, formats: set[str]
     QtCharts draws through widgets, so a QApplication must exist; the caller picks the
     platform (offscreen) before this module is imported.
     """
+    keep_none_alive()  # a long-running worker draws a report every week: see ui/qt_compat.py
     if QApplication.instance() is None:
         app = QApplication(sys.argv[:1])
         app.setApplicationName("Front Counter")
