@@ -60,7 +60,13 @@ def _ref(value: Any) -> dict[str, str] | None:
 
 class BlueskyConnector:
     kind: ClassVar[str] = "bluesky"
-    moderation_actions: ClassVar[tuple[str, ...]] = ("mute", "block", "hide")
+    moderation_actions: ClassVar[tuple[str, ...]] = (
+        "mute",
+        "block",
+        "hide",
+        "report",
+        "report_account",
+    )
     can_reply: ClassVar[bool] = True
 
     def __init__(
@@ -114,6 +120,8 @@ class BlueskyConnector:
             notes = page.get("notifications")
             if not isinstance(notes, list) or not all(isinstance(n, dict) for n in notes):
                 raise BadPayload(f"{NOTIFICATIONS} answered JSON of the wrong shape")
+            # Each notification's bytes as sent, cut before threads are looked up.
+            sent = {id(n): self._api.received.bytes_of(n) for n in notes}
             fresh: list[dict[str, Any]] = []
             reached = False
             for n in notes:
@@ -130,7 +138,7 @@ class BlueskyConnector:
                     newest[1].add(uri)
                 if n.get("reason") in REASONS:
                     fresh.append(n)
-            items = [self._map(n) for n in fresh]
+            items = [self._map(n, sent[id(n)]) for n in fresh]
             if items:
                 yield Batch(items)
             next_cursor = page.get("cursor")
@@ -144,7 +152,7 @@ class BlueskyConnector:
             out.update(indexed_at=stamp, uris_at_mark=sorted(uris))
         yield Batch([], cursor=out)
 
-    def _map(self, n: dict[str, Any]) -> Incoming:
+    def _map(self, n: dict[str, Any], raw_bytes: bytes | None = None) -> Incoming:
         uri = str(n["uri"])
         where = f"{NOTIFICATIONS} ({uri[:80]})"
         record = n.get("record")
@@ -163,6 +171,7 @@ class BlueskyConnector:
             parent_external_id=incoming.parent_external_id,
             permalink=incoming.permalink,
             raw=n,
+            raw_bytes=raw_bytes,
         )
 
     def _post(

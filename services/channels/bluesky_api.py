@@ -28,6 +28,7 @@ from services.channels.errors import (
     RateLimited,
 )
 from services.http import Response, make_client, request, retry_after_seconds
+from services.records.payloads import Received
 
 DEFAULT_RATE_WAIT = 60.0
 # Renew the access token this long before it expires.
@@ -127,6 +128,8 @@ class BlueskyApi:
         self._session: dict[str, Any] | None = None
         # Shown on the channel after a run that succeeded with a problem worth knowing.
         self.warning: str | None = None
+        # Recent answers as parsed, each object's bytes as sent (kept for evidence).
+        self.received = Received()
 
     def close(self) -> None:
         self._client.close()
@@ -271,7 +274,7 @@ class BlueskyApi:
         return str(self._current()["accessJwt"])
 
     def get(self, nsid: str, params: Any = None) -> dict[str, Any]:
-        body = self.call("GET", nsid, params=params).json()
+        body = self.received.read(self.call("GET", nsid, params=params))
         if not isinstance(body, dict):
             raise BadPayload(f"{nsid} answered JSON of the wrong shape (expected an object)")
         return body

@@ -163,10 +163,14 @@ class FacebookConnector:
             "limit": "100",
         }
         try:
-            found = list(self._api.pages(f"/{post_id}/comments", params))
+            # Each comment with its bytes as sent, cut while its page is the latest answer.
+            found = [
+                (c, self._api.received.bytes_of(c))
+                for c in self._api.pages(f"/{post_id}/comments", params)
+            ]
         except Gone:  # the post was deleted between the two calls
             return []
-        return [self._comment(c, post_id, thread) for c in found]
+        return [self._comment(c, post_id, thread, sent) for c, sent in found]
 
     def _author(self, who: Any) -> Author | None:
         if not isinstance(who, dict) or not who.get("id"):
@@ -174,7 +178,9 @@ class FacebookConnector:
         name = who.get("name")
         return Author(str(who["id"]), name if isinstance(name, str) and name else "Facebook user")
 
-    def _comment(self, c: dict[str, Any], post_id: str, thread: ThreadRef) -> Incoming:
+    def _comment(
+        self, c: dict[str, Any], post_id: str, thread: ThreadRef, sent: bytes | None = None
+    ) -> Incoming:
         where = f"/{post_id}/comments"
         comment_id = id_of(c, where)
         parent = c.get("parent")
@@ -194,6 +200,7 @@ class FacebookConnector:
             direction=Direction.OUTBOUND if ours else Direction.INBOUND,
             needs_reply=not ours,
             raw={**c, "post_id": post_id},
+            raw_bytes=sent,
         )
 
     def _messenger(self, cursor: dict[str, Any]) -> tuple[list[Incoming], str | None]:
@@ -270,6 +277,7 @@ class FacebookConnector:
             direction=Direction.OUTBOUND if ours else Direction.INBOUND,
             needs_reply=not ours,
             raw={**m, "conversation_id": conv_id, "psid": psid},
+            raw_bytes=self._api.received.bytes_of(m),
         )
 
     def reconcile(self, known: dict[str, str]) -> list[SourceState]:

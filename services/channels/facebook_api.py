@@ -33,6 +33,7 @@ from services.channels.errors import (
     Unavailable,
 )
 from services.http import Response, make_client, redact, request
+from services.records.payloads import Received
 
 DEFAULT_API = "https://graph.facebook.com/v21.0"
 # Percent of any allowance at which the channel stops polling until Meta's regain time.
@@ -160,6 +161,8 @@ class GraphApi:
         self._client = client or make_client()
         self.usage = 0.0  # highest percent of an allowance seen on the last answer
         self._regain = 0.0
+        # Recent answers as parsed, each object's bytes as sent (kept for evidence).
+        self.received = Received()
 
     def close(self) -> None:
         self._client.close()
@@ -211,7 +214,7 @@ class GraphApi:
         return resp
 
     def get(self, path: str, params: Any = None, needs: str = "pages_read_engagement") -> Any:
-        data = self.call("GET", path, params=params, needs=needs).json()
+        data = self.received.read(self.call("GET", path, params=params, needs=needs))
         if not isinstance(data, dict):
             raise BadPayload(f"{redact(self.url_for(path))} did not answer a JSON object")
         return data

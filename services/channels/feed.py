@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 import feedparser
 import httpx
 
-from services.channels import feed_bounds
+from services.channels import feed_bounds, feed_raw
 from services.channels.errors import BadPayload, ChannelError, Gone
 from services.channels.protocol import Batch, ChannelConfig, ReplyTarget, SentReply, SourceState
 from services.channels.wordpress_discovery import comment_feed_address, site_of_comment_feed
@@ -155,14 +155,27 @@ class FeedConnector:
             return
         title = parsed.feed.get("title") or redact(self._url)
         link = parsed.feed.get("link")
-        items = [self._map(e, title, link) for e in parsed.entries]
+        sent = _as_sent(resp.body, len(parsed.entries))
+        items = [
+            self._map(e, title, link, sent.parts[n], sent.media_type)
+            if sent
+            else self._map(e, title, link)
+            for n, e in enumerate(parsed.entries)
+        ]
         new_cursor = {
             "etag": resp.headers.get("ETag"),
             "modified": resp.headers.get("Last-Modified"),
         }
         yield Batch(items, cursor=new_cursor)
 
-    def _map(self, e: Any, feed_title: str, feed_link: str | None) -> Incoming:
+    def _map(
+        self,
+        e: Any,
+        feed_title: str,
+        feed_link: str | None,
+        raw_bytes: bytes | None = None,
+        media_type: str = "application/xml",
+    ) -> Incoming:
         html = None
         if e.get("content"):
             html = e["content"][0].get("value")
@@ -187,6 +200,8 @@ class FeedConnector:
             permalink=e.get("link"),
             needs_reply=False,
             raw={k: str(v)[:20_000] for k, v in e.items() if isinstance(v, str)},
+            raw_bytes=raw_bytes,
+            raw_media_type=media_type,
         )
 
     def reconcile(self, known: dict[str, str]) -> list[SourceState]:
@@ -200,6 +215,15 @@ class FeedConnector:
 
     def moderate(self, external_id: str, action: str) -> str:
         raise ChannelError("feeds cannot be moderated")
+
+
+def _as_sent(body: bytes, count: int) -> feed_raw.Entries | None:
+    """Each entry's element as fetched, when the cut can be trusted (see feed_raw)."""
+    try:
+        found = feed_raw.entry_elements(body)
+    except ValueError:
+        return None
+    return found if len(found.parts) == count else None
 
 
 def _escape(text: str) -> str:

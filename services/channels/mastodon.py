@@ -55,6 +55,7 @@ class MastodonConnector:
     def __init__(self, server: str, token: str, client: httpx.Client | None = None) -> None:
         self._api = MastodonApi(server, token, client)
         self._roots: dict[str, ThreadRef] = {}
+        self._as_sent: dict[str, bytes | None] = {}
 
     @classmethod
     def create(cls, cfg: ChannelConfig, client: httpx.Client | None = None) -> MastodonConnector:
@@ -88,6 +89,8 @@ class MastodonConnector:
             raise BadPayload(f"{NOTIFICATIONS} answered JSON of the wrong shape (expected a list)")
         for n in data:
             n["id"] = id_of(n, NOTIFICATIONS)
+        # Each notification's bytes as sent, cut now: looking up threads reads more answers.
+        self._as_sent = {n["id"]: self._api.received.bytes_of(n) for n in data}
         return data
 
     def fetch(self, cursor: dict[str, Any]) -> Iterator[Batch]:
@@ -148,6 +151,7 @@ class MastodonConnector:
             permalink=incoming.permalink,
             source_updated_at=incoming.source_updated_at,
             raw=n,
+            raw_bytes=self._as_sent.get(n["id"]),
         )
 
     def _status(self, status: dict[str, Any], where: str) -> Incoming:

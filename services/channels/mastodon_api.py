@@ -17,6 +17,7 @@ import httpx
 from services.channels.errors import BadPayload, CredentialsRejected, Gone, RateLimited
 from services.channels.mastodon_text import DEFAULT_LIMIT, DEFAULT_URL_CHARS
 from services.http import Response, make_client, redact, request, retry_after_seconds
+from services.records.payloads import Received
 
 # Without any hint from the server, wait this long after a 429.
 DEFAULT_RATE_WAIT = 60.0
@@ -63,6 +64,8 @@ class MastodonApi:
         self._client = client or make_client()
         self._me: dict[str, Any] | None = None
         self._limits: tuple[int, int] | None = None
+        # Recent answers as parsed, each object's bytes as sent (kept for evidence).
+        self.received = Received()
 
     def close(self) -> None:
         self._client.close()
@@ -103,7 +106,7 @@ class MastodonApi:
         return resp
 
     def get_json(self, path: str, params: Any = None) -> Any:
-        return self.call("GET", path, params=params).json()
+        return self.received.read(self.call("GET", path, params=params))
 
     def me(self) -> dict[str, Any]:
         """The account the token belongs to (verify_credentials), read once."""

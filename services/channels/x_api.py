@@ -13,7 +13,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -26,11 +26,20 @@ from services.channels.errors import (
     Rejected,
 )
 from services.http import Response, make_client, redact, request
+from services.records.payloads import Received
 
 DEFAULT_API = "https://api.x.com"
 # Without any reset header, wait one of X's windows.
 DEFAULT_WAIT = 15 * 60.0
 _ID = re.compile(r"/\d{4,}(?=/|$)")  # ids, not the /2 version
+
+
+class TokenSource(Protocol):
+    """An access token that can be renewed (services.channels.x_oauth.RefreshingToken)."""
+
+    def current(self) -> str: ...
+
+    def renew(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -85,11 +94,16 @@ def problem_text(resp: Response) -> str:
 
 
 class XApi:
-    def __init__(self, base: str, token: str, client: httpx.Client | None = None) -> None:
+    def __init__(
+        self, base: str, token: str | TokenSource, client: httpx.Client | None = None
+    ) -> None:
         self.base = (base or DEFAULT_API).rstrip("/")
+        # A fixed token, or one renewed through OAuth 2.0 (services.channels.x_oauth).
         self._token = token
         self._client = client or make_client()
         self.limits: dict[str, Limit] = {}
+        # Recent answers as parsed, each object's bytes as sent (kept for evidence).
+        self.received = Received()
 
     def close(self) -> None:
         self._client.close()
@@ -112,16 +126,10 @@ class XApi:
     ) -> Response:
         key = endpoint_of(method, path)
         self._wait_for(key)
-        resp = request(
-            self._client,
-            method,
-            self.base + path,
-            params=params,
-            json_body=json_body,
-            headers={"Authorization": f"Bearer {self._token}"},
-            retry=method == "GET",
-            ok_statuses=(400, 401, 403, 404, 429, *ok),
-        )
+        resp = self._send(method, path, params, json_body, ok, self._bearer())
+        if resp.status == 401 and not isinstance(self._token, str):
+            # Expired or revoked: renew once through the refresh token (a refusal raises).
+            resp = self._send(method, path, params, json_body, ok, self._token.renew())
         seen = limit_of(resp.headers)
         if seen is not None:
             self.limits[key] = seen
@@ -147,8 +155,31 @@ class XApi:
             raise Gone(f"{redact(resp.url)}: {said}")
         raise Rejected(f"X refused the request ({said})")
 
+    def _bearer(self) -> str:
+        return self._token if isinstance(self._token, str) else self._token.current()
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        params: Any,
+        json_body: Any,
+        ok: tuple[int, ...],
+        token: str,
+    ) -> Response:
+        return request(
+            self._client,
+            method,
+            self.base + path,
+            params=params,
+            json_body=json_body,
+            headers={"Authorization": f"Bearer {token}"},
+            retry=method == "GET",
+            ok_statuses=(400, 401, 403, 404, 429, *ok),
+        )
+
     def get(self, path: str, params: Any = None, needs: str = "tweet.read users.read") -> Any:
-        data = self.call("GET", path, params=params, needs=needs).json()
+        data = self.received.read(self.call("GET", path, params=params, needs=needs))
         if not isinstance(data, dict):
             raise BadPayload(f"{redact(self.base + path)} did not answer a JSON object")
         return data

@@ -22,12 +22,14 @@ from services.channels.mastodon_api import parse_time
 from services.channels.protocol import Batch, ChannelConfig, ReplyTarget, SentReply, SourceState
 from services.channels.x_api import (
     DEFAULT_API,
+    TokenSource,
     XApi,
     data_list,
     endpoint_of,
     id_of,
     problem_text,
 )
+from services.channels.x_oauth import token_source
 from services.channels.x_text import too_long
 from services.ingest import Author, Incoming, ThreadRef
 from services.sanitise import text_to_html
@@ -82,7 +84,12 @@ class XConnector:
     moderation_actions: ClassVar[tuple[str, ...]] = ("hide", "unhide")
     can_reply: ClassVar[bool] = True
 
-    def __init__(self, token: str, api_url: str = DEFAULT_API, client: httpx.Client | None = None):
+    def __init__(
+        self,
+        token: str | TokenSource,
+        api_url: str = DEFAULT_API,
+        client: httpx.Client | None = None,
+    ):
         self._api = XApi(api_url, token, client)
         self._me: dict[str, Any] | None = None
         self._notes: list[str] = []
@@ -91,7 +98,8 @@ class XConnector:
     def create(cls, cfg: ChannelConfig, client: httpx.Client | None = None) -> XConnector:
         if not cfg.secret:
             raise ChannelError("no access token stored for this channel: run `channel add x`")
-        return cls(cfg.secret, str(cfg.config.get("url") or DEFAULT_API), client)
+        base = str(cfg.config.get("url") or DEFAULT_API)
+        return cls(token_source(cfg.config, cfg.secret, base, client), base, client)
 
     def close(self) -> None:
         self._api.close()
@@ -207,6 +215,7 @@ class XConnector:
             direction=Direction.OUTBOUND if ours else Direction.INBOUND,
             needs_reply=not ours,
             raw={**post, "username": username},
+            raw_bytes=self._api.received.bytes_of(post),
         )
 
     def _thread(self, conversation: str, includes: Any) -> ThreadRef:
@@ -283,6 +292,7 @@ class XConnector:
             direction=Direction.OUTBOUND if ours else Direction.INBOUND,
             needs_reply=not ours,
             raw=event,
+            raw_bytes=self._api.received.bytes_of(event),
         )
 
     def reconcile(self, known: dict[str, str]) -> list[SourceState]:

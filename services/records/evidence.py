@@ -140,7 +140,8 @@ def _payload_files(
     for item_id in item_ids:
         kept = payloads.payloads(session, item_id)
         for n, p in enumerate(kept, 1):
-            name = f"payloads/item-{item_id}-v{n}.{_EXTENSIONS.get(p.media_type, 'bin')}"
+            ext = _EXTENSIONS.get(p.media_type.split(";")[0], "bin")  # "…; charset=…" too
+            name = f"payloads/item-{item_id}-v{n}.{ext}"
             _write(folder, name, p.body, f"item {item_id} as the platform sent it", files)
             listed.append({"item_id": item_id, "path": name, "as_received": True, "media_type": p.media_type,
                            "received_at": p.received_at.isoformat()})  # fmt: skip

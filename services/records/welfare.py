@@ -13,19 +13,21 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from services import triage
 from services.audit import write_transaction
 from services.audit_actions import AuditAction
 from services.changes import ChangeKind, Changes
-from services.errors import NotFound
+from services.errors import InvalidInput, NotFound
 from services.store.db import SessionFactory
 from services.store.models import AuditEvent, Item, ItemTag, ReadMark, Tag, WelfarePreference
-from services.users import Actor
+from services.users import Actor, Permission
 
 DISTRESSING_TAG = "distressing"
 DISTRESSING_CATEGORIES = frozenset(
@@ -136,6 +138,76 @@ def reveal(factory: SessionFactory, actor: Actor, item_id: int) -> Changes:
             tx.audit(AuditAction.ITEM_REVEAL, "item", item_id, None, {"by": actor.name})
             tx.touched(ChangeKind.ITEMS, item_id)
         return tx.changes()
+
+
+@dataclass(frozen=True)
+class HandFlag:
+    """What flagging an item by hand did: whether it changed, and the rules that still flag it."""
+
+    item_id: int
+    changed: bool
+    flagged_by_hand: bool
+    risk_categories: tuple[str, ...]
+    changes: Changes
+
+    @property
+    def distressing(self) -> bool:
+        return self.flagged_by_hand or bool(self.risk_categories)
+
+
+def set_distressing(
+    factory: SessionFactory, actor: Actor, item_id: int, on: bool, reason: str = ""
+) -> HandFlag:
+    """Flag an item as distressing by hand (veiled for everyone), or lift that flag.
+
+    The hand flag is the `distressing` tag, so `is_distressing` stays the one rule. Each
+    change is an `item.distressing` audit event with who and why; lifting a flag needs
+    a reason (it shows the item unveiled to colleagues who did not choose to see it).
+    Lifting cannot unveil an item the risk rules flag: the result names those categories.
+    """
+    actor.require(Permission.TRIAGE)
+    why = " ".join(reason.split())
+    if not on and not why:
+        raise InvalidInput("say why the item is no longer distressing (--reason)")
+    with write_transaction(factory, actor) as tx:
+        [item] = triage.load_items(tx, [item_id], None, slim=True)
+        tags = triage.tag_names(tx, item_id)
+        categories = tuple(
+            sorted(
+                {
+                    str(r.get("category"))
+                    for r in item.risk_reasons or ()
+                    if str(r.get("category", "")) in DISTRESSING_CATEGORIES
+                }
+            )
+        )
+        before = DISTRESSING_TAG in tags
+        if before == on:
+            return HandFlag(item_id, False, before, categories, tx.changes())
+        tag_id = tx.session.scalar(select(Tag.id).where(Tag.name == DISTRESSING_TAG))
+        if on:
+            if tag_id is None:
+                tag_row = Tag(name=DISTRESSING_TAG)
+                tx.session.add(tag_row)
+                tx.session.flush()
+                tag_id = tag_row.id
+                tx.touched(ChangeKind.TAGS)
+            tx.session.add(ItemTag(item_id=item_id, tag_id=tag_id))
+        else:
+            tx.session.execute(
+                delete(ItemTag).where(ItemTag.item_id == item_id, ItemTag.tag_id == tag_id)
+            )
+        after = {"distressing": on, "by": actor.name}
+        tx.audit(
+            AuditAction.ITEM_DISTRESSING,
+            "item",
+            item_id,
+            {"distressing": before},
+            {**after, "reason": why} if why else after,
+        )
+        triage.write_items(tx, [(item, {})])  # the tag is in another table: the version moves on
+        tx.touched(ChangeKind.ITEMS, item_id)
+        return HandFlag(item_id, True, on, categories, tx.changes())
 
 
 def set_always_reveal(factory: SessionFactory, actor: Actor, on: bool) -> None:
