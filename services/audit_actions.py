@@ -11,6 +11,7 @@ import enum
 
 
 class AuditAction(enum.StrEnum):
+    ATTACHMENT_SWEEP = "attachment.sweep"  # files no row names removed from the folder
     AUDIT_ANCHOR = "audit.anchor"
     CHANNEL_CREATE = "channel.create"
     CHANNEL_REMOVE = "channel.remove"

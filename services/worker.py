@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from services import moderation, outbox, triage
+from services import attachments_sweep, moderation, outbox, triage
 from services.channels.protocol import Registry
 from services.desk import out_of_hours, risk_store, sla_notices
 from services.mail_watch import MailWatch
@@ -135,9 +135,9 @@ class Worker:
             self._emit(event)
 
     def _daily_records(self) -> None:
-        """The day's audit anchor and retention run (each once a local day); never fatal."""
+        """The day's audit anchor, retention run and attachment sweep (once a local day each)."""
         now = utcnow()
-        for job in (anchor.anchor_daily, retention.run_daily):
+        for job in (anchor.anchor_daily, retention.run_daily, attachments_sweep.sweep_daily):
             try:
                 job(self._factory, now, self._tz)
             except Exception:

@@ -96,6 +96,36 @@ class ReportFailed:
 
 
 @dataclass(frozen=True)
+class OutOfHoursReplied:
+    """An out-of-hours acknowledgement was queued: approved (outbox) or in_review."""
+
+    KIND: ClassVar[str] = "out_of_hours_reply"
+    item_id: int
+    reply_id: int
+    state: str
+
+    def text(self) -> str | None:
+        return (
+            f"item #{self.item_id}: out-of-hours acknowledgement {self.state} "
+            f"(reply #{self.reply_id})"
+        )
+
+
+@dataclass(frozen=True)
+class OnCallPaged:
+    """An urgent item arrived out of hours: the on-call supervisor (`to`, or nobody) was paged."""
+
+    KIND: ClassVar[str] = "on_call_paged"
+    item_id: int
+    to: str | None = None
+
+    def text(self) -> str | None:
+        if self.to is None:
+            return f"URGENT item #{self.item_id} out of hours: no on-call supervisor is set"
+        return f"URGENT item #{self.item_id} out of hours: paged {self.to}"
+
+
+@dataclass(frozen=True)
 class WorkerStopped:
     """Only written when the worker had to cut short what still blocked it (`forced`)."""
 
@@ -116,6 +146,8 @@ WorkerEvent = (
     | ModerationHandled
     | ReportWritten
     | ReportFailed
+    | OutOfHoursReplied
+    | OnCallPaged
     | WorkerStopped
 )
 
@@ -129,6 +161,8 @@ _BY_KIND: dict[str, type[WorkerEvent]] = {
         ModerationHandled,
         ReportWritten,
         ReportFailed,
+        OutOfHoursReplied,
+        OnCallPaged,
         WorkerStopped,
     )
 }
