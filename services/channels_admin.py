@@ -17,6 +17,7 @@ from services.changes import ChangeKind
 from services.channels import email_smtp
 from services.channels.bluesky_api import KeyringSession
 from services.channels.errors import ChannelError
+from services.channels.x_oauth import KeyringTokens
 from services.errors import InvalidInput, NotFound
 from services.http import redact
 from services.store.db import SessionFactory
@@ -39,6 +40,8 @@ class ChannelView:
     poll_seconds: int
     # Items the platform sent that could not be stored (services.quarantine).
     quarantined: int = 0
+    # When the worker polls next: after a rate limit, when the platform lets us again.
+    next_poll_at: datetime | None = None
 
 
 def _view(c: Channel, quarantined: int = 0) -> ChannelView:
@@ -54,6 +57,7 @@ def _view(c: Channel, quarantined: int = 0) -> ChannelView:
         c.last_attempt_at,
         c.poll_seconds,
         quarantined,
+        c.next_poll_at,
     )
 
 
@@ -96,6 +100,15 @@ def _check_mailbox(config: dict[str, Any]) -> dict[str, Any]:
     return {**config, "address": address, "security": security}
 
 
+def checked_config(kind: str, config: dict[str, Any]) -> dict[str, Any]:
+    """The configuration with its addresses checked; refused before anything is stored."""
+    if "url" in config:
+        config = {**config, "url": _check_url(config["url"])}
+    if kind == "email":
+        config = _check_mailbox(config)
+    return config
+
+
 def add_channel(
     factory: SessionFactory,
     actor: Actor,
@@ -109,10 +122,7 @@ def add_channel(
     name = name.strip()
     if not name:
         raise InvalidInput("a channel needs a name")
-    if "url" in config:
-        config = {**config, "url": _check_url(config["url"])}
-    if kind == "email":
-        config = _check_mailbox(config)
+    config = checked_config(kind, config)
     if kind == "bluesky" and not (config.get("url") and config.get("login") and secret):
         raise InvalidInput(
             "a Bluesky channel needs the PDS address, the handle and an app password"
@@ -164,6 +174,28 @@ def find_channel(factory: SessionFactory, name: str) -> ChannelView:
         return _view(c, _quarantined(s, c.id).get(c.id, 0))
 
 
+def set_enabled(factory: SessionFactory, actor: Actor, name: str, enabled: bool) -> ChannelView:
+    """Pause (the worker skips it, nothing is polled or sent) or resume a channel."""
+    actor.require(Permission.MANAGE)
+    with write_transaction(factory, actor) as tx:
+        c = tx.session.scalar(select(Channel).where(Channel.name == name))
+        if c is None:
+            raise NotFound(f"no channel named {name!r}")
+        if c.enabled != enabled:
+            tx.audit(
+                AuditAction.CHANNEL_UPDATE,
+                "channel",
+                c.id,
+                {"enabled": c.enabled},
+                {"enabled": enabled},
+            )
+            c.enabled = enabled
+            if enabled:
+                c.next_poll_at = None  # due at once
+            tx.touched(ChangeKind.CHANNELS)
+        return _view(c, _quarantined(tx.session, c.id).get(c.id, 0))
+
+
 def remove_channel(factory: SessionFactory, actor: Actor, name: str) -> None:
     actor.require(Permission.MANAGE)
     with write_transaction(factory, actor) as tx:
@@ -178,3 +210,5 @@ def remove_channel(factory: SessionFactory, actor: Actor, name: str) -> None:
     secrets.delete(channel_id)
     if kind == "bluesky" and config.get("url") and config.get("login"):
         KeyringSession(config["url"], config["login"]).forget()  # the signed-in session too
+    if isinstance(config.get("token_key"), str):
+        KeyringTokens(config["token_key"]).forget()  # X's renewable token pair

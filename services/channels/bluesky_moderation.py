@@ -1,9 +1,11 @@
-"""What a Bluesky account can do about a post: mute or block its author, hide it in our thread.
+"""What a Bluesky account can do about a post: mute, block or report, hide it in our thread.
 
 Muting is private (muteActor); a block is a public record in our repo
 (app.bsky.graph.block). A reply can be hidden only in a thread whose first
 post is ours, by listing it in that post's threadgate (`hiddenReplies`,
-at most 300); the gate's reply rules are kept as found. CHANNELS.md §7.
+at most 300); the gate's reply rules are kept as found. A report of the post
+(or of its author's account) goes through com.atproto.moderation.createReport
+to the moderation service the PDS uses. CHANNELS.md §7.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from services.channels.errors import BadPayload, ChannelError
 
 THREADGATE = "app.bsky.feed.threadgate"
 MAX_HIDDEN = 300
+REPORT_REASON = "com.atproto.moderation.defs#reasonOther"
+REPORT_TEXT = "Reported by the force's public contact desk (Front Counter)"
 
 
 def _now() -> str:
@@ -34,6 +38,8 @@ def moderate(api: BlueskyApi, uri: str, action: str) -> str:
     if action == "mute":
         api.call("POST", "app.bsky.graph.muteActor", body={"actor": author}, retry=False)
         return "hidden"
+    if action in ("report", "report_account"):
+        return _report(api, uri, author, action)
     if action == "block":
         record = {"$type": "app.bsky.graph.block", "subject": author, "createdAt": _now()}
         api.call(
@@ -44,6 +50,35 @@ def moderate(api: BlueskyApi, uri: str, action: str) -> str:
         )
         return "hidden"
     return _hide(api, uri)
+
+
+def _report(api: BlueskyApi, uri: str, author: str, action: str) -> str:
+    """A report to the moderation service the PDS reports to (Bluesky's, for bsky.social)."""
+    subject: dict[str, Any] = {"$type": "com.atproto.admin.defs#repoRef", "did": author}
+    if action == "report":
+        posts = api.get("app.bsky.feed.getPosts", [("uris", uri)]).get("posts")
+        post = posts[0] if isinstance(posts, list) and posts else None
+        cid = post.get("cid") if isinstance(post, dict) else None
+        if not isinstance(cid, str):
+            raise ChannelError(
+                "the post is gone (or its author blocks us), so it cannot be reported: "
+                "report the account instead"
+            )
+        subject = {"$type": "com.atproto.repo.strongRef", "uri": uri, "cid": cid}
+    found = api.call(
+        "POST",
+        "com.atproto.moderation.createReport",
+        body={"reasonType": REPORT_REASON, "reason": REPORT_TEXT, "subject": subject},
+        retry=False,
+        ok=(400, 501),
+    )
+    if found.status != 200:
+        name, said = error_of(found)
+        raise ChannelError(
+            f"the server did not take the report ({name or found.status}: {said or 'no reason'})"
+            ": report it in the Bluesky app instead"
+        )
+    return "published"  # a report changes nothing on the post itself
 
 
 def _hide(api: BlueskyApi, uri: str) -> str:

@@ -47,6 +47,7 @@ class FakeBluesky:
         self.notifications: list[dict[str, Any]] = []  # oldest first
         self.records: dict[tuple[str, str, str], dict[str, Any]] = {}  # (did, coll, rkey)
         self.muted: set[str] = set()
+        self.reports: list[dict[str, Any]] = []  # createReport bodies, oldest first
         self.access: dict[str, tuple[str, bool]] = {}  # token → (did, expired)
         self.refresh: dict[str, tuple[str, bool]] = {}  # token → (did, revoked)
         self.access_lifetime = 7200.0
@@ -281,6 +282,24 @@ class FakeBluesky:
         if did is None:
             return _error(400, "InvalidRequest", "Unable to resolve handle")
         return Reply(200, {"did": did})
+
+    def _com_atproto_moderation_createReport(
+        self, req: Request, q: dict[str, str], me: str
+    ) -> Reply:
+        body = req.json() or {}
+        subject = body.get("subject") or {}
+        kind = subject.get("$type")
+        if not str(body.get("reasonType", "")).startswith("com.atproto.moderation.defs#reason"):
+            return _error(400, "InvalidRequest", "Invalid reasonType")
+        if kind == "com.atproto.repo.strongRef":
+            post = self.posts.get(subject.get("uri", ""))
+            if post is None or post["cid"] != subject.get("cid"):
+                return _error(400, "InvalidRequest", "Report subject not found")
+        elif kind != "com.atproto.admin.defs#repoRef" or subject.get("did") not in self.accounts:
+            return _error(400, "InvalidRequest", "Invalid report subject")
+        report = {"id": len(self.reports) + 1, **body, "reportedBy": me}
+        self.reports.append(report)
+        return Reply(200, {**report, "createdAt": self._tick()})
 
     def _app_bsky_graph_muteActor(self, req: Request, q: dict[str, str], me: str) -> Reply:
         self.muted.add(req.json()["actor"])

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
+from tests.fakes.facebook_oauth import exchange
 from tests.fakes.http_server import FakeServer, Reply, Request
 
 TOKEN = "EAAGfakePageToken0123456789"
@@ -62,6 +63,7 @@ class FakeGraph:
         self.conversations: dict[str, dict[str, Any]] = {}
         self.private_replies: list[dict[str, Any]] = []
         self.people: dict[str, str] = {}
+        self.exchanges: list[dict[str, str]] = []  # /oauth/access_token queries
         self._ids = itertools.count(1)
         self._lock = threading.RLock()
         self.server = FakeServer(self.handle)
@@ -212,6 +214,9 @@ class FakeGraph:
     def _answer(self, req: Request) -> Reply:
         if not req.path.startswith(VERSION + "/"):
             return graph_error(2500, "Unknown path components", status=400)
+        exchanged = exchange(self, req)
+        if exchanged is not None:
+            return exchanged
         if self._token_of(req) != self.token:
             return graph_error(190, "Invalid OAuth access token - Cannot parse access token")
         if self.expired:

@@ -9,11 +9,14 @@ instance's `max_characters`; a revoked token answers 401.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import itertools
 import re
 import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qs
 
 import regex
 
@@ -43,6 +46,8 @@ class FakeMastodon:
         self.muted: set[str] = set()
         self.blocked: set[str] = set()
         self.reports: list[dict[str, Any]] = []
+        self.apps: dict[str, dict[str, Any]] = {}  # client_id → registration
+        self.codes: dict[str, dict[str, str]] = {}  # authorization code → authorize query
         self._ids = itertools.count(BASE_ID + 1)
         self._clock = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
         self._lock = threading.RLock()
@@ -140,9 +145,58 @@ class FakeMastodon:
         with self._lock:
             if req.path.startswith("/api/v2/instance") or req.path == "/api/v1/instance":
                 return self._instance(req)
+            if req.path in ("/api/v1/apps", "/oauth/authorize", "/oauth/token"):
+                return self._oauth(req)
             if req.headers.get("Authorization") != f"Bearer {self.token}" or self.revoked:
                 return _error(401, "The access token is invalid")
             return self._route(req)
+
+    def _oauth(self, req: Request) -> Reply:
+        """App registration, the authorize page (signed in already: it shows the code) and the
+        code exchange with PKCE, as Mastodon 4.3 does them (CHANNELS.md §6)."""
+        if req.path == "/api/v1/apps" and req.method == "POST":
+            body = req.json() or {}
+            if not body.get("client_name") or not body.get("redirect_uris"):
+                return Reply(
+                    422, {"error": "Validation failed: Name can't be blank, Redirect URI ..."}
+                )
+            n = len(self.apps) + 1
+            app = {"client_id": f"fake-client-{n}", "client_secret": f"fake-client-secret-{n}"}
+            self.apps[app["client_id"]] = {**body, **app}
+            return Reply(200, {"id": str(n), "name": body["client_name"], **app})
+        if req.path == "/oauth/authorize" and req.method == "GET":
+            q = {k: v[0] for k, v in req.query.items()}
+            if q.get("client_id") not in self.apps or q.get("response_type") != "code":
+                return Reply(400, b"<p>Client authentication failed</p>", content_type="text/html")
+            code = f"fake-code-{len(self.codes) + 1}"
+            self.codes[code] = q
+            page = f"<p>Copy this code into the application:</p><input value='{code}'>"
+            return Reply(200, page.encode(), content_type="text/html")
+        if req.path == "/oauth/token" and req.method == "POST":
+            form = {k: v[0] for k, v in parse_qs(req.body.decode()).items()}
+            asked = self.codes.pop(form.get("code", ""), None)
+            app = self.apps.get(form.get("client_id", ""), {})
+            invalid = Reply(
+                400,
+                {
+                    "error": "invalid_grant",
+                    "error_description": "The provided authorization grant is invalid, "
+                    "expired, revoked, does not match the redirection URI used in the "
+                    "authorization request, or was issued to another client.",
+                },
+            )
+            if asked is None or app.get("client_secret") != form.get("client_secret"):
+                return invalid
+            challenge = asked.get("code_challenge")
+            verifier = form.get("code_verifier", "")
+            digest = hashlib.sha256(verifier.encode()).digest()
+            if challenge and challenge != base64.urlsafe_b64encode(digest).decode().rstrip("="):
+                return invalid
+            return Reply(
+                200,
+                {"access_token": self.token, "token_type": "Bearer", "scope": "read write"},
+            )
+        return _error(404, "Record not found")
 
     def _route(self, req: Request) -> Reply:
         path, method = req.path, req.method

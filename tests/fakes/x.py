@@ -10,6 +10,7 @@ remaining 0 and its reset epoch. 401 and 403 are problem bodies.
 
 from __future__ import annotations
 
+import base64
 import html
 import itertools
 import re
@@ -17,10 +18,13 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qs
 
 from tests.fakes.http_server import FakeServer, Reply, Request
 
 TOKEN = "fake-x-user-token-0123456789"
+REFRESH_TOKEN = "fake-x-refresh-0"
+CLIENT_ID = "fake-x-client-id"
 BASE_ID = 1_860_000_000_000_000_000
 WINDOW = 15 * 60
 _ID = re.compile(r"/\d{4,}(?=/|$)")  # ids, not the /2 version
@@ -40,6 +44,10 @@ class FakeX:
         self.page_size = page_size
         self.dm_allowed = dm_allowed
         self.revoked = False
+        # OAuth 2.0: the app's client (public unless a secret is set) and the rotating refresh token.
+        self.client_secret: str | None = None
+        self.refresh_token = REFRESH_TOKEN
+        self.token_requests: list[dict[str, str]] = []
         self.users: dict[str, dict[str, Any]] = {}
         self.posts: dict[str, dict[str, Any]] = {}  # every version, by id
         self.deleted: set[str] = set()
@@ -151,7 +159,59 @@ class FakeX:
             reply.headers.update(headers)
             return reply
 
+    def expire_token(self) -> None:
+        """The access token's 2 hours are up: it answers 401 from now on."""
+        self.token = f"{TOKEN}-{next(self._ids)}"
+
+    def _oauth_token(self, req: Request) -> Reply:
+        """`POST /2/oauth2/token`, grant_type=refresh_token: a new pair, the old refresh spent."""
+        form = {k: v[0] for k, v in parse_qs(req.body.decode()).items()}
+        self.token_requests.append(form)
+        auth = req.headers.get("Authorization", "")
+        if self.client_secret is not None:
+            expected = base64.b64encode(f"{CLIENT_ID}:{self.client_secret}".encode()).decode()
+            if auth != f"Basic {expected}":
+                return Reply(
+                    401,
+                    {
+                        "error": "unauthorized_client",
+                        "error_description": "Missing valid authorization header",
+                    },
+                )
+        elif form.get("client_id") != CLIENT_ID:
+            return Reply(
+                400,
+                {
+                    "error": "invalid_request",
+                    "error_description": "Missing required parameter [client_id].",
+                },
+            )
+        if (
+            form.get("grant_type") != "refresh_token"
+            or form.get("refresh_token") != self.refresh_token
+        ):
+            return Reply(
+                400,
+                {
+                    "error": "invalid_request",
+                    "error_description": "Value passed for the token was invalid.",
+                },
+            )
+        self.refresh_token = f"fake-x-refresh-{next(self._ids)}"
+        return Reply(
+            200,
+            {
+                "token_type": "bearer",
+                "expires_in": 7200,
+                "access_token": self.token,
+                "scope": "tweet.read tweet.write users.read offline.access",
+                "refresh_token": self.refresh_token,
+            },
+        )
+
     def _answer(self, req: Request) -> Reply:
+        if req.path == "/2/oauth2/token" and req.method == "POST":
+            return self._oauth_token(req)
         if req.headers.get("Authorization") != f"Bearer {self.token}" or self.revoked:
             return problem(401, "Unauthorized")
         path, method = req.path, req.method
