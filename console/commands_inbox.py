@@ -116,7 +116,6 @@ def cmd_inbox(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
 def cmd_item_show(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
     from console.output import age, clip, print_json
     from services import conversation
-
     from services.desk import sla_view  # the three SLA timers: the list's own
 
     conv = conversation.load(ctx.factory, args.id)

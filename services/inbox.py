@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from services import response, search_plan
-from services.desk import sla_policy
+from services.desk import presence, sla_policy
 from services.desk.risk import Reason
 from services.desk.risk_store import reasons_from_json
 from services.desk.sla_facts import ItemBasics, Place, timers_for
@@ -87,6 +87,8 @@ class ItemRow:
     # "urgent", "watch" or None, and why (services/desk/risk_store.py); the list formats them.
     risk: str | None = None
     risk_reasons: tuple[Reason, ...] = ()
+    # Who else has the composer open on it, as signed (services/desk/presence.py).
+    replying: tuple[str, ...] = ()
 
 
 PageKey = tuple[int, datetime, int]
@@ -216,7 +218,7 @@ def first_page(
             ids += _phase_page(session, p, phase, limit - len(ids), keyset)
             if len(ids) >= limit:
                 break
-        return _rows(session, ids, p.query.tz)
+        return _rows(session, ids, p.query.tz, p.query.user_id)
 
 
 def _phase_page(
@@ -265,13 +267,20 @@ def _probed_first_page(
     return ids if len(ids) == limit or edge is None else None
 
 
-def rows(factory: SessionFactory, ids: Sequence[int], tz: ZoneInfo = DEFAULT_TZ) -> list[ItemRow]:
+def rows(
+    factory: SessionFactory,
+    ids: Sequence[int],
+    tz: ZoneInfo = DEFAULT_TZ,
+    viewer: int | None = None,
+) -> list[ItemRow]:
     """Display rows for `ids`, in the order given; ids no longer present are skipped."""
     with factory() as session:
-        return _rows(session, list(ids), tz)
+        return _rows(session, list(ids), tz, viewer)
 
 
-def _rows(session: Session, ids: list[int], tz: ZoneInfo = DEFAULT_TZ) -> list[ItemRow]:
+def _rows(
+    session: Session, ids: list[int], tz: ZoneInfo = DEFAULT_TZ, viewer: int | None = None
+) -> list[ItemRow]:
     if not ids:
         return []
     channels: dict[int, tuple[str, str]] = {}
@@ -358,6 +367,7 @@ def _rows(session: Session, ids: list[int], tz: ZoneInfo = DEFAULT_TZ) -> list[I
         for r in fetched
     ]
     timers = timers_for(session, basics, policy, tz, now)
+    replying = presence.replying_on(session, ids, besides=viewer)  # one query for the page
     for r in fetched:
         channel_name, channel_kind = channels.get(r[2], ("?", "?"))
         clock = timers.get(r[0], NO_TIMERS)
@@ -388,6 +398,7 @@ def _rows(session: Session, ids: list[int], tz: ZoneInfo = DEFAULT_TZ) -> list[I
             timers=clock,
             risk=r[16],
             risk_reasons=reasons_from_json(r[17]),
+            replying=replying.get(r[0], ()),
         )
     return [by_id[i] for i in ids if i in by_id]
 

@@ -15,6 +15,7 @@ from zlib import crc32
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
 
+from services.desk.sla_view import span_text  # the same words as `item show`
 from services.inbox import ItemRow
 from ui.theme import Theme, Tone
 
@@ -24,6 +25,8 @@ class Chip:
     text: str
     tone: Tone
     tooltip: str = ""
+    spoken: str = ""
+    """What a screen reader says, when the text carries a symbol."""
 
 
 REPLY_CHIPS = {
@@ -38,16 +41,6 @@ RISK_CHIPS = {
     "urgent": Chip("urgent", Tone.DANGER, "Risk triage: urgent"),
     "watch": Chip("watch", Tone.WARNING, "Risk triage: watch"),
 }
-
-
-def span_text(minutes: float) -> str:
-    """35 min, 5 h, 3 d: a duration short enough for a chip."""
-    minutes = abs(minutes)
-    if minutes < 60:
-        return f"{max(1, round(minutes))} min"
-    if minutes < 48 * 60:
-        return f"{round(minutes / 60)} h"
-    return f"{round(minutes / 1440)} d"
 
 
 TIMER_WORDS = {"first_response": "Reply", "update": "Update", "resolution": "Resolution"}
@@ -76,12 +69,36 @@ def sla_chip(row: ItemRow, now: datetime) -> Chip | None:
     return Chip(f"due in {span_text(left)}", tone, f"{what} due {local:%a %d %b %H:%M}")
 
 
+def short_name(label: str) -> str:
+    """'PC 4521 Dan Hughes' reads 'PC Hughes' on a chip: rank (or first name) and surname."""
+    words = [w for w in label.split() if not w.strip("()").isdigit()]
+    return f"{words[0]} {words[-1]}" if len(words) > 2 else " ".join(words) or label
+
+
+def replying_chip(repliers: tuple[str, ...]) -> Chip | None:
+    """'✎ PC Hughes' while someone else has the composer open (services/desk/presence.py)."""
+    if not repliers:
+        return None
+    more = f" +{len(repliers) - 1}" if len(repliers) > 1 else ""
+    who = " and ".join(repliers) if len(repliers) < 3 else ", ".join(repliers)
+    verb = "is" if len(repliers) == 1 else "are"
+    return Chip(
+        f"✎ {short_name(repliers[0])}{more}",
+        Tone.INFO,
+        f"{who} {verb} replying: check with them before you write",
+        f"{who} {verb} replying",
+    )
+
+
 def item_chips(row: ItemRow, now: datetime) -> list[Chip]:
     """Most pressing first: the list shows the first two, the pane all of them."""
     chips: list[Chip] = []
     risk = getattr(row, "risk", None)  # risk triage adds this field to ItemRow
     if isinstance(risk, str) and risk in RISK_CHIPS:
         chips.append(RISK_CHIPS[risk])
+    replying = replying_chip(row.replying)
+    if replying is not None:  # before the rest: a colleague is answering it now
+        chips.append(replying)
     if row.escalated:
         chips.append(Chip("escalated", Tone.ESCALATED, "Escalated and not yet resolved"))
     sla = sla_chip(row, now)

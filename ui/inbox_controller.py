@@ -37,7 +37,7 @@ class InboxController(QObject):
         self._ctx = ctx
         self._view = view
         self.model = InboxModel(
-            lambda ids: inbox.rows(ctx.factory, ids),
+            lambda ids: inbox.rows(ctx.factory, ids, viewer=ctx.actor.id),
             lambda ids: read_marks.unread_among(ctx.factory, ctx.actor.id, ids),
             self,
         )

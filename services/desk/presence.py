@@ -19,7 +19,7 @@ reply drafted, submitted, approved, sent is audited as before).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -141,6 +141,33 @@ def who_is_replying(
     return [
         Replier(uid, name, signed_name(shown, collar), at) for uid, name, shown, collar, at in rows
     ]
+
+
+def replying_on(
+    session: Session, item_ids: Sequence[int], besides: int | None = None
+) -> dict[int, tuple[str, ...]]:
+    """Who is replying on each of a page of items, as signed ("PC 4521 Dan Hughes"), first
+    comer first: one query for the page (the list's rows), never one per item.
+
+    `besides`: the person looking at the list (nobody is shown themself).
+    """
+    if not item_ids:
+        return {}
+    stmt = (
+        select(Presence.item_id, User.display_name, User.collar_number)
+        .join(User, User.id == Presence.user_id)
+        .where(
+            Presence.item_id.in_(list(item_ids)),
+            Presence.heartbeat_at >= utcnow() - STALE_AFTER,
+        )
+        .order_by(Presence.item_id, Presence.started_at, User.id)
+    )
+    if besides is not None:
+        stmt = stmt.where(Presence.user_id != besides)
+    out: dict[int, list[str]] = {}
+    for item_id, shown, collar in session.execute(stmt):
+        out.setdefault(int(item_id), []).append(signed_name(shown, collar))
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def pending(replies: Iterable[ReplyView]) -> list[ReplyView]:

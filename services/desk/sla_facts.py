@@ -149,6 +149,58 @@ def threads_of(session: Session, places: Sequence[Place], as_of: datetime) -> Th
     return Threads(public, replies)
 
 
+def threads_between(session: Session, start: datetime, as_of: datetime) -> Threads:
+    """The public's messages and our sent replies in [start, as_of]: two range reads along the
+    posted and sent indexes (the report's week), whatever the number of threads."""
+    public: dict[tuple[int, int], list[tuple[datetime, int]]] = defaultdict(list)
+    replies: dict[tuple[int, int], list[datetime]] = defaultdict(list)
+    threaded = and_(Item.thread_id.is_not(None), Item.contact_id.is_not(None))
+    for tid, cid, at, iid in session.execute(
+        select(Item.thread_id, Item.contact_id, Item.created_at, Item.id).where(
+            Item.created_at >= start,
+            Item.created_at <= as_of,
+            Item.direction == Direction.INBOUND,
+            threaded,
+        )
+    ):
+        if tid is not None and cid is not None:
+            public[(tid, cid)].append((at, iid))
+    for tid, cid, sent in session.execute(
+        select(Item.thread_id, Item.contact_id, Reply.sent_at)
+        .join(Item, Item.id == Reply.item_id)
+        .where(Reply.sent_at >= start, Reply.sent_at <= as_of, threaded)
+    ):
+        if tid is not None and cid is not None and sent is not None:
+            replies[(tid, cid)].append(sent)
+    for posts in public.values():
+        posts.sort()
+    for times in replies.values():
+        times.sort()
+    return Threads(public, replies)
+
+
+def update_rounds(
+    threads: Threads, place: Place, first_response_at: datetime | None
+) -> list[tuple[datetime, datetime | None]]:
+    """Every update round after our first answer: the public's first message after our last
+    reply (the start), and our next sent reply to them in the thread (None while it is open).
+    The open round, if any, is the one `followup_at` finds."""
+    if first_response_at is None or not place.thread_id or not place.contact_id:
+        return []
+    key = (place.thread_id, place.contact_id)
+    sent = threads.replies.get(key, [])
+    rounds: list[tuple[datetime, datetime | None]] = []
+    point = first_response_at
+    while (start := threads.followup_after(key, place.item_id, point)) is not None:
+        i = bisect.bisect_left(sent, start)
+        met = sent[i] if i < len(sent) else None
+        rounds.append((start, met))
+        if met is None:
+            break
+        point = met
+    return rounds
+
+
 def followup_at(
     threads: Threads, place: Place, first_response_at: datetime | None
 ) -> datetime | None:

@@ -1,12 +1,23 @@
-"""The weekly report's first-response clock: the same timers the list shows, read for a week.
+"""The weekly report's SLA clocks: the same three timers the list shows, read for a week.
 
-The week's pauses come from one range read of the audit trail's status events; only items that
-waited on the public need their threads read (a pause ends when the public writes again).
+Bulk reads only, whatever the size of the week: the week's pauses come from one range read of
+the audit trail's status events, and the threads (the public writing again, our replies) from
+two range reads along the posted and sent indexes (services/desk/sla_facts.py). Never a query
+per item: a week of a million-item workspace holds 100,000.
+
+Per item of the week (those whose response figures count), as of the cut-off:
+- first response: the first-response timer (within, breached, pending);
+- update: every update round after our first answer, each judged as the list judges the open
+  one (services/desk/sla_timers.py); breached if any round was answered late or is overdue,
+  else pending while a round is open, else within; n/a with no round or no update target;
+- resolution: the resolution timer (within, breached, pending); n/a with no resolution target.
+A timer paused while the item waits on the public counts as pending (not yet judged).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -16,11 +27,60 @@ from services.desk import sla_facts, sla_policy
 from services.desk.sla_facts import Place
 from services.desk.sla_timers import (
     FIRST_RESPONSE,
+    RESOLUTION,
     SlaFacts,
+    Timer,
     first_response_clock,
     item_timers,
+    update_round_timers,
 )
 from services.response import NOT_APPLICABLE, SlaClock
+
+NOT_TIMED = "n/a"
+
+
+@dataclass(frozen=True)
+class WeekTimers:
+    first_response: SlaClock
+    update: str  # within, breached, pending, n/a
+    resolution: str  # within, breached, pending, n/a
+
+
+NO_WEEK_TIMERS = WeekTimers(NOT_APPLICABLE, NOT_TIMED, NOT_TIMED)
+
+
+@dataclass(frozen=True)
+class StateCounts:
+    """One timer's items of the week by state."""
+
+    within: int = 0
+    breached: int = 0
+    pending: int = 0
+    breached_items: tuple[int, ...] = ()
+
+    @classmethod
+    def of(cls, states: Iterable[tuple[int, str]]) -> StateCounts:
+        seen = [(i, s) for i, s in states if s != NOT_TIMED]
+        return cls(
+            sum(1 for _, s in seen if s == "within"),
+            sum(1 for _, s in seen if s == "breached"),
+            sum(1 for _, s in seen if s == "pending"),
+            tuple(i for i, s in seen if s == "breached"),
+        )
+
+
+def _state(timer: Timer | None) -> str:
+    if timer is None:
+        return NOT_TIMED
+    return "pending" if timer.state == "paused" else timer.state
+
+
+def _worst(rounds: Sequence[Timer]) -> str:
+    states = {_state(t) for t in rounds}
+    for state in ("breached", "pending", "within"):
+        if state in states:
+            return state
+    return NOT_TIMED
 
 
 class WeekClocks:
@@ -35,17 +95,20 @@ class WeekClocks:
         self._policy = sla_policy.load(session)
         self._tz = tz
         self._as_of = as_of
+        self._places = {p.item_id: p for p in places}
         paused = sla_facts.pauses_since(session, start, as_of)
+        # Every week's item was posted at or after `start`, so nothing before it can start a
+        # round or end a pause: the week's range holds all the threads' messages that matter.
+        self._threads = sla_facts.threads_between(session, start, as_of)
         waiting = [p for p in places if p.item_id in paused or p.status == sla_facts.WAITING]
-        threads = sla_facts.threads_of(session, waiting, as_of)
         self._pauses = {
             p.item_id: sla_facts.end_on_public_reply(
-                paused.get(p.item_id, ()), threads, p, p.status, as_of
+                paused.get(p.item_id, ()), self._threads, p, p.status, as_of
             )
             for p in waiting
         }
 
-    def first_response(
+    def judge(
         self,
         item_id: int,
         channel_id: int,
@@ -53,18 +116,27 @@ class WeekClocks:
         posted: datetime,
         counts: bool,
         first_at: datetime | None,
-    ) -> SlaClock:
+        resolved_at: datetime | None,
+    ) -> WeekTimers:
+        """The item's three timers at the cut-off (`first_at`, `resolved_at`: by the cut-off)."""
         if not counts:
-            return NOT_APPLICABLE
+            return NO_WEEK_TIMERS
         facts = SlaFacts(
             channel_id,
             tuple(tags),
             posted,
             True,
             first_at,
-            None,
+            resolved_at,
             None,
             self._pauses.get(item_id, ()),
         )
-        timers = item_timers(self._policy, self._tz, facts, self._as_of, (FIRST_RESPONSE,))
-        return first_response_clock(timers)
+        policy, tz, as_of = self._policy, self._tz, self._as_of
+        timers = item_timers(policy, tz, facts, as_of, (FIRST_RESPONSE, RESOLUTION))
+        place = self._places.get(item_id)
+        rounds = sla_facts.update_rounds(self._threads, place, first_at) if place else []
+        return WeekTimers(
+            first_response_clock(timers),
+            _worst(update_round_timers(policy, tz, facts, rounds, as_of)),
+            _state(timers.get(RESOLUTION)),
+        )

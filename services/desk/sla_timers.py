@@ -174,6 +174,30 @@ def _closed(pauses: Sequence[Pause], until: datetime) -> list[tuple[datetime, da
     return out
 
 
+def _judge(
+    name: str,
+    start: datetime,
+    hours: float,
+    met: datetime | None,
+    all_pauses: Sequence[Pause],
+    cal: Calendar,
+    tz: ZoneInfo,
+    as_of: datetime,
+) -> Timer:
+    """One timer as of a moment: met in time or late, overdue, or running (paused, at risk)."""
+    met = met if met is not None and met <= as_of else None
+    pauses = _closed(all_pauses, met or as_of)
+    due = add_working(start, hours, cal, tz, pauses)
+    if met is not None:
+        return Timer(name, "within" if met <= due else "breached", start, due, met)
+    if due <= as_of:
+        return Timer(name, "breached", start, due)
+    left = working_between(as_of, due, cal, tz, pauses)
+    at_risk = left <= timedelta(hours=hours) * (1 - AT_RISK_SHARE)
+    paused_now = any(a <= as_of and (b is None or b > as_of) for a, b in all_pauses)
+    return Timer(name, "paused" if paused_now else "pending", start, due, None, at_risk)
+
+
 def item_timers(
     policy: PolicySet,
     tz: ZoneInfo,
@@ -185,20 +209,9 @@ def item_timers(
     if not f.counts:
         return NO_TIMERS
     targets = policy.for_item(f.channel_id, f.tags)
-    cal = policy.calendar
-    paused_now = any(a <= as_of and (b is None or b > as_of) for a, b in f.pauses)
 
     def timer(name: str, start: datetime, hours: float, met: datetime | None) -> Timer:
-        met = met if met is not None and met <= as_of else None
-        pauses = _closed(f.pauses, met or as_of)
-        due = add_working(start, hours, cal, tz, pauses)
-        if met is not None:
-            return Timer(name, "within" if met <= due else "breached", start, due, met)
-        if due <= as_of:
-            return Timer(name, "breached", start, due)
-        left = working_between(as_of, due, cal, tz, pauses)
-        at_risk = left <= timedelta(hours=hours) * (1 - AT_RISK_SHARE)
-        return Timer(name, "paused" if paused_now else "pending", start, due, None, at_risk)
+        return _judge(name, start, hours, met, f.pauses, policy.calendar, tz, as_of)
 
     out = []
     if FIRST_RESPONSE in names:
@@ -208,6 +221,26 @@ def item_timers(
     if RESOLUTION in names and targets.resolution_hours:
         out.append(timer(RESOLUTION, f.posted_at, targets.resolution_hours, f.resolved_at))
     return ItemTimers(tuple(out), targets.source)
+
+
+def update_round_timers(
+    policy: PolicySet,
+    tz: ZoneInfo,
+    f: SlaFacts,
+    rounds: Sequence[tuple[datetime, datetime | None]],
+    as_of: datetime,
+) -> tuple[Timer, ...]:
+    """Every update round of the item (the public writing again, our next reply: None while
+    open), each judged as `item_timers` judges the open one; for the report, which also counts
+    a round answered late. The list times only the open round (a met one needs nothing)."""
+    hours = policy.for_item(f.channel_id, f.tags).update_hours if f.counts else None
+    if not hours:
+        return ()
+    return tuple(
+        _judge(UPDATE, start, hours, met, f.pauses, policy.calendar, tz, as_of)
+        for start, met in rounds
+        if start <= as_of
+    )
 
 
 def first_response_clock(timers: ItemTimers) -> SlaClock:

@@ -63,6 +63,8 @@ def write_csv(report: WeeklyReport, folder: Path) -> list[Path]:
                 "resolution_minutes",
                 "link",
                 "crime_reference",
+                "update_sla",
+                "resolution_sla",
             ],
             [
                 [
@@ -86,6 +88,8 @@ def write_csv(report: WeeklyReport, folder: Path) -> list[Path]:
                     _num(f.resolution_minutes),
                     f.permalink or "",
                     " ".join(f.crime_references),
+                    f.update_sla,
+                    f.resolution_sla,
                 ]
                 for f in report.items
             ],

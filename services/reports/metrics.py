@@ -12,9 +12,11 @@ Definitions (also in README):
   that reply's sent_at − the item's received_at.
 - Response rate: items needing an answer with a first response ÷ items needing an answer.
 - Resolution time: received_at → resolved_at, for items done by the cut-off.
-- SLA: the first-response timer of services/desk/sla_timers.py (the list's own), per item.
-  A breach is an answer later than the target, or no answer by the cut-off with
-  the deadline passed. Items still within their deadline are "pending".
+- SLA: the three timers of services/desk/sla_timers.py (the list's own), per item, read
+  for the week by services/desk/sla_report.py. A breach is an answer (or for resolution,
+  done) later than the target, or none by the cut-off with the deadline passed; items still
+  within their deadline are "pending". Update: breached if any round (the public writing
+  again after our answer) was answered late or is overdue.
 - Median: statistics.median. 90th percentile: inclusive linear interpolation
   (statistics.quantiles(n=10, method="inclusive")[8]); one value is its own p90.
 - Escalations: raised in the week, by reason and by target; "open at week's
@@ -38,15 +40,15 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ARRAY, BigInteger, Row, and_, any_, bindparam, func, select
+from sqlalchemy import Row, and_, func, select
 from sqlalchemy.orm import Session
 
 from services import response, sla
 from services.desk import references
 from services.desk.sla_facts import Place
-from services.desk.sla_report import WeekClocks
+from services.desk.sla_report import StateCounts, WeekClocks
 from services.records import welfare
-from services.reports import activity, risk_figures
+from services.reports import activity, risk_figures, week_tags
 from services.reports.activity import EscalationFacts, ReviewDecision, Workload
 from services.reports.risk_figures import RiskFigures
 from services.reports.week import Week
@@ -56,9 +58,7 @@ from services.store.models import (
     Contact,
     Direction,
     Item,
-    ItemTag,
     Status,
-    Tag,
     User,
 )
 
@@ -101,6 +101,8 @@ class ItemFacts:
     resolution_minutes: float | None
     permalink: str | None
     crime_references: tuple[str, ...] = ()
+    update_sla: str = "n/a"  # within, breached, pending, n/a (services/desk/sla_report.py)
+    resolution_sla: str = "n/a"
 
 
 @dataclass
@@ -126,6 +128,8 @@ class WeeklyReport:
     sla_within: int
     sla_breaches: list[ItemFacts]
     sla_pending: int
+    update_sla: StateCounts
+    resolution_sla: StateCounts
     escalations: list[EscalationFacts]
     escalations_by_reason: dict[str, int]
     escalations_by_target: dict[str, int]
@@ -174,6 +178,8 @@ class WeeklyReport:
             "median first response (min)": self.frt.median_minutes,
             "90th percentile first response (min)": self.frt.p90_minutes,
             "within SLA %": None if self.sla_share is None else round(self.sla_share * 100, 1),
+            "update SLA breaches": float(self.update_sla.breached),
+            "resolution SLA breaches": float(self.resolution_sla.breached),
             "escalations raised": float(len(self.escalations)),
             "escalations open at week's end": float(len(self.open_escalations)),
             "new contacts": float(self.new_contacts),
@@ -230,10 +236,10 @@ def _compute(s: Session, week: Week, as_of: datetime) -> WeeklyReport:
         .where(in_week)
         .order_by(Item.created_at, Item.id)
     ).all()
-    tags = _tags_of(s, [row[0] for row in rows])
+    tags = week_tags.tags_of(s, [row[0] for row in rows])
     crime = references.crime_references(s, [row[0] for row in rows], as_of)
     places = [Place(r[0], r[13], r[14], str(r[4])) for r in map(tuple, rows)]
-    clocks = WeekClocks(s, start, as_of, week.tz, places)  # the list's own first-response timer
+    clocks = WeekClocks(s, start, as_of, week.tz, places)  # the list's own three timers
     items = [
         _facts(row, channels, connected, users, tags[row[0]], policy, clocks, week, as_of)
         for row in rows
@@ -288,6 +294,8 @@ def _compute(s: Session, week: Week, as_of: datetime) -> WeeklyReport:
         sla_within=sum(1 for f in needing if f.sla_state == "within"),
         sla_breaches=[f for f in needing if f.sla_state == "breached"],
         sla_pending=sum(1 for f in needing if f.sla_state == "pending"),
+        update_sla=StateCounts.of((f.item_id, f.update_sla) for f in needing),
+        resolution_sla=StateCounts.of((f.item_id, f.resolution_sla) for f in needing),
         escalations=escalations,
         escalations_by_reason=dict(Counter(e.reason for e in escalations).most_common()),
         escalations_by_target=dict(Counter(e.target for e in escalations).most_common()),
@@ -299,34 +307,6 @@ def _compute(s: Session, week: Week, as_of: datetime) -> WeeklyReport:
         welfare=welfare.opened_in_week(s, users, start, end),
         converted_to_crime=len(crime),
     )
-
-
-ID_CHUNK = 5_000  # ids bound per IN list
-
-
-def _tags_of(s: Session, item_ids: list[int]) -> dict[int, list[str]]:
-    """Each item's tag names, sorted, looked up by the items' ids.
-
-    Joined to the week instead, PostgreSQL read every tag link and every item (0.4 s). There
-    the ids go as one array (a single pass over the links); SQLite looks each id up in the
-    links' primary key, a few thousand ids a statement.
-    """
-    names = dict(s.execute(select(Tag.id, Tag.name)).all())
-    if s.get_bind().dialect.name == "postgresql":
-        every = bindparam("ids", item_ids, type_=ARRAY(BigInteger))
-        chunks = [ItemTag.item_id == any_(every)] if item_ids else []
-    else:
-        chunks = [
-            ItemTag.item_id.in_(item_ids[k : k + ID_CHUNK])
-            for k in range(0, len(item_ids), ID_CHUNK)
-        ]
-    tags: dict[int, list[str]] = defaultdict(list)
-    for chunk in chunks:
-        for item_id, tag_id in s.execute(select(ItemTag.item_id, ItemTag.tag_id).where(chunk)):
-            tags[item_id].append(names[tag_id])
-    for found in tags.values():
-        found.sort()
-    return tags
 
 
 def _facts(
@@ -371,10 +351,11 @@ def _facts(
         if timed and policy.business_hours
         else None
     )
-    clock = clocks.first_response(item_id, channel_id, tags, posted, counts, first_at)
     resolved = (
         resolved_at if resolved_at and resolved_at <= as_of and status == Status.DONE else None
     )
+    timers = clocks.judge(item_id, channel_id, tags, posted, counts, first_at, resolved)
+    clock = timers.first_response
     return ItemFacts(
         item_id,
         channels.get(channel_id, "?"),
@@ -396,4 +377,6 @@ def _facts(
         resolved,
         _minutes(resolved - posted) if resolved else None,
         permalink,
+        update_sla=timers.update,
+        resolution_sla=timers.resolution,
     )

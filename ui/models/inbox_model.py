@@ -242,7 +242,7 @@ class InboxModel(QAbstractTableModel):
         if col == COL_AUTHOR:
             return ("unread, " if row.id in self._unread else "") + f"from {row.author}"
         if col == COL_BADGE:
-            return ", ".join(c.text for c in item_chips(row, self._now)) or "no flags"
+            return ", ".join(c.spoken or c.text for c in item_chips(row, self._now)) or "no flags"
         if col == COL_AGE:
             return f"received {row.received_at.astimezone():%A %d %B %H:%M}"
         if col == COL_TAGS:
