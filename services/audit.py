@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, event, select, update
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from services import change_feed
 from services.audit_actions import AuditAction
@@ -93,6 +93,8 @@ class Transaction:
     kinds: set[ChangeKind] = field(default_factory=set)
     item_ids: set[int] = field(default_factory=set)
     os_login: str = field(default_factory=current_os_login)
+    _pending: list[dict[str, Any]] = field(default_factory=list)
+    """Events hashed but not yet inserted: written together, in order, by `flush_audit`."""
 
     def audit(
         self,
@@ -121,22 +123,32 @@ class Transaction:
             prev_hash=self._hash,
             os_login=self.os_login,
         )
-        self.session.add(
-            AuditEvent(
-                seq=self._seq,
-                at=at,
-                actor_id=actor_id,
-                action=action,
-                subject_type=subject_type,
-                subject_id=subject_id,
-                before=before,
-                after=after,
-                prev_hash=self._hash,
-                hash=digest,
-                os_login=self.os_login,
-            )
+        self._pending.append(
+            {
+                "seq": self._seq,
+                "at": at,
+                "actor_id": actor_id,
+                "action": action,
+                "subject_type": subject_type,
+                "subject_id": subject_id,
+                "before": before,
+                "after": after,
+                "prev_hash": self._hash,
+                "hash": digest,
+                "os_login": self.os_login,
+            }
         )
         self._hash = digest
+
+    def flush_audit(self) -> None:
+        """Insert the pending events in one executemany (a bulk action's 1,000 at once).
+
+        Runs before any ORM statement of this session (`_audit_first`), so a query in the
+        transaction sees every event appended so far, and at the end of the transaction.
+        """
+        if self._pending:
+            rows, self._pending = self._pending, []
+            self.session.connection().execute(_AUDIT_INSERT, rows)
 
     def touched(self, kind: ChangeKind, *item_ids: int) -> None:
         self.kinds.add(kind)
@@ -144,6 +156,18 @@ class Transaction:
 
     def changes(self) -> Changes:
         return Changes(frozenset(self.kinds), frozenset(self.item_ids))
+
+
+_AUDIT_INSERT = cast(Table, AuditEvent.__table__).insert()
+_PENDING_AUDIT = "audit_transaction"
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _audit_first(state: ORMExecuteState) -> None:
+    """Pending audit events go in before any ORM statement of their session runs."""
+    tx = state.session.info.get(_PENDING_AUDIT)
+    if tx is not None:
+        tx.flush_audit()
 
 
 @contextmanager
@@ -155,7 +179,12 @@ def write_transaction(factory: SessionFactory, actor: Actor | None) -> Iterator[
             select(AuditHead.seq, AuditHead.last_hash).where(AuditHead.id == 1)
         ).one()
         tx = Transaction(session, actor, utcnow(), seq, last_hash)
-        yield tx
+        session.info[_PENDING_AUDIT] = tx
+        try:
+            yield tx
+            tx.flush_audit()
+        finally:
+            session.info.pop(_PENDING_AUDIT, None)
         if tx._seq != seq:
             session.execute(
                 update(AuditHead).where(AuditHead.id == 1).values(seq=tx._seq, last_hash=tx._hash)

@@ -7,11 +7,20 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from services import replies
-from services.inbox import ViewCounts, view_counts
-from services.search import inbox_condition, unindexed
+from services import item_counts
+from services.channels.protocol import Registry
+from services.inbox import ViewCounts
 from services.store.db import SessionFactory
-from services.store.models import Channel, Item, ItemTag, Reply, ReplyState, Tag, utcnow
+from services.store.models import (
+    Channel,
+    Escalation,
+    Reply,
+    ReplyState,
+    Status,
+    Tag,
+    utcnow,
+)
+from services.store.models_counts import CHANNEL, TAG
 
 
 @dataclass(frozen=True)
@@ -45,9 +54,9 @@ class SidebarData:
     tags: tuple[TagEntry, ...]
 
 
-def _limitation(kind: str, demo: bool) -> str | None:
-    name = replies.KIND_NAMES.get(kind, kind)
-    if not replies.has_connector(kind):
+def _limitation(registry: Registry, kind: str, demo: bool) -> str | None:
+    name = registry.display_name(kind)
+    if kind not in registry:
         return (
             "demo data only: " if demo else ""
         ) + f"Front Counter has no {name} connector yet, so it neither polls nor answers here"
@@ -59,16 +68,18 @@ def _limitation(kind: str, demo: bool) -> str | None:
     return None
 
 
-def load(factory: SessionFactory, user_id: int | None) -> SidebarData:
+def load(factory: SessionFactory, user_id: int | None, *, registry: Registry) -> SidebarData:
+    """The sidebar's numbers, read from the counts the database keeps (services/item_counts.py).
+
+    Only what the counts cannot hold is counted here: snoozed items whose time has come
+    (a few, from their own index), open escalations and replies.
+    """
     now = utcnow()
     with factory() as s:
-        dialect = s.get_bind().dialect.name
-        open_cond = inbox_condition(now, dialect)
-        # Grouped by `+channel_id` on SQLite: read along ix_item_waiting, not every item's channel.
-        channel_id = unindexed(Item.channel_id, dialect)
-        per_channel = dict(
-            s.execute(select(channel_id, func.count()).where(open_cond).group_by(channel_id)).all()
-        )
+        counts = item_counts.maintained(s)
+        due = item_counts.snooze_due(s, now)
+        per_channel = _plus(counts.of(CHANNEL, _OPEN), due.per_channel)
+        per_tag = _plus(counts.of(TAG, _OPEN), due.per_tag)
         channels = tuple(
             ChannelEntry(
                 c.id,
@@ -79,25 +90,22 @@ def load(factory: SessionFactory, user_id: int | None) -> SidebarData:
                 c.last_success_at,
                 int(per_channel.get(c.id, 0)),
                 bool((c.config or {}).get("demo")),
-                _limitation(c.kind, bool((c.config or {}).get("demo"))),
+                _limitation(registry, c.kind, bool((c.config or {}).get("demo"))),
             )
             for c in s.scalars(select(Channel).order_by(Channel.name))
-        )
-        # From the Inbox's items to their tags (a few each), not from every tag link.
-        tag_id = unindexed(ItemTag.tag_id, dialect)
-        per_tag = dict(
-            s.execute(
-                select(tag_id, func.count())
-                .select_from(Item)
-                .join(ItemTag, ItemTag.item_id == unindexed(Item.id, dialect))
-                .where(open_cond)
-                .group_by(tag_id)
-            ).all()
         )
         tag_counts = [
             (name, per_tag.get(tag_id, 0))
             for tag_id, name in s.execute(select(Tag.id, Tag.name).order_by(Tag.name))
         ]
+        escalated = (
+            s.scalar(
+                select(func.count(func.distinct(Escalation.item_id))).where(
+                    Escalation.resolved_at.is_(None)
+                )
+            )
+            or 0
+        )
         in_review = (
             s.scalar(
                 select(func.count(func.distinct(Reply.item_id))).where(
@@ -117,11 +125,27 @@ def load(factory: SessionFactory, user_id: int | None) -> SidebarData:
                 .group_by(Reply.state)
             )
         }
+    views = ViewCounts(
+        inbox=sum(per_channel.values()),
+        mine=counts.assigned(user_id, _MINE),
+        escalated=int(escalated),
+        snoozed=counts.total((Status.SNOOZED,)) - due.total,
+        unread=counts.total((Status.NEW,)),
+        unanswered=counts.unanswered(),
+    )
     return SidebarData(
-        view_counts(factory, user_id, sum(per_channel.values())),
+        views,
         int(in_review),
         mine.get(ReplyState.RETURNED, 0),
         mine.get(ReplyState.FAILED, 0),
         channels,
         tuple(TagEntry(name, int(n)) for name, n in tag_counts),
     )
+
+
+_OPEN = (Status.NEW, Status.OPEN)
+_MINE = tuple(s for s in Status if s not in (Status.DONE, Status.SPAM))
+
+
+def _plus(a: dict[int, int], b: dict[int, int]) -> dict[int, int]:
+    return {k: a.get(k, 0) + b.get(k, 0) for k in a.keys() | b.keys()}
