@@ -11,9 +11,9 @@ from services.audit import write_transaction
 from services.audit_actions import AuditAction
 from services.changes import ChangeKind, Changes
 from services.errors import InvalidInput, NotFound
+from services.item_versions import load_items
 from services.store.db import SessionFactory
 from services.store.models import Escalation, Status, User
-from services.triage import load_items
 from services.users import Actor, Permission
 
 MAX_REASON_CHARS = 2000

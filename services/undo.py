@@ -18,9 +18,10 @@ from services.audit import Transaction, write_transaction
 from services.audit_actions import AuditAction
 from services.changes import ChangeKind, Changes, UndoToken
 from services.errors import ConflictError, InvalidInput
+from services.item_versions import changed_by, load_items, touch_version
 from services.store.db import SessionFactory
 from services.store.models import Item, ItemTag, Status, Tag, User
-from services.triage import changed_by, load_items, tag_names, touch_version
+from services.triage import tag_names
 from services.users import Actor, Permission
 
 

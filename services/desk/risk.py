@@ -21,8 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from services.desk.risk_rules import (
-    DEFAULT_RULES_FILE,
+from services.desk.risk_rule_parts import (
     RANK,
     Effect,
     Guard,
@@ -31,8 +30,8 @@ from services.desk.risk_rules import (
     RiskLevel,
     Rule,
     RuleError,
-    RuleSet,
 )
+from services.desk.risk_rules import DEFAULT_RULES_FILE, RuleSet
 from services.desk.risk_text import Canonical, canonicalise
 
 __all__ = [

@@ -29,9 +29,9 @@ from services.audit_actions import AuditAction
 from services.changes import ChangeKind, Changes
 from services.desk.risk import Assessment, Reason, RiskLevel, RuleSet, classify
 from services.errors import InvalidInput
+from services.item_versions import load_items
 from services.store.db import SessionFactory
 from services.store.models import Direction, Item, RiskChange, RiskRuleSet, Setting, Status
-from services.triage import load_items
 from services.users import Actor, Permission
 
 URGENT, WATCH = RiskLevel.URGENT.value, RiskLevel.WATCH.value

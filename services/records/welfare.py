@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from services import triage
+from services import item_versions, triage
 from services.audit import write_transaction
 from services.audit_actions import AuditAction
 from services.changes import ChangeKind, Changes
@@ -170,7 +170,7 @@ def set_distressing(
     if not on and not why:
         raise InvalidInput("say why the item is no longer distressing (--reason)")
     with write_transaction(factory, actor) as tx:
-        [item] = triage.load_items(tx, [item_id], None, slim=True)
+        [item] = item_versions.load_items(tx, [item_id], None, slim=True)
         tags = triage.tag_names(tx, item_id)
         categories = tuple(
             sorted(
@@ -205,7 +205,8 @@ def set_distressing(
             {"distressing": before},
             {**after, "reason": why} if why else after,
         )
-        triage.write_items(tx, [(item, {})])  # the tag is in another table: the version moves on
+        # The tag is in another table: the version moves on.
+        item_versions.write_items(tx, [(item, {})])
         tx.touched(ChangeKind.ITEMS, item_id)
         return HandFlag(item_id, True, on, categories, tx.changes())
 

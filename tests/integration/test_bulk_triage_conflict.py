@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import pytest
 from sqlalchemy import select, update
 
-from services import triage
+from services import item_versions, triage
 from services.audit import Transaction
 from services.errors import ConflictError
 from services.store.db import SessionFactory, make_engine
@@ -24,7 +24,7 @@ def test_a_change_made_between_reading_and_writing_is_a_conflict(
             pytest.skip("SQLite holds the write lock from a write transaction's first statement")
     ch = add_channel(factory)
     ids = [add_item(factory, ch, f"c{i}") for i in range(3)]
-    real = triage.load_items
+    real = item_versions.load_items
     other = make_engine(db_url)
 
     def someone_else_writes_after_the_read(
