@@ -15,13 +15,14 @@ from bench.bare import Bare, display_rows, inbox_page, sidebar_counts
 from bench.diagnose import Diagnosis
 from bench.store import Built
 from services import inbox, quarantine, sidebar, triage
+from services.actor import Actor
+from services.channels.registry import build_registry
 from services.ingest import Author, Incoming, ThreadRef
 from services.reports import metrics
 from services.reports.week import week_of
 from services.stop_words import is_stop_word
 from services.store.db import SessionFactory
 from services.store.models import ItemKind, Status, utcnow
-from services.users import Actor
 
 SEARCHES = ("from:a", "police -letter", "tag:complaint school -status:done", "the")
 INGEST = 10_000
@@ -116,9 +117,10 @@ class Figures:
         )
 
     def sidebar(self) -> None:
+        registry = build_registry()
         self.pair(
             "sidebar refresh",
-            lambda: sidebar.load(self.factory, self.actor.id),
+            lambda: sidebar.load(self.factory, self.actor.id, registry=registry),
             lambda: sidebar_counts(self.bare, utcnow(), self.actor.id),
             0.050,
             "≤ 50 ms",

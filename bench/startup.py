@@ -83,7 +83,7 @@ def _probe(url: str) -> None:
     ini = Path(tempfile.mkdtemp()) / "bench.ini"
     qsettings = QSettings(str(ini), QSettings.Format.IniFormat)
     qsettings.setValue("view/last", "inbox")
-    window = app.build_window(ctx.factory, actor, ctx.tz, qsettings)
+    window = app.build_window(ctx.factory, actor, ctx.tz, qsettings, registry=ctx.registry)
     window.resize(1280, 800)
     window.show()
     window.start()

@@ -14,9 +14,9 @@ import sys
 
 from console.context import AppContext
 from services import channels_admin, channels_setup, secrets
+from services.actor import Actor
 from services.channels import forms
 from services.errors import InvalidInput
-from services.users import Actor
 
 _EVERY_HELP = "poll interval in seconds (default 300)"
 

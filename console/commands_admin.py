@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from console.context import AppContext
-    from services.users import Actor
+    from services.actor import Actor
 
 ROLES = ("officer", "supervisor", "admin")
 
@@ -62,6 +62,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "db recount",
     )  # fmt: skip
     rc.set_defaults(run=cmd_db_recount, no_actor=True)
+    sw = _parser(
+        dsub, "sweep-attachments", "remove attachment files no item names any more (after "
+        "`channel remove` or an interrupted sync; the worker does it daily), never one in use",
+        "db sweep-attachments --dry-run",
+    )  # fmt: skip
+    sw.add_argument("--dry-run", action="store_true", help="say what would go; remove nothing")
+    sw.set_defaults(run=cmd_db_sweep_attachments)
     from console.commands_dbpass import register_password  # the keyring, no connection
 
     register_password(dsub)
@@ -195,6 +202,29 @@ def cmd_db_recount(ctx: AppContext, _actor: Actor | None, _args: argparse.Namesp
     result = recount(ctx.factory)
     fixed = f"{result.wrong:,} were wrong and are repaired" if result.wrong else "all were right"
     print(f"recounted the sidebar's counts: {result.rows:,} counts, {fixed}")
+    return 0
+
+
+def cmd_db_sweep_attachments(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
+    from services.attachments_sweep import sweep
+    from services.errors import InvalidInput
+
+    result = sweep(ctx.factory, actor, dry_run=args.dry_run)
+    if result.refused is not None:
+        raise InvalidInput(result.refused)
+    if result.folder is None:
+        print("this database keeps no attachment files (attachments_folder is not set)")
+        return 0
+
+    def files(n: int) -> str:
+        return f"{n:,} file" + ("" if n == 1 else "s")
+
+    verb = "would remove" if result.dry_run else "removed"
+    partial = f", {result.partial:,} unfinished writes" if result.partial else ""
+    print(
+        f"{result.folder}: {verb} {files(result.removed)} no item names "
+        f"({result.freed_bytes:,} bytes){partial}; kept {files(result.kept)} in use"
+    )
     return 0
 
 

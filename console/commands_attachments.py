@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from console.context import AppContext
-    from services.users import Actor
+    from services.actor import Actor
 
 
 def register(isub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -13,9 +13,8 @@ from console import channel_forms, platform_os
 from console.context import AppContext, report_renderer
 from console.output import age, clip, print_json, print_table
 from services import channels_admin, channels_setup, moderation, quarantine
-from services.channels.protocol import default_registry
+from services.actor import Actor
 from services.sync import SyncEngine
-from services.users import Actor
 from services.worker import Emit, Worker, WorkerOptions
 from services.worker_events import WorkerEvent, WorkerStopped, to_json
 
@@ -117,7 +116,7 @@ def cmd_channel_quarantine(ctx: AppContext, _actor: Actor, args: argparse.Namesp
 
 
 def cmd_channel_test(ctx: AppContext, _actor: Actor, args: argparse.Namespace) -> int:
-    for line in channels_setup.test(ctx.factory, args.name):
+    for line in channels_setup.test(ctx.factory, args.name, registry=ctx.registry):
         print(f"{args.name}: {line}")
     return 0
 
@@ -202,7 +201,7 @@ def cmd_sync(ctx: AppContext, _actor: Actor | None, args: argparse.Namespace) ->
     platform_os.on_stop_request(on_stop)  # SIGTERM/SIGINT on POSIX, Ctrl+C/Ctrl+Break on Windows
     if parent is not None:
         _watch_parent(parent, stop, emit)
-    worker = Worker(ctx.factory, ctx.engine, default_registry(), ctx.tz, emit, report_renderer())
+    worker = Worker(ctx.factory, ctx.engine, ctx.registry, ctx.tz, emit, report_renderer())
     from services.store.worker_lock import single_worker
 
     # One watching worker per workspace: a second one waits (and says so on stderr).
@@ -221,7 +220,7 @@ def _say(message: str) -> None:
 
 
 def cmd_moderate(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
-    engine = SyncEngine(ctx.factory, default_registry())
+    engine = SyncEngine(ctx.factory, ctx.registry)
     moderation.moderate_now(ctx.factory, actor, args.id, args.action, engine.connector_for)
     print(f"#{args.id}: {args.action} done on the source")
     return 0

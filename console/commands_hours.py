@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from console.context import AppContext
-    from services.users import Actor
+    from services.actor import Actor
 
 _EXAMPLE_TEXT = (
     "We are not monitoring this page right now. If you are in danger call 999; "
@@ -175,7 +175,9 @@ def cmd_clear(ctx: AppContext, actor: Actor, _args: argparse.Namespace) -> int:
 def cmd_ack(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
     from services.desk import out_of_hours_admin
 
-    ack = out_of_hours_admin.set_ack(ctx.factory, actor, args.channel, bool(args.on), args.text)
+    ack = out_of_hours_admin.set_ack(
+        ctx.factory, actor, args.channel, bool(args.on), args.text, registry=ctx.registry
+    )
     if ack.on:
         print(f"{ack.channel}: out-of-hours acknowledgement on, written by "
               f"'{out_of_hours_admin.SYSTEM_DISPLAY_NAME}': {ack.text}")  # fmt: skip

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from console.context import AppContext
-    from services.users import Actor
+    from services.actor import Actor
 
 # Kept in step with services.store.models.Status by tests/e2e/test_cli_startup.py.
 STATUSES = ("open", "pending", "snoozed", "done", "spam", "new")
@@ -118,7 +118,7 @@ def cmd_item_show(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> in
     from services import conversation
     from services.desk import sla_view  # the three SLA timers: the list's own
 
-    conv = conversation.load(ctx.factory, args.id)
+    conv = conversation.load(ctx.factory, args.id, registry=ctx.registry)
     clocks = sla_view.item_clocks(ctx.factory, args.id, ctx.tz)
     if args.json:
         print_json({**asdict(conv), "timers": asdict(clocks.timers)})

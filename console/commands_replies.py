@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from console.context import AppContext
-    from services.users import Actor
+    from services.actor import Actor
 
 REPLY_ID = "the reply's number (REPLY_ID in `reply list`, not the item's)"
 
@@ -120,7 +120,7 @@ PLACEHOLDERS = ("{name}", "{full_name}", "{officer}", "{collar}", "{reference}",
 def cmd_draft(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
     from services import replies
 
-    draft = replies.save_draft(ctx.factory, actor, args.item, args.text)
+    draft = replies.save_draft(ctx.factory, actor, args.item, args.text, registry=ctx.registry)
     if draft.state == "returned":
         print(
             f"returned reply #{draft.reply_id} rewritten: "
@@ -128,7 +128,7 @@ def cmd_draft(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
         )
     else:
         print(f"draft #{draft.reply_id} saved")
-    can = replies.capability(ctx.factory, args.item)
+    can = replies.capability(ctx.factory, args.item, registry=ctx.registry)
     if can.reason:
         print(f"note: {can.reason}")
     return 0
@@ -137,7 +137,7 @@ def cmd_draft(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
 def cmd_submit(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
     from services import replies
 
-    result = replies.submit(ctx.factory, actor, args.reply)
+    result = replies.submit(ctx.factory, actor, args.reply, registry=ctx.registry)
     print(f"reply #{result.reply_id} {result.summary}")
     return 0
 
@@ -145,7 +145,7 @@ def cmd_submit(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
 def cmd_approve(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
     from services import review
 
-    review.approve(ctx.factory, actor, args.reply, args.text)
+    review.approve(ctx.factory, actor, args.reply, args.text, registry=ctx.registry)
     print(f"reply #{args.reply} approved: it goes out with the next sync")
     return 0
 
@@ -178,11 +178,10 @@ def cmd_list(ctx: AppContext, _actor: Actor, args: argparse.Namespace) -> int:
 
 def cmd_send(ctx: AppContext, _actor: Actor, _args: argparse.Namespace) -> int:
     from services import outbox
-    from services.channels.protocol import default_registry
     from services.sync import SyncEngine
 
-    engine = SyncEngine(ctx.factory, default_registry())
-    results = outbox.send_pending(ctx.factory, engine.connector_for)
+    engine = SyncEngine(ctx.factory, ctx.registry)
+    results = outbox.send_pending(ctx.factory, engine.connector_for, registry=ctx.registry)
     for r in results:
         print(f"reply #{r.reply_id}: {r.state}" + (f" — {r.reason}" if r.reason else ""))
     if not results:
@@ -201,7 +200,9 @@ def cmd_retry(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
 def cmd_saved_add(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
     from services import replies
 
-    saved = replies.add_saved_reply(ctx.factory, actor, args.name, args.text, args.channel)
+    saved = replies.add_saved_reply(
+        ctx.factory, actor, args.name, args.text, args.channel, registry=ctx.registry
+    )
     print(f"saved reply {saved.name!r} added")
     return 0
 

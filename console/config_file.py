@@ -61,6 +61,12 @@ KEYS: tuple[ConfigKey, ...] = (
     ),
     ConfigKey("report_folder", str, "where scheduled reports are written", "FRONT_COUNTER_REPORTS"),
     ConfigKey(
+        "attachments_folder",
+        str,
+        "shared folder for e-mail attachments (PostgreSQL)",
+        "FRONT_COUNTER_ATTACHMENTS",
+    ),
+    ConfigKey(
         "demo_allowed", bool, "may an empty workspace load the demo", "FRONT_COUNTER_DEMO_ALLOWED"
     ),
 )

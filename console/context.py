@@ -1,4 +1,5 @@
-"""The composition root: builds the engine and session factory, upgrades the schema, picks the renderer."""
+"""The composition root: builds the engine, session factory and connector registry, upgrades the
+schema, picks the renderer."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from services.site_config import CentralConfig, CentralSetting, SiteConfig
 from services.store.db import SessionFactory, make_engine, make_session_factory, upgrade
 from services.workspace_settings import DEFAULT_TIMEZONE
 
-if TYPE_CHECKING:  # the report's modules load when a report is written, not at every start
+if TYPE_CHECKING:  # loaded when used, not at every start: the connectors, the report's modules
+    from services.channels.protocol import Registry
     from services.reports.metrics import WeeklyReport
     from services.worker import ReportRenderer
 
@@ -29,6 +31,9 @@ class AppContext:
     factory: SessionFactory
     url: str
     tz: ZoneInfo
+    # The connector classes and what each kind of channel can do, built once here and
+    # handed to the services that ask, as the factory is (services/channels/registry.py).
+    registry: Registry
     site: SiteConfig = field(default_factory=SiteConfig)
 
     def close(self) -> None:
@@ -50,7 +55,11 @@ def open_context(
     engine = make_engine(url)
     if migrate:
         upgrade(engine)
-    return AppContext(engine, make_session_factory(engine), url, ZoneInfo(tz_name), chosen)
+    from services.channels.registry import build_registry  # the connectors: not for --help
+
+    return AppContext(
+        engine, make_session_factory(engine), url, ZoneInfo(tz_name), build_registry(), chosen
+    )
 
 
 def site_from_config(config: config_file.EffectiveConfig) -> SiteConfig:
@@ -60,6 +69,7 @@ def site_from_config(config: config_file.EffectiveConfig) -> SiteConfig:
             force_name=config.text("force_name"),
             non_emergency_number=config.text("non_emergency_number"),
             http_proxy=config.text("http_proxy"),
+            attachments_folder=config.text("attachments_folder"),
         )
     except KnownError as exc:
         source = config.values["http_proxy"].source

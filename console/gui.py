@@ -58,6 +58,7 @@ def launch(args: argparse.Namespace) -> int:
             ctx.tz,
             worker_command(ctx.engine.url),
             central=central_config(),  # the settings dialog's rows, IT's locks decided here
+            registry=ctx.registry,
         )
     finally:
         ctx.close()
@@ -203,7 +204,7 @@ def cmd_screenshot(ctx: object, actor: object, args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication, QWidget
 
     from console.context import AppContext
-    from services.users import Actor
+    from services.actor import Actor
     from ui import app
 
     assert isinstance(ctx, AppContext) and isinstance(actor, Actor)
@@ -212,7 +213,7 @@ def cmd_screenshot(ctx: object, actor: object, args: argparse.Namespace) -> int:
     qsettings = QSettings(str(args.out.with_suffix(".ini")), QSettings.Format.IniFormat)
     qsettings.setValue("view/last", args.view)
     qsettings.setValue("display/theme", args.theme)
-    window = app.build_window(ctx.factory, actor, ctx.tz, qsettings)
+    window = app.build_window(ctx.factory, actor, ctx.tz, qsettings, registry=ctx.registry)
     window.resize(width, height)
     window.show()
     window.start()

@@ -2,18 +2,22 @@
 
 Where the bytes go: for SQLite, the folder `NAME.attachments` next to the database
 file `NAME.db` (a backup of the one should take the other; they travel together).
-For PostgreSQL there is no file to stand beside, so the folder is the one named by
-FRONT_COUNTER_ATTACHMENTS on each machine (a share every desktop and the worker can
-reach, under whatever path each sees it); without it attachments are listed, marked
+For PostgreSQL there is no file to stand beside, so the folder is the central setting
+`attachments_folder` (env FRONT_COUNTER_ATTACHMENTS, console/config_file.py), which the
+composition root hands down in services.site_config: a share every desktop and the worker
+can reach, under whatever path each sees it. Without it attachments are listed, marked
 "not kept", and the words of the message are unaffected.
 
 Each distinct content is one file, `ab/abcdef…` (its SHA-256, no extension, so
 nothing on the machine opens it by double-click), written once and shared by every
-item that carries the same bytes. The limits are rules of this module: an
+item that carries the same bytes. The folder holds a MARKER file naming its database
+(the hash of its first audit event), so a sweep never empties another database's folder. The limits are rules of this module: an
 attachment over MAX_FILE_BYTES, or one that would take a message's kept total over
 MAX_MESSAGE_BYTES, is listed with TOO_LARGE instead. Reading checks the hash, so a
 file changed on disk is refused, not handed over. Erasing an item (retention, a
-person's erasure) deletes its rows and every file no other item still uses.
+person's erasure) deletes its rows and every file no other item still uses; what other
+ways of losing rows leave behind (`channel remove`, a rolled-back batch) is removed by
+services/attachments_sweep.py.
 """
 
 from __future__ import annotations
@@ -31,20 +35,22 @@ from sqlalchemy import delete, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from services.audit import write_transaction
+from services import site_config
+from services.actor import Actor, Permission
 from services.audit_actions import AuditAction
 from services.errors import InvalidInput, NotFound
 from services.store.db import SessionFactory
+from services.store.models import AuditEvent
 from services.store.models_attachments import Attachment
-from services.users import Actor, Permission
+from services.unit_of_work import write_transaction
 
 log = logging.getLogger(__name__)
 
-FOLDER_ENV = "FRONT_COUNTER_ATTACHMENTS"
+MARKER = "FRONT-COUNTER-DATABASE.txt"
 MAX_FILE_BYTES = 10_000_000
 MAX_MESSAGE_BYTES = 15_000_000  # under the connector's 25 MB download cap once base64 is undone
 TOO_LARGE = "too large, not kept"
-NO_FOLDER = f"not kept: no attachment folder for this database ({FOLDER_ENV})"
+NO_FOLDER = "not kept: no attachment folder for this database (attachments_folder)"
 UNWRITABLE = "not kept: the attachment folder could not be written"
 
 
@@ -78,8 +84,35 @@ def folder_for(session: Session) -> Path | None:
             return None
         path = Path(database)
         return path.with_name(path.stem + ".attachments")
-    configured = os.environ.get(FOLDER_ENV, "").strip()
+    configured = site_config.current().attachments_folder
     return Path(configured).expanduser() if configured else None
+
+
+def database_identity(session: Session) -> str | None:
+    """What names this database for its folder: its first audit event's hash (None: no history)."""
+    return session.scalar(select(AuditEvent.hash).order_by(AuditEvent.seq).limit(1))
+
+
+def folder_owner(folder: Path) -> str | None:
+    """The identity the folder's MARKER names, or None when it has none."""
+    try:
+        text = (folder / MARKER).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    return text.split(maxsplit=1)[0] if text.strip() else None
+
+
+def claim(folder: Path, identity: str | None) -> None:
+    """Write the folder's MARKER for this database, unless it has one (or there is no identity)."""
+    marker = folder / MARKER
+    if identity is None or marker.exists():
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    marker.write_text(
+        f"{identity}\n\nThe e-mail attachments of the Front Counter database whose first audit "
+        "event has the hash above. Files here are named by their SHA-256; do not rename them.\n",
+        encoding="utf-8",
+    )
 
 
 def _path(folder: Path, sha256: str) -> Path:
@@ -116,6 +149,8 @@ def keep(session: Session, item_id: int, files: Sequence[IncomingFile], now: dat
         else:
             digest = hashlib.sha256(f.data).hexdigest()
             try:
+                if not (folder / MARKER).exists():
+                    claim(folder, database_identity(session))
                 _write_once(folder, digest, f.data)
                 sha256 = digest
             except OSError as exc:

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services import secrets
-from services.audit import write_transaction
+from services.actor import Actor, Permission
 from services.audit_actions import AuditAction
 from services.changes import ChangeKind
 from services.channels import email_smtp
@@ -23,7 +23,7 @@ from services.http import redact
 from services.store.db import SessionFactory
 from services.store.models import Channel, QuarantinedItem
 from services.store.states import ChannelState
-from services.users import Actor, Permission
+from services.unit_of_work import write_transaction
 
 
 @dataclass(frozen=True)

@@ -17,17 +17,17 @@ import httpx
 from sqlalchemy import select
 
 from services import channels_admin, secrets
-from services.audit import write_transaction
+from services.actor import Actor, Permission
 from services.audit_actions import AuditAction
 from services.changes import ChangeKind
 from services.channels import facebook_oauth, forms
-from services.channels.protocol import Registry, default_registry
+from services.channels.protocol import Registry
 from services.channels.x_oauth import KeyringTokens, TokenPair, new_token_key
 from services.errors import InvalidInput, NotFound
 from services.store.db import SessionFactory
 from services.store.models import Channel
 from services.sync import SyncEngine
-from services.users import Actor, Permission
+from services.unit_of_work import write_transaction
 
 # Settings that name a different source: changing one starts reading it afresh.
 _SOURCE_KEYS = ("url", "page_id", "login", "imap", "address")
@@ -175,10 +175,10 @@ def edit(
     return next(v for v in channels_admin.list_channels(factory) if v.id == channel_id)
 
 
-def test(factory: SessionFactory, name: str, registry: Registry | None = None) -> list[str]:
+def test(factory: SessionFactory, name: str, *, registry: Registry) -> list[str]:
     """Sign in and read once: who we are connected as, and where (what `channel test` prints)."""
     view = channels_admin.find_channel(factory, name)
-    connector = SyncEngine(factory, registry or default_registry()).connector_for(view.id)
+    connector = SyncEngine(factory, registry).connector_for(view.id)
     try:
         lines = [connector.test()]
         address = getattr(connector, "address", None)  # where a WordPress API or feed was found

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from services.audit import AuditEntry, item_trail
+from services.channels.protocol import Registry
 from services.desk import references as force_references
 from services.desk import risk_view
 from services.desk.references import ReferenceView
@@ -139,7 +140,7 @@ def _message(item: Item, contact: Contact | None, channel: str) -> MessageView:
     )
 
 
-def load(factory: SessionFactory, item_id: int) -> Conversation:
+def load(factory: SessionFactory, item_id: int, *, registry: Registry) -> Conversation:
     with factory() as s:
         row = s.execute(
             select(Item, Contact, Channel)
@@ -267,7 +268,7 @@ def load(factory: SessionFactory, item_id: int) -> Conversation:
                     .order_by(ModerationRequest.id)
                 )
             ),
-            reply_capability=reply_capability(s, item.id),
+            reply_capability=reply_capability(s, item.id, registry=registry),
             risk=risk_view.view(s, item, channel.kind),
             references=tuple(force_references.for_item(s, item)),
         )

@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import select
 
 from services import response
-from services.audit import Transaction, write_transaction
 from services.audit_actions import AuditAction
 from services.changes import ChangeKind, Changes
 from services.ingest import Author, Incoming, ThreadRef, upsert
@@ -39,6 +38,7 @@ from services.store.models import (
     Team,
     User,
 )
+from services.unit_of_work import Transaction, write_transaction
 
 DEMO_FILE = Path(__file__).resolve().parents[1] / "resources" / "demo" / "workspace.json"
 _OFFSET = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")

@@ -7,14 +7,14 @@ from collections.abc import Mapping, Sequence
 from sqlalchemy import select
 
 from services import teams
-from services.audit import write_transaction
+from services.actor import Actor, Permission
 from services.audit_actions import AuditAction
 from services.changes import ChangeKind, Changes
 from services.errors import InvalidInput, NotFound
 from services.item_versions import load_items
 from services.store.db import SessionFactory
 from services.store.models import Escalation, Status, User
-from services.users import Actor, Permission
+from services.unit_of_work import write_transaction
 
 MAX_REASON_CHARS = 2000
 

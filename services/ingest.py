@@ -332,7 +332,7 @@ def _number_new(session: Session, rows: Sequence[Item | Contact | Thread]) -> No
 
     SQLite cannot say which id a multi-row INSERT gave which row, so the ORM inserted new
     rows one statement each (10,000 INSERTs for a 10,000-comment sync). Every ingest runs in
-    a write transaction (services.audit.write_transaction), which holds SQLite's write lock
+    a write transaction (services.unit_of_work.write_transaction), which holds SQLite's write lock
     from its first statement: the ids after the largest are ours, exactly as SQLite would
     have chosen them.
     """

@@ -15,12 +15,12 @@ from datetime import datetime
 from sqlalchemy import delete, func, insert, literal, select, text
 from sqlalchemy.orm import Session
 
-from services.audit import write_transaction
 from services.changes import ChangeKind
 from services.search import unindexed
 from services.store.db import SessionFactory
 from services.store.models import Item, ItemTag, Status
 from services.store.models_counts import ASSIGNEE, CHANNEL, TAG, UNANSWERED, ItemCount
+from services.unit_of_work import write_transaction
 
 _NOT_CLOSED = tuple(s for s in Status if s not in (Status.DONE, Status.SPAM))
 Key = tuple[str, int, str]

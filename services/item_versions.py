@@ -17,9 +17,9 @@ from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import attributes, defer
 from sqlalchemy.orm.attributes import set_committed_value
 
-from services.audit import Transaction
 from services.errors import ConflictError, InvalidInput, NotFound
 from services.store.models import AuditEvent, Item, User
+from services.unit_of_work import Transaction
 
 
 def load_items(

@@ -86,6 +86,10 @@ class MailWatch:
         """Channels whose IDLE session is open now."""
         return {cid for cid, w in self._watches.items() if w.idling.is_set()}
 
+    def listening(self) -> set[int]:
+        """Channels whose listening thread still runs (one whose server has no IDLE has ended)."""
+        return {cid for cid, w in self._watches.items() if w.thread.is_alive()}
+
     def stop(self) -> None:
         for watch in self._watches.values():
             watch.stop.set()  # all at once: each thread notices within CHECK_SECONDS

@@ -6,30 +6,27 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
-from services.audit import write_transaction
+from services.actor import Actor, Permission
 from services.audit_actions import AuditAction
 from services.changes import ChangeKind, Changes
-from services.channels.protocol import Connector, default_registry
+from services.channels.protocol import Connector, Registry
 from services.errors import InvalidInput, KnownError
+from services.item_versions import load_items
 from services.store.db import SessionFactory
 from services.store.models import Channel, Item, ModerationRequest, Status, User
 from services.store.states import ModerationState
-from services.triage import load_items
-from services.users import Actor, Permission
+from services.unit_of_work import write_transaction
 
 
-def actions_for(channel_kind: str) -> tuple[str, ...]:
-    """The moderation actions the channel's connector offers."""
-    return default_registry().moderation_actions(channel_kind)
-
-
-def request(factory: SessionFactory, actor: Actor, item_id: int, action: str) -> Changes:
+def request(
+    factory: SessionFactory, actor: Actor, item_id: int, action: str, *, registry: Registry
+) -> Changes:
     """Queue a moderation for the sync worker (the desktop never calls a platform itself)."""
     actor.require(Permission.TRIAGE)
     with write_transaction(factory, actor) as tx:
         item = load_items(tx, [item_id], None)[0]
         kind = tx.session.scalar(select(Channel.kind).where(Channel.id == item.channel_id)) or ""
-        allowed = actions_for(kind)
+        allowed = registry.moderation_actions(kind)
         if action not in allowed:
             raise InvalidInput(
                 f"{kind or 'this'} channel cannot {action!r}; it allows {', '.join(allowed) or 'nothing'}"

@@ -16,16 +16,16 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from services import response, signatures
-from services.audit import write_transaction
 from services.audit_actions import AuditAction
 from services.changes import ChangeKind
 from services.channels.errors import ChannelError, RateLimited, Rejected, Unavailable
-from services.channels.protocol import Connector, ReplyTarget, SentReply
+from services.channels.protocol import Connector, Registry, ReplyTarget, SentReply
 from services.desk import out_of_hours_admin
 from services.ingest import upsert
 from services.replies import Capability, reply_capability
 from services.store.db import SessionFactory
 from services.store.models import Item, Reply, ReplyState, Thread
+from services.unit_of_work import write_transaction
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
@@ -40,7 +40,9 @@ class OutboxResult:
     reason: str | None = None
 
 
-def _target(factory: SessionFactory, reply_id: int) -> tuple[int, ReplyTarget, str, Capability]:
+def _target(
+    factory: SessionFactory, reply_id: int, registry: Registry
+) -> tuple[int, ReplyTarget, str, Capability]:
     with factory() as s:
         reply = s.get_one(Reply, reply_id)
         item = s.get_one(Item, reply.item_id)
@@ -52,7 +54,7 @@ def _target(factory: SessionFactory, reply_id: int) -> tuple[int, ReplyTarget, s
         channel_id, raw, capability = (
             item.channel_id,
             dict(item.raw or {}),
-            reply_capability(s, item.id),
+            reply_capability(s, item.id, registry=registry),
         )
         target = ReplyTarget(
             item.external_id, thread_ext, raw, signatures.for_reply(factory, reply_id)
@@ -71,8 +73,10 @@ def pending(factory: SessionFactory) -> list[int]:
         )
 
 
-def send_one(factory: SessionFactory, reply_id: int, connector_for: ConnectorFor) -> OutboxResult:
-    channel_id, target, body, can = _target(factory, reply_id)
+def send_one(
+    factory: SessionFactory, reply_id: int, connector_for: ConnectorFor, *, registry: Registry
+) -> OutboxResult:
+    channel_id, target, body, can = _target(factory, reply_id, registry)
     if not can.publishes:
         # Approved before its channel was known to be unsendable (or on demo data): say so
         # instead of trying, so it never hangs in `sending` nor holds up the replies behind it.
@@ -214,12 +218,14 @@ def _requeue(factory: SessionFactory, reply_id: int, reason: str) -> OutboxResul
     return OutboxResult(reply_id, "approved", reason)
 
 
-def send_pending(factory: SessionFactory, connector_for: ConnectorFor) -> list[OutboxResult]:
+def send_pending(
+    factory: SessionFactory, connector_for: ConnectorFor, *, registry: Registry
+) -> list[OutboxResult]:
     """Every approved reply, each on its own: one reply's failure never stops the others."""
     results = []
     for rid in pending(factory):
         try:
-            results.append(send_one(factory, rid, connector_for))
+            results.append(send_one(factory, rid, connector_for, registry=registry))
         except Exception as exc:  # e.g. the database failing mid-way: the next tick retries
             log.exception("reply #%s: not handled", rid)
             results.append(OutboxResult(rid, "error", str(exc)))

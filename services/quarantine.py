@@ -20,13 +20,13 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import InterfaceError, OperationalError, StatementError
 from sqlalchemy.orm import Session
 
-from services.audit import write_transaction
 from services.changes import ChangeKind
 from services.errors import NotFound
 from services.ingest import Author, Incoming, ThreadRef, UpsertResult, item_key, upsert
 from services.outside_text import cut, escape_raw, unescape_raw
 from services.store.db import SessionFactory
 from services.store.models import Channel, Direction, ItemKind, QuarantinedItem
+from services.unit_of_work import write_transaction
 
 
 @dataclass(frozen=True)

@@ -8,22 +8,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
-import regex
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services import review_policy, site_config
-from services.audit import write_transaction
+from services.actor import Actor, Permission
 from services.audit_actions import AuditAction
 from services.changes import ChangeKind, Changes
-from services.channels import bluesky_text, mastodon_text, x_text
-from services.channels.protocol import Registry, default_registry
+from services.channels.protocol import Registry
 from services.errors import InvalidInput, NotFound
+from services.item_versions import load_items
 from services.store.db import SessionFactory
 from services.store.models import (
     Channel,
+    Contact,
     Direction,
     Item,
     Reply,
@@ -31,45 +30,7 @@ from services.store.models import (
     SavedReply,
     User,
 )
-from services.triage import load_items
-from services.users import Actor, Permission
-
-# Per-platform limits from CHANNELS.md; counted as the platform counts where it matters.
-CHARACTER_LIMITS = {
-    "mastodon": 500,
-    "bluesky": 300,
-    "x": 280,
-    "facebook": 8000,
-    "wordpress": 65_525,
-    "email": 100_000,
-}
-_URL = re.compile(r"https?://\S+")
-
-
-def length_for(channel_kind: str, text: str) -> int:
-    """The length the platform will count: graphemes, URLs as 23 on Mastodon and X."""
-    if channel_kind == "mastodon":
-        return mastodon_text.length(text)  # also counts `@user@domain` as `@user`
-    if channel_kind == "x":
-        return x_text.weighted_length(text)  # URLs 23, CJK and emoji 2 (twitter-text v3)
-    # Extended grapheme clusters, as Bluesky and Mastodon count them (CHANNELS.md §6–7).
-    return len(regex.findall(r"\X", text))
-
-
-def limit_for(channel_kind: str) -> int | None:
-    return CHARACTER_LIMITS.get(channel_kind)
-
-
-# How people call each platform, for messages; a kind missing here is shown as stored.
-KIND_NAMES = {
-    "wordpress": "WordPress",
-    "feed": "RSS/Atom feeds",
-    "email": "email",
-    "mastodon": "Mastodon",
-    "bluesky": "Bluesky",
-    "facebook": "Facebook",
-    "x": "X",
-}
+from services.unit_of_work import write_transaction
 
 
 @dataclass(frozen=True)
@@ -85,18 +46,10 @@ class Capability:
     publishes: bool = True
 
 
-def has_connector(kind: str, registry: Registry | None = None) -> bool:
-    """Front Counter can poll (and, where the platform allows, answer) this kind of channel."""
-    return kind in (registry or default_registry()).kinds()
-
-
-def channel_capability(
-    kind: str, demo: bool = False, registry: Registry | None = None
-) -> Capability:
+def channel_capability(kind: str, demo: bool = False, *, registry: Registry) -> Capability:
     """What a channel of this kind can do with a reply: the one home of that rule."""
-    registry = registry or default_registry()
-    name = KIND_NAMES.get(kind, kind)
-    if not has_connector(kind, registry):
+    name = registry.display_name(kind)
+    if kind not in registry:
         return Capability(
             False,
             f"Front Counter cannot send to {name} yet (no connector): "
@@ -116,9 +69,7 @@ def channel_capability(
     return Capability(True)
 
 
-def reply_capability(
-    session: Session, item_id: int, registry: Registry | None = None
-) -> Capability:
+def reply_capability(session: Session, item_id: int, *, registry: Registry) -> Capability:
     """Can this item be replied to, and if not why; the composer, CLI, review and outbox ask it."""
     row = session.execute(
         select(Item.direction, Channel.kind, Channel.config)
@@ -132,12 +83,12 @@ def reply_capability(
         return Capability(
             False, "this is one of our own messages: reply to the one it answers", publishes=False
         )
-    return channel_capability(kind, bool((config or {}).get("demo")), registry)
+    return channel_capability(kind, bool((config or {}).get("demo")), registry=registry)
 
 
-def capability(factory: SessionFactory, item_id: int) -> Capability:
+def capability(factory: SessionFactory, item_id: int, *, registry: Registry) -> Capability:
     with factory() as s:
-        return reply_capability(s, item_id)
+        return reply_capability(s, item_id, registry=registry)
 
 
 @dataclass(frozen=True)
@@ -145,37 +96,6 @@ class DraftState:
     reply_id: int
     version: int
     state: str
-
-
-def _check_length(kind: str, body: str, item: Item, cursor: dict[str, Any] | None) -> None:
-    if kind == "mastodon":
-        # The instance's own limit, as the last sync read it; the @mention and content
-        # warning the connector adds count too.
-        seen = cursor or {}
-        most = int(seen.get("max_characters") or mastodon_text.DEFAULT_LIMIT)
-        url_chars = int(seen.get("url_chars") or mastodon_text.DEFAULT_URL_CHARS)
-        used = mastodon_text.counted_reply(dict(item.raw or {}), body, url_chars)
-        if used > most:
-            raise InvalidInput(
-                f"the reply is {used} characters with the @mention it starts with; "
-                f"this Mastodon server allows {most}"
-            )
-        return
-    if kind == "bluesky":
-        problem = bluesky_text.too_long(body.strip())  # graphemes, and 3,000 UTF-8 bytes
-        if problem:
-            raise InvalidInput(problem)
-        return
-    if kind == "x":
-        problem = x_text.too_long(body.strip())  # weighted: links 23, CJK and emoji 2
-        if problem:
-            raise InvalidInput(problem)
-        return
-    limit = limit_for(kind)
-    if limit is not None and length_for(kind, body) > limit:
-        raise InvalidInput(
-            f"the reply is {length_for(kind, body)} characters; {kind} allows {limit}"
-        )
 
 
 def _editable_reply(tx_session: Session, actor: Actor, item_id: int) -> Reply | None:
@@ -193,7 +113,13 @@ def _editable_reply(tx_session: Session, actor: Actor, item_id: int) -> Reply | 
 
 
 def save_draft(
-    factory: SessionFactory, actor: Actor, item_id: int, body: str, reply_id: int | None = None
+    factory: SessionFactory,
+    actor: Actor,
+    item_id: int,
+    body: str,
+    reply_id: int | None = None,
+    *,
+    registry: Registry,
 ) -> DraftState:
     """Create or update the author's draft on an item (autosave); nothing is sent.
 
@@ -204,7 +130,7 @@ def save_draft(
     actor.require(Permission.TRIAGE)
     with write_transaction(factory, actor) as tx:
         item = load_items(tx, [item_id], None)[0]
-        can = reply_capability(tx.session, item.id)
+        can = reply_capability(tx.session, item.id, registry=registry)
         if not can.can_reply:
             raise InvalidInput(f"no reply on item #{item.id}: {can.reason}")
         reply = None
@@ -249,7 +175,9 @@ class Submitted:
         return f"approved: {self.why}"
 
 
-def submit(factory: SessionFactory, actor: Actor, reply_id: int) -> Submitted:
+def submit(
+    factory: SessionFactory, actor: Actor, reply_id: int, *, registry: Registry
+) -> Submitted:
     """To review, or straight to the outbox where the review policy allows it."""
     actor.require(Permission.TRIAGE)
     with write_transaction(factory, actor) as tx:
@@ -261,13 +189,15 @@ def submit(factory: SessionFactory, actor: Actor, reply_id: int) -> Submitted:
         if not reply.body.strip():
             raise InvalidInput("the reply is empty")
         item = tx.session.get_one(Item, reply.item_id)
-        can = reply_capability(tx.session, item.id)
+        can = reply_capability(tx.session, item.id, registry=registry)
         if not can.can_reply:
             raise InvalidInput(f"reply #{reply_id} cannot be sent: {can.reason}")
         kind, cursor = tx.session.execute(
             select(Channel.kind, Channel.cursor).where(Channel.id == item.channel_id)
         ).one()
-        _check_length(kind or "", reply.body, item, cursor)
+        too_long = registry.reply_problem(kind or "", reply.body, item.raw, cursor)
+        if too_long:
+            raise InvalidInput(too_long)
         before = reply.state.value
         policy = review_policy.load(tx.session)
         held_because = review_policy.item_review_reason(tx.session, policy, actor.role, item.id)
@@ -320,16 +250,21 @@ def fill_placeholders(template: str, values: dict[str, str]) -> str:
 
 
 def placeholder_values(factory: SessionFactory, actor: Actor, item_id: int) -> dict[str, str]:
-    from services.conversation import load  # local: conversation imports nothing from here
-
-    conv = load(factory, item_id)
     with factory() as s:
+        found = s.execute(
+            select(Contact.display_name)
+            .select_from(Item)
+            .outerjoin(Contact, Contact.id == Item.contact_id)
+            .where(Item.id == item_id)
+        ).first()
+        if found is None:
+            raise NotFound(f"no item #{item_id}")
         me = s.get(User, actor.id)
-    first = conv.item.author.split()[0] if conv.item.author else ""
+    author = found[0] or "(unknown)"  # as the conversation shows the author
     site = site_config.current()
     return {
-        "name": first,
-        "full_name": conv.item.author,
+        "name": (author.split() or [""])[0],
+        "full_name": author,
         "officer": me.display_name if me else actor.name,
         "collar": (me.collar_number if me else None) or "",
         "reference": f"FC-{item_id}",
@@ -367,20 +302,22 @@ def retry(factory: SessionFactory, actor: Actor, reply_id: int) -> Changes:
 
 
 def add_saved_reply(
-    factory: SessionFactory, actor: Actor, name: str, body: str, channel_kind: str | None = None
+    factory: SessionFactory,
+    actor: Actor,
+    name: str,
+    body: str,
+    channel_kind: str | None = None,
+    *,
+    registry: Registry,
 ) -> SavedReplyView:
     actor.require(Permission.MANAGE)
     name, body = name.strip(), body.strip()
     if not name or not body:
         raise InvalidInput("a saved reply needs a name and a text")
-    if (
-        channel_kind is not None
-        and channel_kind not in CHARACTER_LIMITS
-        and channel_kind not in default_registry().kinds()
-    ):
+    if channel_kind is not None and channel_kind not in registry:
         raise InvalidInput(f"unknown channel kind {channel_kind!r}")
-    limit = limit_for(channel_kind or "")
-    if limit is not None and length_for(channel_kind or "", body) > limit:
+    limit = registry.character_limit(channel_kind or "")
+    if limit is not None and registry.text_length(channel_kind or "", body) > limit:
         raise InvalidInput(
             f"this text is over {channel_kind}'s {limit} characters before placeholders are filled"
         )

@@ -8,14 +8,15 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.audit import write_transaction
+from services.actor import Actor, Permission
 from services.audit_actions import AuditAction
 from services.changes import ChangeKind, Changes
+from services.channels.protocol import Registry
 from services.errors import InvalidInput, NotFound, PermissionDenied
 from services.replies import reply_capability
 from services.store.db import SessionFactory
 from services.store.models import Item, Reply, ReplyState, User
-from services.users import Actor, Permission
+from services.unit_of_work import write_transaction
 
 
 def _in_review(tx_session: Session, reply_id: int) -> Reply:
@@ -28,14 +29,19 @@ def _in_review(tx_session: Session, reply_id: int) -> Reply:
 
 
 def approve(
-    factory: SessionFactory, actor: Actor, reply_id: int, edited_body: str | None = None
+    factory: SessionFactory,
+    actor: Actor,
+    reply_id: int,
+    edited_body: str | None = None,
+    *,
+    registry: Registry,
 ) -> Changes:
     actor.require(Permission.REVIEW)
     with write_transaction(factory, actor) as tx:
         reply = _in_review(tx.session, reply_id)
         if reply.author_id == actor.id:
             raise PermissionDenied("nobody approves their own reply: ask another supervisor")
-        can = reply_capability(tx.session, reply.item_id)
+        can = reply_capability(tx.session, reply.item_id, registry=registry)
         if not can.can_reply:
             raise InvalidInput(
                 f"reply #{reply_id} cannot be sent: {can.reason}; return it to its author instead"

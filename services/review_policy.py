@@ -13,13 +13,13 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from services import workspace_settings
-from services.audit import write_transaction
+from services.actor import Actor, Permission
 from services.audit_actions import AuditAction
 from services.errors import InvalidInput
 from services.store import roles
 from services.store.db import SessionFactory
 from services.store.models import Escalation, ItemTag, Role, Tag
-from services.users import Actor, Permission
+from services.unit_of_work import write_transaction
 
 KEY = workspace_settings.REVIEW_POLICY.key
 

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 
 from services import search
-from services.audit import write_transaction
+from services.actor import Actor
 from services.audit_actions import AuditAction
 from services.changes import ChangeKind
 from services.errors import InvalidInput, NotFound
 from services.store.db import SessionFactory
 from services.store.models import SavedSearch
-from services.users import Actor
+from services.unit_of_work import write_transaction
 
 MAX_NAME_CHARS = 100
 

@@ -13,9 +13,9 @@ look like a new reply.
 from __future__ import annotations
 
 from services import replies
+from services.actor import Actor
 from services.store.db import SessionFactory
 from services.store.models import Channel, Item, Reply, User
-from services.users import Actor
 
 
 def for_reply(factory: SessionFactory, reply_id: int) -> str:

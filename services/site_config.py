@@ -1,4 +1,4 @@
-"""What a force's IT configures centrally and the services use: proxy, force name, 101.
+"""What a force's IT configures centrally and the services use: proxy, force name, 101, attachments.
 
 The composition root (console/context.py) reads the configuration files and installs one
 `SiteConfig` for the process before anything connects or renders a reply; services read it
@@ -26,12 +26,16 @@ class SiteConfig:
     # Every connection to a platform goes through it (services/http.py); None: direct,
     # or whatever HTTP(S)_PROXY says in the environment.
     http_proxy: str | None = None
+    # Where e-mail attachments are kept for a PostgreSQL database (services/attachments.py);
+    # None: not kept. A SQLite database keeps them beside its file whatever this says.
+    attachments_folder: str | None = None
 
 
 def site_config(
     force_name: str | None = None,
     non_emergency_number: str | None = None,
     http_proxy: str | None = None,
+    attachments_folder: str | None = None,
 ) -> SiteConfig:
     """A checked SiteConfig from configured text: blanks are "not set", a bare host:port proxy is HTTP."""
     proxy = (http_proxy or "").strip() or None
@@ -43,6 +47,7 @@ def site_config(
         force_name=(force_name or "").strip() or None,
         non_emergency_number=(non_emergency_number or "").strip() or DEFAULT_NON_EMERGENCY,
         http_proxy=proxy,
+        attachments_folder=(attachments_folder or "").strip() or None,
     )
 
 

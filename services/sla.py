@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from services import workspace_settings
-from services.audit import write_transaction
+from services.actor import Actor, Permission
 from services.audit_actions import AuditAction
 from services.errors import InvalidInput
 from services.store.db import SessionFactory
-from services.users import Actor, Permission
+from services.unit_of_work import write_transaction
 
 KEY = workspace_settings.SLA_POLICY.key
 

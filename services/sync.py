@@ -24,7 +24,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 
 from services import quarantine, secrets
-from services.audit import write_transaction
 from services.changes import ChangeKind, Changes
 from services.channels.errors import ChannelError, RateLimited
 from services.channels.protocol import Batch, ChannelConfig, Connector, Registry
@@ -36,6 +35,7 @@ from services.sanitise import html_to_text, sanitise_html
 from services.store.db import SessionFactory
 from services.store.models import Channel, Item, Status, Thread, utcnow
 from services.store.states import ChannelState
+from services.unit_of_work import write_transaction
 from services.worker_events import BatchStored, SyncFinished, SyncStarted, WorkerEvent
 
 log = logging.getLogger(__name__)

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.audit import write_transaction
+from services.actor import Actor, Permission
 from services.audit_actions import AuditAction
 from services.changes import ChangeKind
 from services.errors import InvalidInput, NotFound
 from services.store.db import SessionFactory
 from services.store.models import Escalation, Team
-from services.users import Actor, Permission
+from services.unit_of_work import write_transaction
 
 MAX_NAME_CHARS = 100
 

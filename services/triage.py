@@ -15,14 +15,14 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from services import read_marks
-from services.audit import Transaction, write_transaction
+from services.actor import Actor, Permission
 from services.audit_actions import AuditAction
 from services.changes import Applied, ChangeKind, Changes, ItemBefore, UndoToken
 from services.errors import InvalidInput, NotFound
 from services.item_versions import load_items, write_items
 from services.store.db import SessionFactory
 from services.store.models import Item, ItemTag, Note, Status, Tag, User
-from services.users import Actor, Permission
+from services.unit_of_work import Transaction, write_transaction
 
 MAX_NOTE_CHARS = 20_000
 MAX_REASON_CHARS = 2_000

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from services.audit import Transaction, write_transaction
+from services.actor import Actor, Permission
 from services.audit_actions import AuditAction
 from services.changes import ChangeKind, Changes, UndoToken
 from services.errors import ConflictError, InvalidInput
@@ -22,7 +22,7 @@ from services.item_versions import changed_by, load_items, touch_version
 from services.store.db import SessionFactory
 from services.store.models import Item, ItemTag, Status, Tag, User
 from services.triage import tag_names
-from services.users import Actor, Permission
+from services.unit_of_work import Transaction, write_transaction
 
 
 def undo(factory: SessionFactory, actor: Actor, token: UndoToken) -> Changes:

@@ -92,6 +92,7 @@ class Worker:
         self._tz = tz
         self._emit = emit
         self._render = render_report
+        self._registry = registry
         self.sync = SyncEngine(factory, registry, progress=emit)
         self._sla = sla_notices.Sweeper(factory, tz)
         # IMAP IDLE per e-mail channel in watch mode: new mail is fetched on the next tick.
@@ -110,7 +111,9 @@ class Worker:
             return results
         self._out_of_hours()  # before the outbox, so an acknowledgement goes in this same tick
         connector_for = self.sync.connector_for
-        for sent in outbox.send_pending(self._factory, lambda cid: connector_for(cid)):
+        for sent in outbox.send_pending(
+            self._factory, lambda cid: connector_for(cid), registry=self._registry
+        ):
             self._emit(ReplyHandled(sent.reply_id, sent.state, sent.reason))
         for request_id, state in moderation.carry_out(self._factory, connector_for):
             self._emit(ModerationHandled(request_id, state))
@@ -127,7 +130,7 @@ class Worker:
     def _out_of_hours(self) -> None:
         """Acknowledge out-of-hours arrivals and page on urgent ones; never fatal to the tick."""
         try:
-            events = out_of_hours.run(self._factory)
+            events = out_of_hours.run(self._factory, registry=self._registry)
         except Exception:
             log.exception("the out-of-hours step failed; the worker carries on")
             return

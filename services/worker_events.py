@@ -112,6 +112,22 @@ class OutOfHoursReplied:
 
 
 @dataclass(frozen=True)
+class OutOfHoursNotSent:
+    """An acknowledgement was due, but its text filled in is too long for the channel now."""
+
+    KIND: ClassVar[str] = "out_of_hours_not_sent"
+    item_id: int
+    channel: str
+    reason: str
+
+    def text(self) -> str | None:
+        return (
+            f"item #{self.item_id}: no out-of-hours acknowledgement on {self.channel} — "
+            f"{self.reason}; shorten it (hours ack)"
+        )
+
+
+@dataclass(frozen=True)
 class OnCallPaged:
     """An urgent item arrived out of hours: the on-call supervisor (`to`, or nobody) was paged."""
 
@@ -147,6 +163,7 @@ WorkerEvent = (
     | ReportWritten
     | ReportFailed
     | OutOfHoursReplied
+    | OutOfHoursNotSent
     | OnCallPaged
     | WorkerStopped
 )
@@ -162,6 +179,7 @@ _BY_KIND: dict[str, type[WorkerEvent]] = {
         ReportWritten,
         ReportFailed,
         OutOfHoursReplied,
+        OutOfHoursNotSent,
         OnCallPaged,
         WorkerStopped,
     )

@@ -16,11 +16,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.audit import Transaction
 from services.audit_actions import AuditAction
 from services.changes import ChangeKind
 from services.store.db import SessionFactory
 from services.store.models import Setting
+from services.unit_of_work import Transaction
 
 DEFAULT_TIMEZONE = "Europe/London"
 """The force's time zone when none is configured (FRONT_COUNTER_TZ): reports' weeks, SLA hours."""

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from services import channels_admin
-from services.audit import write_transaction
+from services.actor import Actor
 from services.changes import ChangeKind
 from services.ingest import Author, Incoming, ThreadRef, upsert
 from services.store.db import SessionFactory
 from services.store.models import Channel, ItemKind, utcnow
-from services.users import Actor
+from services.unit_of_work import write_transaction
 from tests.fakes.wordpress import FakeWordPress
 
 CONNECTED_AT = datetime(2020, 1, 1, tzinfo=UTC)

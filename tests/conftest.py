@@ -17,6 +17,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
+from services.actor import Actor
+from services.channels.protocol import Registry
+from services.channels.registry import build_registry
 from services.store.db import (
     SessionFactory,
     head_revision,
@@ -25,7 +28,7 @@ from services.store.db import (
     upgrade,
 )
 from services.store.models import Base, Role
-from services.users import Actor, add_user, resolve_actor
+from services.users import add_user, resolve_actor
 from tests.fakes.feeds import FakeFeeds
 from tests.fakes.wordpress import FakeWordPress
 
@@ -141,6 +144,12 @@ def engine(db_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def factory(engine: Engine) -> SessionFactory:
     return make_session_factory(engine)
+
+
+@pytest.fixture(scope="session")
+def registry() -> Registry:
+    """The connector registry, as the composition root builds it (console/context.py)."""
+    return build_registry()
 
 
 @pytest.fixture

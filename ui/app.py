@@ -11,9 +11,10 @@ from PySide6.QtCore import QSettings
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from services.actor import Actor
+from services.channels.protocol import Registry
 from services.site_config import CentralConfig
 from services.store.db import SessionFactory
-from services.users import Actor
 from ui.context import UiContext
 from ui.jobs import Jobs
 from ui.main_window import MainWindow
@@ -44,12 +45,14 @@ def build_window(
     settings: QSettings | None = None,
     worker_command: Sequence[str] | None = None,
     central: CentralConfig | None = None,
+    *,
+    registry: Registry,
 ) -> MainWindow:
     application()
     jobs = Jobs()
     monitor = SyncMonitor(worker_command) if worker_command else None
     window = MainWindow(
-        UiContext(factory, actor, tz, jobs, central or CentralConfig()),
+        UiContext(factory, actor, tz, jobs, registry, central or CentralConfig()),
         settings or person_settings(actor),
         monitor,
     )
@@ -76,10 +79,14 @@ def run(
     worker_command: Sequence[str] | None = None,
     offer_demo: bool = False,
     central: CentralConfig | None = None,
+    *,
+    registry: Registry,
 ) -> int:
     """Show the window; in single-user mode `worker_command` starts the sync worker as a child."""
     app = application()
-    window = build_window(factory, actor, tz, worker_command=worker_command, central=central)
+    window = build_window(
+        factory, actor, tz, worker_command=worker_command, central=central, registry=registry
+    )
     if not window.geometry_restored:
         window.resize(1280, 800)
     window.show()

@@ -8,11 +8,11 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QLabel
 
 from services import attachments, conversation, triage
+from services.actor import Permission
 from services.changes import Changes
 from services.conversation import Conversation
 from services.errors import NotFound
 from services.records import welfare
-from services.users import Permission
 from ui.attachment_saver import AttachmentSaver
 from ui.chips import chips_html
 from ui.context import UiContext
@@ -79,7 +79,7 @@ class ConversationController(QObject):
         self.chips.hide()
 
     def show(self, item_id: int, mark_read: bool = False) -> None:
-        f, actor = self._ctx.factory, self._ctx.actor
+        f, actor, registry = self._ctx.factory, self._ctx.actor, self._ctx.registry
         self._show_chips()
 
         Found = tuple[Changes, Conversation, frozenset[int], tuple[attachments.AttachmentView, ...]]
@@ -88,7 +88,7 @@ class ConversationController(QObject):
             read = Changes()
             if mark_read and actor.can(Permission.TRIAGE):
                 read = triage.mark_read(f, actor, item_id)
-            conv = conversation.load(f, item_id)
+            conv = conversation.load(f, item_id, registry=registry)
             shown = [conv.item.id, *(m.id for m in conv.thread), *(m.id for m in conv.history)]
             with f() as s:
                 veiled = frozenset(welfare.veiled(s, actor.id, shown))

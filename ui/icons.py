@@ -1,4 +1,8 @@
-"""Channel icons drawn at runtime: a coloured disc with the platform's initial (no remote assets)."""
+"""Channel icons drawn at runtime: a coloured disc with the platform's initial (no remote assets).
+
+The colour and letter are the connector's (services/channels/capabilities.py, through the
+registry's `look`); this module only draws them.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +11,12 @@ from functools import cache
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPainterPath, QPen, QPixmap
 
-CHANNEL_STYLE = {
-    "wordpress": ("#21759b", "W"),
-    "feed": ("#ee802f", "R"),
-    "email": ("#5f6368", "@"),
-    "mastodon": ("#6364ff", "M"),
-    "bluesky": ("#1185fe", "B"),
-    "facebook": ("#1877f2", "f"),
-    "x": ("#000000", "X"),
-}
+from services.channels.capabilities import ChannelLook
 
 
 @cache
-def channel_icon(kind: str, size: int = 32) -> QIcon:
-    color, letter = CHANNEL_STYLE.get(kind, ("#888888", "?"))
+def channel_icon(look: ChannelLook, size: int = 32) -> QIcon:
+    color, letter = look.colour, look.letter
     pixmap = QPixmap(size, size)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)

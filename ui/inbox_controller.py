@@ -40,6 +40,7 @@ class InboxController(QObject):
             lambda ids: inbox.rows(ctx.factory, ids, viewer=ctx.actor.id),
             lambda ids: read_marks.unread_among(ctx.factory, ctx.actor.id, ids),
             self,
+            looks=ctx.registry.look,
         )
         view.setModel(self.model)
         self._query_text = "is:inbox"

@@ -20,16 +20,16 @@ from PySide6.QtWidgets import (
 )
 
 from services import sidebar, users
+from services.actor import Actor
 from services.changes import ChangeKind, Changes
 from services.sidebar import SidebarData
-from services.users import Actor
 from ui.actions import SPECS, ActionRegistry
 from ui.change_poller import ChangePoller
 from ui.context import UiContext
 from ui.conversation_controller import ConversationController
 from ui.dialogs.about_dialog import show_about
-from ui.dialogs.cheat_sheet import CheatSheet
 from ui.dialogs.channels_dialog import ChannelsDialog
+from ui.dialogs.cheat_sheet import CheatSheet
 from ui.dialogs.reports_dialog import ReportsDialog
 from ui.dialogs.settings_dialog import show_settings
 from ui.dialogs.welcome_dialog import WelcomeDialog
@@ -69,7 +69,7 @@ class MainWindow(QMainWindow):
         self._actor = ctx.actor
         self._title = "Inbox"
         self.display = DisplayPrefs(settings, self)
-        self.sidebar = Sidebar(lambda: self.display.theme)
+        self.sidebar = Sidebar(ctx.registry.look, lambda: self.display.theme)
         self.search_bar = SearchBar()
         self.search = self.search_bar.edit
         self.search_error = self.search_bar.error
@@ -82,7 +82,7 @@ class MainWindow(QMainWindow):
         self.composer = Composer(ctx)
         self.review_panel = ReviewPanel(ctx)
         self.notifier = ReplyNotifier(ctx, self)
-        self.sla_notices = SlaNotifier(ctx, self)  # SLA warnings and breaches for me
+        self.sla_notices = SlaNotifier(ctx, self)  # SLA notices and on-call pages for me
         self.triage = TriageActions(ctx, self.inbox, self)
         self.distressing = DistressingActions(ctx, self.inbox, self)
         self.conversation = ConversationController(
@@ -397,8 +397,10 @@ class MainWindow(QMainWindow):
         self.refresh_sidebar()
 
     def refresh_sidebar(self) -> None:
-        f, uid = self._ctx.factory, self._ctx.actor.id
-        self._ctx.jobs.run("sidebar", lambda: sidebar.load(f, uid), self._on_sidebar_loaded)
+        f, uid, registry = self._ctx.factory, self._ctx.actor.id, self._ctx.registry
+        self._ctx.jobs.run(
+            "sidebar", lambda: sidebar.load(f, uid, registry=registry), self._on_sidebar_loaded
+        )
 
     def _on_sidebar_loaded(self, data: SidebarData) -> None:
         self.sidebar.update_data(data)

@@ -22,7 +22,7 @@ class ReplyNotifier(QObject):
         self._seen: set[tuple[int, str]] | None = None
         self._tray: QSystemTrayIcon | None = None
         if QSystemTrayIcon.isSystemTrayAvailable():
-            self._tray = QSystemTrayIcon(channel_icon("email"), self)
+            self._tray = QSystemTrayIcon(channel_icon(ctx.registry.look("email")), self)
             self._tray.show()
 
     def check(self) -> None:

@@ -12,9 +12,19 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import QObject, QProcess, Signal
 
-from services.worker_events import ReplyHandled, SyncFinished, SyncStarted, from_json
+from services.worker_events import (
+    OnCallPaged,
+    OutOfHoursNotSent,
+    OutOfHoursReplied,
+    ReplyHandled,
+    SyncFinished,
+    SyncStarted,
+    from_json,
+)
 
 STDERR_LINES_KEPT = 12
+# Events shown as their own line (worker_events' `text()`), in the status bar.
+_SAID = (OutOfHoursReplied, OutOfHoursNotSent, OnCallPaged)
 LAST_WORDS_SHOWN = 3
 
 
@@ -25,6 +35,8 @@ class SyncMonitor(QObject):
     """A channel's run ended: (name, state, reason)."""
     reply_processed = Signal(int, str, str)
     """The outbox handled a reply: (reply id, state, reason)."""
+    said = Signal(str)
+    """Something the worker did that a person reads as it is: the event's own line."""
     worker_started = Signal()
     """The worker process is running (again)."""
     worker_died = Signal(str)
@@ -130,3 +142,7 @@ class SyncMonitor(QObject):
             self.channel_finished.emit(event.channel, event.state, event.reason or "")
         elif isinstance(event, ReplyHandled):
             self.reply_processed.emit(event.reply_id, event.state, event.reason or "")
+        elif isinstance(event, _SAID):
+            words = event.text()
+            if words:
+                self.said.emit(words)

@@ -40,6 +40,7 @@ class SyncStatus(QObject):
             monitor.channel_started.connect(self._on_started)
             monitor.channel_finished.connect(self._on_finished)
             monitor.reply_processed.connect(self._on_reply_processed)
+            monitor.said.connect(self.message.emit)
             monitor.worker_died.connect(self._on_worker_died)
             monitor.worker_started.connect(lambda: self._say(""))
 

@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QWidget
 
 from services import escalation, moderation, teams, triage, users
+from services.actor import Actor
 from services.changes import Applied, ChangeKind, Changes, UndoToken
 from services.errors import KnownError
 from services.inbox import ItemRow
@@ -146,7 +147,7 @@ class TriageActions(QObject):
         f = self._ctx.factory
         self._ctx.jobs.run("triage.users", lambda: users.list_users(f), self._open_assign)
 
-    def _open_assign(self, people: list[users.Actor]) -> None:
+    def _open_assign(self, people: list[Actor]) -> None:
         dialog = AssignDialog([(u.name, u.display_name) for u in people], self._window)
         dialog.submitted.connect(self.apply_assign)
         self._open(dialog)
@@ -170,7 +171,7 @@ class TriageActions(QObject):
             self._open_escalate,
         )
 
-    def _open_escalate(self, found: tuple[list[users.Actor], list[str]]) -> None:
+    def _open_escalate(self, found: tuple[list[Actor], list[str]]) -> None:
         people, team_names = found
         ranked = sorted(people, key=lambda u: (u.role.value != "supervisor", u.display_name))
         dialog = EscalateDialog(
@@ -206,7 +207,7 @@ class TriageActions(QObject):
         if len(rows) != 1:
             self.message.emit("Moderate one item at a time")
             return
-        actions = moderation.actions_for(rows[0].channel_kind)
+        actions = self._ctx.registry.moderation_actions(rows[0].channel_kind)
         if not actions:
             self.message.emit(f"{rows[0].channel_name} cannot be moderated from here")
             return
@@ -225,10 +226,10 @@ class TriageActions(QObject):
         self._open(dialog)
 
     def apply_moderation(self, item_id: int, action: str) -> None:
-        f, actor = self._ctx.factory, self._ctx.actor
+        f, actor, registry = self._ctx.factory, self._ctx.actor, self._ctx.registry
         self._run(
             f"{action} requested: the sync worker applies it on the platform",
-            lambda: moderation.request(f, actor, item_id, action),
+            lambda: moderation.request(f, actor, item_id, action, registry=registry),
         )
 
     def undo(self) -> None:

@@ -47,7 +47,7 @@ class UrgentAlerts(QObject):
         self._pending_open: int | None = None
         self._tray: QSystemTrayIcon | None = None
         if QSystemTrayIcon.isSystemTrayAvailable():
-            self._tray = QSystemTrayIcon(channel_icon("email"), self)
+            self._tray = QSystemTrayIcon(channel_icon(ctx.registry.look("email")), self)
         self.alerts: list[UrgentAlert] = []
         banner.open_requested.connect(self.open)
         inbox.list_loaded.connect(lambda _n: self._open_pending())

@@ -20,6 +20,7 @@ import httpx
 from services.channels import bluesky_text as text
 from services.channels.bluesky_api import BlueskyApi, KeyringSession, SessionStore, error_of
 from services.channels.bluesky_moderation import moderate
+from services.channels.capabilities import Capabilities
 from services.channels.errors import BadPayload, ChannelError, Rejected
 from services.channels.protocol import Batch, ChannelConfig, ReplyTarget, SentReply, SourceState
 from services.ingest import Author, Incoming, ThreadRef
@@ -58,7 +59,7 @@ def _ref(value: Any) -> dict[str, str] | None:
     return {"uri": uri, "cid": cid} if isinstance(uri, str) and isinstance(cid, str) else None
 
 
-class BlueskyConnector:
+class BlueskyConnector(Capabilities):
     kind: ClassVar[str] = "bluesky"
     moderation_actions: ClassVar[tuple[str, ...]] = (
         "mute",
@@ -68,6 +69,11 @@ class BlueskyConnector:
         "report_account",
     )
     can_reply: ClassVar[bool] = True
+    display_name: ClassVar[str] = "Bluesky"
+    character_limit: ClassVar[int | None] = 300
+    colour: ClassVar[str] = "#1185fe"
+    icon_letter: ClassVar[str] = "B"
+    reply_problem = staticmethod(text.reply_problem)  # graphemes and UTF-8 bytes
 
     def __init__(
         self,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import regex
@@ -45,6 +45,13 @@ def too_long(text: str) -> str | None:
     if size > BYTE_LIMIT:
         return f"the reply is {size:,} bytes in UTF-8; Bluesky allows {BYTE_LIMIT:,}"
     return None
+
+
+def reply_problem(
+    body: str, raw: Mapping[str, Any] | None, cursor: Mapping[str, Any] | None
+) -> str | None:
+    """Why Bluesky would refuse this reply (the connector's capability; raw and cursor unused)."""
+    return too_long(body.strip())
 
 
 def split_uri(uri: str) -> tuple[str, str, str]:

@@ -26,6 +26,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
 from services.channels import email_mime, email_smtp
+from services.channels.capabilities import Capabilities
 from services.channels.email_imap import MailboxSettings, imap_errors, open_session
 from services.channels.email_items import message_item, to_incoming
 from services.channels.email_threads import ThreadMemory
@@ -55,10 +56,14 @@ class _Found:
     thread: str = ""
 
 
-class EmailConnector:
+class EmailConnector(Capabilities):
     kind: ClassVar[str] = "email"
     moderation_actions: ClassVar[tuple[str, ...]] = ()
     can_reply: ClassVar[bool] = True
+    display_name: ClassVar[str] = "email"
+    character_limit: ClassVar[int | None] = 100_000
+    colour: ClassVar[str] = "#5f6368"
+    icon_letter: ClassVar[str] = "@"
 
     def __init__(
         self, settings: MailboxSettings, password: str, known_threads: set[str] | None = None

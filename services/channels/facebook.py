@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 import httpx
 
 from services.channels import facebook_api as graph
+from services.channels.capabilities import Capabilities
 from services.channels.errors import BadPayload, ChannelError, Gone, PermissionMissing, Rejected
 from services.channels.facebook_api import GraphApi, id_of, parse_time
 from services.channels.facebook_text import body_html, clip, same_text, split_private
@@ -54,10 +55,14 @@ REQUIRED = {
 }
 
 
-class FacebookConnector:
+class FacebookConnector(Capabilities):
     kind: ClassVar[str] = "facebook"
     moderation_actions: ClassVar[tuple[str, ...]] = ("hide", "unhide", "delete")
     can_reply: ClassVar[bool] = True
+    display_name: ClassVar[str] = "Facebook"
+    character_limit: ClassVar[int | None] = 8000
+    colour: ClassVar[str] = "#1877f2"
+    icon_letter: ClassVar[str] = "f"
 
     def __init__(
         self,

@@ -20,6 +20,7 @@ import feedparser
 import httpx
 
 from services.channels import feed_bounds, feed_raw
+from services.channels.capabilities import Capabilities
 from services.channels.errors import BadPayload, ChannelError, Gone
 from services.channels.protocol import Batch, ChannelConfig, ReplyTarget, SentReply, SourceState
 from services.channels.wordpress_discovery import comment_feed_address, site_of_comment_feed
@@ -47,10 +48,14 @@ def _entry_id(entry: Any) -> str:
     return "sha256:" + hashlib.sha256(basis.encode()).hexdigest()[:32]
 
 
-class FeedConnector:
+class FeedConnector(Capabilities):
     kind: ClassVar[str] = "feed"
     moderation_actions: ClassVar[tuple[str, ...]] = ()
     can_reply: ClassVar[bool] = False
+    display_name: ClassVar[str] = "RSS/Atom feeds"
+    character_limit: ClassVar[int | None] = None
+    colour: ClassVar[str] = "#ee802f"
+    icon_letter: ClassVar[str] = "R"
 
     def __init__(
         self, url: str, client: httpx.Client | None = None, wordpress_comments: bool = False

@@ -10,6 +10,7 @@ nobody: `addressed` puts it there unless the officer already did.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -70,6 +71,25 @@ def spoiler_of(target: dict[str, Any]) -> str:
 def counted_reply(target: dict[str, Any], body: str, url_chars: int = DEFAULT_URL_CHARS) -> int:
     """What Mastodon will count for our reply to `target` (mention and content warning included)."""
     return length(addressed(target, body), spoiler_of(target), url_chars)
+
+
+def reply_problem(
+    body: str, raw: Mapping[str, Any] | None, cursor: Mapping[str, Any] | None
+) -> str | None:
+    """Why this Mastodon server would refuse the reply, with the @mention it starts with.
+
+    The server's own limit and URL length, as the last sync read them (the channel's cursor).
+    """
+    seen = cursor or {}
+    most = int(seen.get("max_characters") or DEFAULT_LIMIT)
+    url_chars = int(seen.get("url_chars") or DEFAULT_URL_CHARS)
+    used = counted_reply(dict(raw or {}), body, url_chars)
+    if used > most:
+        return (
+            f"the reply is {used} characters with the @mention it starts with; "
+            f"this Mastodon server allows {most}"
+        )
+    return None
 
 
 def same_text(a: str, b: str) -> bool:

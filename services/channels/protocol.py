@@ -1,4 +1,4 @@
-"""The connector protocol every channel implements, and the small registry that finds them.
+"""The connector protocol every channel implements, and the registry that answers for the kinds.
 
 A connector talks to one platform and returns plain data; the sync engine
 maps it onto the domain model, writes it, and keeps the cursor.
@@ -6,12 +6,13 @@ maps it onto the domain model, writes it, and keeps the cursor.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
 import httpx
 
+from services.channels.capabilities import ChannelLook, graphemes, unknown_look
 from services.channels.errors import NoConnector
 from services.ingest import Incoming
 
@@ -82,10 +83,16 @@ class Connector(Protocol):
 
 
 class ConnectorClass(Protocol):
-    """What the registry keeps of a connector: its capabilities and how to build one."""
+    """What the registry keeps of a connector: its capabilities and how to build one.
+
+    Connector classes inherit their defaults from capabilities.Capabilities.
+    """
 
     @property
     def kind(self) -> str: ...
+
+    @property
+    def display_name(self) -> str: ...
 
     @property
     def moderation_actions(self) -> tuple[str, ...]: ...
@@ -93,14 +100,33 @@ class ConnectorClass(Protocol):
     @property
     def can_reply(self) -> bool: ...
 
+    @property
+    def character_limit(self) -> int | None: ...
+
+    def text_length(self, text: str) -> int: ...
+
+    def reply_problem(
+        self, body: str, raw: Mapping[str, Any] | None, cursor: Mapping[str, Any] | None
+    ) -> str | None: ...
+
+    def look(self) -> ChannelLook: ...
+
     def create(self, cfg: ChannelConfig, client: httpx.Client | None = None) -> Connector: ...
 
 
 class Registry:
-    """Channel kinds → connector classes. Adding a channel is one module and one `register`."""
+    """Channel kinds → connector classes, and what each kind can do.
 
-    def __init__(self) -> None:
+    Built once by the composition root (services/channels/registry.py lists the classes)
+    and handed down to the services that need it, like the session factory. A kind with
+    no connector (demo data, a platform not built yet) is answered for too: no replies
+    sent, no moderation, its name as stored, lengths in graphemes, no limit.
+    """
+
+    def __init__(self, connectors: Iterable[ConnectorClass] = ()) -> None:
         self._classes: dict[str, ConnectorClass] = {}
+        for connector in connectors:
+            self.register(connector)
 
     def register(self, connector: ConnectorClass) -> None:
         self._classes[connector.kind] = connector
@@ -108,14 +134,48 @@ class Registry:
     def kinds(self) -> list[str]:
         return sorted(self._classes)
 
+    def __contains__(self, kind: object) -> bool:
+        """Front Counter can poll (and, where the platform allows, answer) this kind of channel."""
+        return kind in self._classes
+
+    def display_name(self, kind: str) -> str:
+        """How people call the platform, for messages; a kind without a connector as stored."""
+        found = self._classes.get(kind)
+        return found.display_name if found else kind
+
+    def look(self, kind: str) -> ChannelLook:
+        """The name, colour and letter the desktop draws a channel of this kind with."""
+        found = self._classes.get(kind)
+        return found.look() if found else unknown_look(kind)
+
     def moderation_actions(self, kind: str) -> tuple[str, ...]:
-        """What can be moderated on this kind of channel ('' for unknown kinds: nothing)."""
+        """What can be moderated on this kind of channel (unknown kinds: nothing)."""
         found = self._classes.get(kind)
         return found.moderation_actions if found else ()
 
     def can_reply(self, kind: str) -> bool:
         found = self._classes.get(kind)
         return found.can_reply if found else True
+
+    def character_limit(self, kind: str) -> int | None:
+        found = self._classes.get(kind)
+        return found.character_limit if found else None
+
+    def text_length(self, kind: str, text: str) -> int:
+        """The length the platform counts: graphemes, URLs as 23 on Mastodon and X, and so on."""
+        found = self._classes.get(kind)
+        return found.text_length(text) if found else graphemes(text)
+
+    def reply_problem(
+        self,
+        kind: str,
+        body: str,
+        raw: Mapping[str, Any] | None = None,
+        cursor: Mapping[str, Any] | None = None,
+    ) -> str | None:
+        """Why the platform would refuse this reply (too long, as it counts), or None."""
+        found = self._classes.get(kind)
+        return found.reply_problem(body, raw, cursor) if found else None
 
     def create(self, cfg: ChannelConfig, client: httpx.Client | None = None) -> Connector:
         try:
@@ -126,18 +186,3 @@ class Registry:
                 " or sent there"
             ) from None
         return connector.create(cfg, client)
-
-
-def default_registry() -> Registry:
-    from services.channels import email, facebook, feed, mastodon, wordpress, xcom
-    from services.channels.bluesky import BlueskyConnector
-
-    registry = Registry()
-    registry.register(wordpress.WordPressConnector)
-    registry.register(feed.FeedConnector)
-    registry.register(email.EmailConnector)
-    registry.register(mastodon.MastodonConnector)
-    registry.register(BlueskyConnector)
-    registry.register(facebook.FacebookConnector)
-    registry.register(xcom.XConnector)
-    return registry

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 import httpx
 
+from services.channels.capabilities import Capabilities
 from services.channels.errors import BadPayload, ChannelError, Gone, Rejected
 from services.channels.protocol import Batch, ChannelConfig, ReplyTarget, SentReply, SourceState
 from services.channels.wordpress_discovery import RestApi, error_code
@@ -60,10 +61,14 @@ def _plain(html: Any) -> str:
     return html_to_text(html) if isinstance(html, str) else ""
 
 
-class WordPressConnector:
+class WordPressConnector(Capabilities):
     kind: ClassVar[str] = "wordpress"
     moderation_actions: ClassVar[tuple[str, ...]] = ("approve", "hold", "spam", "trash")
     can_reply: ClassVar[bool] = True
+    display_name: ClassVar[str] = "WordPress"
+    character_limit: ClassVar[int | None] = 65_525
+    colour: ClassVar[str] = "#21759b"
+    icon_letter: ClassVar[str] = "W"
 
     def __init__(
         self,

@@ -15,6 +15,8 @@ counts 23 on X too).
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
+from typing import Any
 
 import regex
 
@@ -83,3 +85,10 @@ def too_long(text: str) -> str | None:
         f"{URL_WEIGHT}, and most CJK characters and each emoji as 2): shorten it by "
         f"{counted - MAX_WEIGHTED}"
     )
+
+
+def reply_problem(
+    body: str, raw: Mapping[str, Any] | None, cursor: Mapping[str, Any] | None
+) -> str | None:
+    """Why X would refuse this reply (the connector's capability; raw and cursor unused)."""
+    return too_long(body.strip())

@@ -17,6 +17,8 @@ from typing import Any, ClassVar
 
 import httpx
 
+from services.channels import x_text
+from services.channels.capabilities import Capabilities
 from services.channels.errors import BadPayload, ChannelError, Gone, PermissionMissing, Rejected
 from services.channels.mastodon_api import parse_time
 from services.channels.protocol import Batch, ChannelConfig, ReplyTarget, SentReply, SourceState
@@ -79,10 +81,17 @@ def _same(a: str, b: str) -> bool:
     return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
-class XConnector:
+class XConnector(Capabilities):
     kind: ClassVar[str] = "x"
     moderation_actions: ClassVar[tuple[str, ...]] = ("hide", "unhide")
     can_reply: ClassVar[bool] = True
+    display_name: ClassVar[str] = "X"
+    character_limit: ClassVar[int | None] = 280
+    colour: ClassVar[str] = "#000000"
+    icon_letter: ClassVar[str] = "X"
+    # Weighted as twitter-text v3 counts: links 23, CJK and emoji 2.
+    text_length = staticmethod(x_text.weighted_length)
+    reply_problem = staticmethod(x_text.reply_problem)
 
     def __init__(
         self,

@@ -14,7 +14,8 @@ period that still need an answer:
   answered "we are not monitoring this page".
 - Otherwise, on a channel whose acknowledgement is on, the first such item from
   each person (contact) in the period gets the channel's text, its placeholders
-  filled as in a saved reply. The reply is authored by the `out-of-hours`
+  filled as in a saved reply (lengths: services/desk/out_of_hours_text.py; a text
+  the platform would refuse is not queued, and the worker says why). The reply is authored by the `out-of-hours`
   system user and goes through the review policy as a reply by an admin would
   (the admin who switched it on wrote and approved the text): straight to the
   outbox, or held for a supervisor where the policy holds such items (tagged
@@ -37,9 +38,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import SQLCoreOperations
 
 from services import replies, response, review_policy
-from services.audit import Transaction, write_transaction
+from services.actor import Actor
 from services.audit_actions import AuditAction
 from services.changes import ChangeKind
+from services.channels.protocol import Registry
+from services.desk import out_of_hours_text
 from services.desk.out_of_hours_admin import (
     ChannelAck,
     OutOfHoursConfig,
@@ -59,17 +62,19 @@ from services.store.models import (
     utcnow,
 )
 from services.store.models_out_of_hours import OnCallPage, OutOfHoursAck
-from services.users import Actor
-from services.worker_events import OnCallPaged, OutOfHoursReplied
+from services.unit_of_work import Transaction, write_transaction
+from services.worker_events import OnCallPaged, OutOfHoursNotSent, OutOfHoursReplied
 
 BATCH = 200
 # The review policy judges the acknowledgement as a reply by this role: the admin who set it up.
 POLICY_ROLE = Role.ADMIN
 
-OutOfHoursEvent = OutOfHoursReplied | OnCallPaged
+OutOfHoursEvent = OutOfHoursReplied | OutOfHoursNotSent | OnCallPaged
 
 
-def run(factory: SessionFactory, now: datetime | None = None) -> list[OutOfHoursEvent]:
+def run(
+    factory: SessionFactory, now: datetime | None = None, *, registry: Registry
+) -> list[OutOfHoursEvent]:
     """One pass of the step; what it did, as worker events. Nothing while the desk is staffed."""
     now = now or utcnow()
     with factory() as s:
@@ -85,7 +90,7 @@ def run(factory: SessionFactory, now: datetime | None = None) -> list[OutOfHours
     acks = config.acks_on()
     if acks:
         for item_id, channel_id in _unacknowledged(factory, acks, period):
-            replied = _acknowledge(factory, item_id, acks[channel_id], period)
+            replied = _acknowledge(factory, registry, item_id, acks[channel_id], period)
             if replied is not None:
                 events.append(replied)
     return events
@@ -187,9 +192,9 @@ def _on_call_user(session: Session, name: str | None) -> User | None:
 
 
 def _acknowledge(
-    factory: SessionFactory, item_id: int, ack: ChannelAck, period: datetime
-) -> OutOfHoursReplied | None:
-    body = _filled_text(factory, ack, item_id)
+    factory: SessionFactory, registry: Registry, item_id: int, ack: ChannelAck, period: datetime
+) -> OutOfHoursReplied | OutOfHoursNotSent | None:
+    body = _filled_text(factory, registry, ack, item_id)
     with write_transaction(factory, None) as tx:
         s = tx.session
         item = _still_unanswered(s, item_id)
@@ -197,10 +202,13 @@ def _acknowledge(
             return None
         if s.scalar(select(_slot_taken(item.channel_id, item.contact_id, period))):
             return None  # taken since the query: this person's earlier item, or another worker
+        too_long = None
         if item.risk_level == URGENT:
             outcome = "urgent"  # never acknowledged: _page raised it to the on-call person
-        elif not replies.reply_capability(s, item.id).can_reply:
+        elif not replies.reply_capability(s, item.id, registry=registry).can_reply:
             outcome = "cannot_reply"
+        elif too_long := _length_problem(s, registry, item, body):
+            outcome = "too_long"  # the platform would refuse it: said, never queued to fail
         else:
             outcome = "queued"
         reply = _queue_reply(tx, item, body) if outcome == "queued" else None
@@ -215,7 +223,17 @@ def _acknowledge(
                 created_at=tx.now,
             )
         )
+        if too_long is not None:
+            return OutOfHoursNotSent(item.id, ack.channel, too_long)
         return OutOfHoursReplied(item.id, reply.id, reply.state.value) if reply else None
+
+
+def _length_problem(session: Session, registry: Registry, item: Item, body: str) -> str | None:
+    """Checked again on the real text: what the set-up could not know (see out_of_hours_text)."""
+    kind, cursor = session.execute(
+        select(Channel.kind, Channel.cursor).where(Channel.id == item.channel_id)
+    ).one()
+    return out_of_hours_text.length_problem(registry, kind, cursor, body, item.raw)
 
 
 def _queue_reply(tx: Transaction, item: Item, body: str) -> Reply:
@@ -249,14 +267,17 @@ def _queue_reply(tx: Transaction, item: Item, body: str) -> Reply:
     return reply
 
 
-def _filled_text(factory: SessionFactory, ack: ChannelAck, item_id: int) -> str:
-    """The channel's text with the saved-reply placeholders filled ({name}, {non_emergency}, …)."""
+def _filled_text(factory: SessionFactory, registry: Registry, ack: ChannelAck, item_id: int) -> str:
+    """The channel's text with the saved-reply placeholders filled ({name}, {non_emergency}, …),
+    the person's own values cut to the lengths the text was checked with when it was set."""
     with factory() as s:
         author = s.get(User, system_user_id(s) or 0)
+        kind = s.scalar(select(Channel.kind).where(Channel.id == ack.channel_id)) or ""
     if author is None:  # set up by hand, not by `hours`: {officer} stays for a reviewer to see
         return ack.text
     actor = Actor(author.id, author.name, author.display_name, author.role, None, author.active)
-    return replies.fill_placeholders(ack.text, replies.placeholder_values(factory, actor, item_id))
+    values = replies.placeholder_values(factory, actor, item_id)
+    return replies.fill_placeholders(ack.text, out_of_hours_text.cut(registry, kind, values))
 
 
 @dataclass(frozen=True)
@@ -289,3 +310,34 @@ def pages(factory: SessionFactory, limit: int = 50) -> list[PageView]:
             .limit(limit)
         ).all()
     return [PageView(r[0], r[1], r[2], r[3], r[4], str(r[5].value)) for r in rows]
+
+
+@dataclass(frozen=True)
+class PageNotice:
+    """A page addressed to one person: what their desktop shows (ui/sla_notifier.py)."""
+
+    id: int
+    item_id: int
+    channel: str
+    paged_at: datetime
+
+    @property
+    def text(self) -> str:
+        return (
+            f"You are on call: URGENT item #{self.item_id} on {self.channel} arrived out of "
+            f"hours (paged {self.paged_at:%H:%M %d %b} UTC)"
+        )
+
+
+def pages_for(factory: SessionFactory, user_id: int, after_id: int = 0) -> list[PageNotice]:
+    """The pages addressed to this person, newest first (`after_id`: only those after it)."""
+    with factory() as s:
+        rows = s.execute(
+            select(OnCallPage.id, OnCallPage.item_id, Channel.name, OnCallPage.paged_at)
+            .join(Item, Item.id == OnCallPage.item_id)
+            .join(Channel, Channel.id == Item.channel_id)
+            .where(OnCallPage.to_user_id == user_id, OnCallPage.id > after_id)
+            .order_by(OnCallPage.id.desc())
+            .limit(100)
+        ).all()
+    return [PageNotice(r[0], r[1], r[2], r[3]) for r in rows]

@@ -13,20 +13,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from services import workspace_settings
-from services.audit import Transaction, write_transaction
+from services.actor import Actor, Permission
 from services.audit_actions import AuditAction
 from services.changes import ChangeKind
+from services.channels.protocol import Registry
+from services.desk import out_of_hours_text
 from services.desk.staffed_hours import StaffedHours
 from services.errors import InvalidInput, NotFound
-from services.replies import channel_capability, length_for, limit_for
+from services.replies import channel_capability
 from services.store import roles
 from services.store.db import SessionFactory
-from services.store.models import Channel, Role, User
-from services.users import Actor, Permission
+from services.store.models import Channel, Reply, Role, User
+from services.unit_of_work import Transaction, write_transaction
 
 SYSTEM_USER = roles.AUTOMATIC_AUTHOR
 SYSTEM_DISPLAY_NAME = "Automatic out-of-hours reply (Front Counter)"
@@ -96,9 +98,19 @@ def system_user_id(session: Session) -> int | None:
     return session.scalar(select(User.id).where(User.name == SYSTEM_USER))
 
 
+# The rule, in one place: a reply by the system author acknowledges; it never answers. It is
+# no first response (the outbox), no person taking an urgent item (risk_view.untaken_urgent)
+# and no first action on one (the weekly report), whatever its state.
+
+
 def is_automatic(session: Session, author_id: int) -> bool:
-    """A reply by the system author acknowledges; it does not answer (no first response, no SLA)."""
+    """Whether a reply by this author is the automatic acknowledgement (see the rule above)."""
     return session.scalar(select(User.name).where(User.id == author_id)) == SYSTEM_USER
+
+
+def by_a_person() -> ColumnElement[bool]:
+    """`is_automatic` negated, as SQL on Reply: the replies a person wrote."""
+    return Reply.author_id.not_in(select(User.id).where(User.name == SYSTEM_USER))
 
 
 def ensure_system_user(tx: Transaction) -> int:
@@ -134,7 +146,13 @@ def set_hours(
 
 
 def set_ack(
-    factory: SessionFactory, actor: Actor, channel: str, on: bool, text: str | None = None
+    factory: SessionFactory,
+    actor: Actor,
+    channel: str,
+    on: bool,
+    text: str | None = None,
+    *,
+    registry: Registry,
 ) -> ChannelAck:
     """Switch a channel's acknowledgement on (with its text, kept when not given) or off."""
     actor.require(Permission.MANAGE)
@@ -146,7 +164,7 @@ def set_ack(
         before = values.get(str(row.id), {})
         body = (text if text is not None else str(before.get("text") or "")).strip()
         if on:
-            _check_text(row.kind, bool((row.config or {}).get("demo")), body)
+            _check_text(registry, row, body)
         since = tx.now.isoformat() if on and not before.get("on") else before.get("since")
         values[str(row.id)] = {"on": on, "text": body, "since": since}
         ensure_system_user(tx)
@@ -156,20 +174,18 @@ def set_ack(
         )
 
 
-def _check_text(kind: str, demo: bool, body: str) -> None:
-    can = channel_capability(kind, demo)
+def _check_text(registry: Registry, channel: Channel, body: str) -> None:
+    can = channel_capability(
+        channel.kind, bool((channel.config or {}).get("demo")), registry=registry
+    )
     if not can.can_reply:
         raise InvalidInput(f"no acknowledgement on this channel: {can.reason}")
     if not body:
         raise InvalidInput("give the acknowledgement's text (--text), e.g. " + repr(DEFAULT_TEXT))
     if len(body) > MAX_TEXT_CHARS:
         raise InvalidInput(f"the acknowledgement is at most {MAX_TEXT_CHARS} characters")
-    limit = limit_for(kind)
-    if limit is not None and length_for(kind, body) > limit:
-        raise InvalidInput(
-            f"the acknowledgement is {length_for(kind, body)} characters before its "
-            f"placeholders are filled; {kind} allows {limit}"
-        )
+    # Filled with the longest plausible values, counted as the channel counts.
+    out_of_hours_text.check(registry, channel.kind, channel.cursor, body, SYSTEM_DISPLAY_NAME)
 
 
 def set_on_call(factory: SessionFactory, actor: Actor, user: str | None) -> str | None:

@@ -27,13 +27,13 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from services import change_feed
+from services.actor import Actor, Permission
 from services.changes import ChangeKind, Changes
 from services.conversation import ReplyView
 from services.errors import NotFound
 from services.store.db import SessionFactory
 from services.store.models import Change, Item, ReplyState, User, utcnow
 from services.store.models_presence import Presence
-from services.users import Actor, Permission
 
 # The composer beats every HEARTBEAT; a row three beats old belongs to a desktop that is gone.
 HEARTBEAT = timedelta(seconds=15)

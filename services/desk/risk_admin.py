@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from services.audit import Transaction, write_transaction
+from services.actor import Actor, Permission
 from services.audit_actions import AuditAction
 from services.changes import ChangeKind
 from services.desk.risk import Rule, RuleError, RuleSet, explain
@@ -22,7 +22,7 @@ from services.desk.risk_store import ActiveRules, active_rules, digest
 from services.errors import InvalidInput
 from services.store.db import SessionFactory
 from services.store.models import RiskRuleSet
-from services.users import Actor, Permission
+from services.unit_of_work import Transaction, write_transaction
 
 MAX_SOURCE_BYTES = 2_000_000
 MAX_TEST_CHARS = 100_000

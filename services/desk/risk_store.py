@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import Table, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
-from services.audit import write_transaction
+from services.actor import Actor, Permission
 from services.audit_actions import AuditAction
 from services.changes import ChangeKind, Changes
 from services.desk.risk import Assessment, Reason, RiskLevel, RuleSet, classify
@@ -32,7 +32,7 @@ from services.errors import InvalidInput
 from services.item_versions import load_items
 from services.store.db import SessionFactory
 from services.store.models import Direction, Item, RiskChange, RiskRuleSet, Setting, Status
-from services.users import Actor, Permission
+from services.unit_of_work import write_transaction
 
 URGENT, WATCH = RiskLevel.URGENT.value, RiskLevel.WATCH.value
 OVERRIDES = (URGENT, WATCH, "none")

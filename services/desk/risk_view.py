@@ -17,8 +17,9 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from services import site_config, workspace_settings
-from services.audit import write_transaction
+from services.actor import Actor, Permission
 from services.audit_actions import AuditAction
+from services.desk import out_of_hours_admin
 from services.desk.risk import Reason
 from services.desk.risk_store import URGENT, auto_level, reasons_from_json
 from services.errors import InvalidInput, NotFound
@@ -37,7 +38,7 @@ from services.store.models import (
     Status,
     User,
 )
-from services.users import Actor, Permission
+from services.unit_of_work import write_transaction
 
 GUIDANCE_KEY = workspace_settings.RISK_GUIDANCE.key
 DEFAULT_GUIDANCE = (
@@ -111,12 +112,16 @@ def untaken_urgent(factory: SessionFactory, limit: int = MAX_ALERTS) -> list[Urg
     """Urgent inbound items nobody has taken yet, oldest first.
 
     Taken means a person acted on it: it is assigned, escalated (even if since resolved),
-    has a reply past draft or a first response on the platform, or left new/open (pending,
-    snoozed, done or spam: the last three need a recorded reason on an urgent item).
+    has a reply past draft written by a person or a first response on the platform, or left
+    new/open (pending, snoozed, done or spam: the last three need a recorded reason on an
+    urgent item). The automatic out-of-hours acknowledgement is no person's reply: an item
+    it acknowledged and the rules flag urgent later still rings.
     A draft alone does not count: it may be abandoned, and nobody else can see it.
     An item lowered from urgent is no longer here either.
     """
-    replied = exists().where(Reply.item_id == Item.id, Reply.state != ReplyState.DRAFT)
+    replied = exists().where(
+        Reply.item_id == Item.id, Reply.state != ReplyState.DRAFT, out_of_hours_admin.by_a_person()
+    )
     escalated = exists().where(Escalation.item_id == Item.id)
     stmt = (
         select(

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services import escalation, response
-from services.audit import write_transaction
+from services.actor import Actor
 from services.changes import ChangeKind
 from services.desk import sla_policy
 from services.desk.sla_facts import ItemBasics, Place, timers_for
@@ -28,7 +28,7 @@ from services.errors import KnownError
 from services.store.db import SessionFactory
 from services.store.models import Escalation, Item, ItemTag, Role, Status, Tag, User, utcnow
 from services.store.models_sla import SlaNotice, SlaNoticeRecipient
-from services.users import Actor
+from services.unit_of_work import write_transaction
 
 log = logging.getLogger(__name__)
 WARNING, BREACH = "warning", "breach"

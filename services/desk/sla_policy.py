@@ -29,12 +29,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services import sla, teams, workspace_settings
-from services.audit import write_transaction
+from services.actor import Actor, Permission
 from services.audit_actions import AuditAction
 from services.errors import InvalidInput, NotFound
 from services.store.db import SessionFactory
 from services.store.models import Channel, User
-from services.users import Actor, Permission
+from services.unit_of_work import write_transaction
 
 TARGET_KEYS = ("target_hours", "update_hours", "resolution_hours")
 

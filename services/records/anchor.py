@@ -31,12 +31,13 @@ import keyring.errors
 from sqlalchemy import select
 
 from services import secrets, workspace_settings
-from services.audit import ChainReport, verify_chain, write_transaction
+from services.actor import Actor, Permission
+from services.audit import ChainReport, verify_chain
 from services.audit_actions import AuditAction
 from services.errors import InvalidInput, KnownError
 from services.store.db import SessionFactory
 from services.store.models import AuditEvent, AuditHead, Setting, utcnow
-from services.users import Actor, Permission
+from services.unit_of_work import write_transaction
 
 KEY_USER = "audit-anchor-key"
 FILE_NAME = "audit-anchors.jsonl"

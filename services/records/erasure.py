@@ -18,10 +18,10 @@ from __future__ import annotations
 from sqlalchemy import delete, func, select
 
 from services import attachments
-from services.audit import Transaction
 from services.audit_actions import AuditAction
 from services.changes import ChangeKind
 from services.store.models import Contact, Item, Note, RawPayload, Reply, Tombstone
+from services.unit_of_work import Transaction
 
 ERASED_TEXT = ""
 ERASED_NAME = "(erased)"

@@ -18,13 +18,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, select
 
 from services import workspace_settings
-from services.audit import write_transaction
+from services.actor import Actor, Permission
 from services.audit_actions import AuditAction
 from services.errors import InvalidInput, NotFound
 from services.records import erasure, holds
 from services.store.db import SessionFactory
 from services.store.models import AuditEvent, Channel, Item, ItemTag, Setting, Tag, Tombstone
-from services.users import Actor, Permission
+from services.unit_of_work import write_transaction
 
 KINDS = ("status", "tag", "channel", "risk")
 SETTING = workspace_settings.RETENTION_POLICY

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from services.audit import write_transaction
+from services.actor import Actor, Permission
 from services.audit_actions import AuditAction
 from services.errors import InvalidInput
 from services.records import erasure, holds
@@ -33,7 +33,7 @@ from services.records.evidence import (
 )
 from services.store.db import SessionFactory
 from services.store.models import Channel, Contact, Item, Note
-from services.users import Actor, Permission
+from services.unit_of_work import write_transaction
 
 _SHORTEST_NAME = 4  # a shorter name or handle matches too many notes to mean this person
 

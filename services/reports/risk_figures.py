@@ -6,8 +6,9 @@ Definitions:
   highest level it was raised to in the week.
 - Time to first action on an urgent item: from the first rise to urgent in
   the week to the first thing a person did on the item after it (any audited
-  action on the item, or a reply drafted on it), by the cut-off. Urgent items
-  nobody had acted on by the cut-off are counted as waiting.
+  action on the item, or a reply a person drafted on it, never the automatic out-of-hours
+  acknowledgement), by the cut-off. Urgent items nobody had acted on by the cut-off are
+  counted as waiting.
 - Flag cleared as false: a person set a flagged item's level to none in the week.
 """
 
@@ -19,6 +20,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from services.desk import out_of_hours_admin
 from services.reports.activity import minutes
 from services.store.models import AuditEvent, Reply, RiskChange
 
@@ -55,7 +57,7 @@ def _first_actions(s: Session, raised: dict[int, datetime], as_of: datetime) -> 
                 keep(int(item_id), at)
         for item_id, at in s.execute(
             select(Reply.item_id, func.min(Reply.created_at))
-            .where(Reply.item_id.in_(chunk))
+            .where(Reply.item_id.in_(chunk), out_of_hours_admin.by_a_person())
             .group_by(Reply.item_id)
         ):
             keep(int(item_id), at)

@@ -7,13 +7,13 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from services import workspace_settings
-from services.audit import write_transaction
+from services.actor import Actor, Permission
 from services.audit_actions import AuditAction
 from services.errors import InvalidInput
 from services.reports.week import Week, last_full_week
 from services.store.db import SessionFactory
 from services.store.models import Setting
-from services.users import Actor, Permission
+from services.unit_of_work import write_transaction
 
 KEY = workspace_settings.REPORT_SCHEDULE.key
 LAST_KEY = workspace_settings.REPORT_LAST_WEEK.key

@@ -23,8 +23,9 @@ class OutOfHoursAck(Base):
 
     `outcome`: "queued" (a reply was created: approved or held for review), "urgent" (the
     item was flagged urgent, so no acknowledgement: the on-call supervisor was paged, and
-    nobody tells this person "we are not monitoring" for the rest of the period) or
-    "cannot_reply" (the channel cannot answer this item).
+    nobody tells this person "we are not monitoring" for the rest of the period),
+    "cannot_reply" (the channel cannot answer this item) or "too_long" (the text filled in
+    for this person is more than the channel takes now: not queued, the worker said so).
     """
 
     __tablename__ = "out_of_hours_ack"

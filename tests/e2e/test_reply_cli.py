@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from services.audit import write_transaction
 from services.store.db import make_engine, make_session_factory
 from services.store.models import Reply, ReplyState
+from services.unit_of_work import write_transaction
 from services.users import find_user
 from tests.builders import add_channel, add_item
 from tests.e2e.test_cli import demo_db, run

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import func, select
 
 from services import replies, review
+from services.channels.protocol import Registry
 from services.store.db import SessionFactory, make_engine, make_session_factory
 from services.store.models import Item, Reply, ReplyState, Role
 from services.users import add_user, resolve_actor
@@ -88,7 +89,7 @@ def test_sigkill_at_random_points_then_restart_converges_to_the_source(
 
 
 def test_killed_after_posting_before_recording_posts_exactly_once(
-    setup: tuple[SessionFactory, FakeWordPress, int], db_url: str
+    setup: tuple[SessionFactory, FakeWordPress, int], db_url: str, registry: Registry
 ) -> None:
     factory, fake, _channel = setup
     cid = fake.add_comment(812, "Is anyone reading these?", "Lena Osei")
@@ -101,10 +102,14 @@ def test_killed_after_posting_before_recording_posts_exactly_once(
         item_id = s.scalar(select(Item.id).where(Item.external_id == str(cid)))
     assert item_id is not None
     draft = replies.save_draft(
-        factory, officer, item_id, "Yes, Lena: every message is read by the team."
+        factory,
+        officer,
+        item_id,
+        "Yes, Lena: every message is read by the team.",
+        registry=registry,
     )
-    replies.submit(factory, officer, draft.reply_id)
-    review.approve(factory, sergeant, draft.reply_id)
+    replies.submit(factory, officer, draft.reply_id, registry=registry)
+    review.approve(factory, sergeant, draft.reply_id, registry=registry)
 
     fake.hang_after_create = True
     proc = worker(db_url)

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import pytest
 import stamina
 
-from services.channels.protocol import default_registry
+from services.actor import Actor
+from services.channels.protocol import Registry
 from services.store.db import SessionFactory
 from services.sync import SyncEngine
-from services.users import Actor
 from tests.builders import wordpress_channel
 from tests.fakes.wordpress import FakeWordPress
 
@@ -28,5 +28,5 @@ def wp_channel(factory: SessionFactory, admin: Actor, wp: FakeWordPress) -> int:
 
 
 @pytest.fixture
-def sync_engine(factory: SessionFactory) -> SyncEngine:
-    return SyncEngine(factory, default_registry())
+def sync_engine(factory: SessionFactory, registry: Registry) -> SyncEngine:
+    return SyncEngine(factory, registry)

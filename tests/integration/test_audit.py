@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import Engine, text
 
 from services import audit, triage
+from services.actor import Actor
 from services.store.db import SessionFactory
-from services.users import Actor
 from tests.builders import add_channel, add_item
 
 

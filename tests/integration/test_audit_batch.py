@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from services import audit, triage, undo
+from services import audit, triage, undo, unit_of_work
+from services.actor import Actor
 from services.audit_actions import AuditAction
 from services.store.db import SessionFactory
 from services.store.models import AuditEvent, Status
-from services.users import Actor
 from tests.builders import add_channel, add_item
 
 
@@ -38,7 +38,7 @@ def test_bulk_actions_leave_an_intact_chain_with_every_items_trail(
 def test_a_query_in_the_transaction_sees_the_events_appended_before_it(
     factory: SessionFactory,
 ) -> None:
-    with audit.write_transaction(factory, None) as tx:
+    with unit_of_work.write_transaction(factory, None) as tx:
         before = tx.session.scalar(select(func.count()).select_from(AuditEvent))
         for n in range(3):
             tx.audit(AuditAction.ITEM_TAG, "item", n, None, {"tags": ["x"]})

@@ -7,12 +7,13 @@ from pathlib import Path
 import pytest
 
 from services import channels_admin, conversation, moderation, outbox, replies, review
+from services.actor import Actor
 from services.channels.bluesky_text import too_long
+from services.channels.protocol import Registry
 from services.errors import InvalidInput
 from services.store.db import SessionFactory
 from services.store.models import Item, Reply, ReplyState
 from services.sync import SyncEngine
-from services.users import Actor
 from tests.e2e.test_cli import run as run_cli
 from tests.fakes.bluesky import FakeBluesky
 from tests.integration.test_bluesky_sync import bsky, bsky_channel, items
@@ -22,13 +23,19 @@ CREATE = "/xrpc/com.atproto.repo.createRecord"
 
 
 def _answer(
-    factory: SessionFactory, officer: Actor, supervisor: Actor, item_id: int, text: str
+    factory: SessionFactory,
+    officer: Actor,
+    supervisor: Actor,
+    item_id: int,
+    text: str,
+    *,
+    registry: Registry,
 ) -> int:
-    draft = replies.save_draft(factory, officer, item_id, text)
-    replies.submit(factory, officer, draft.reply_id)
+    draft = replies.save_draft(factory, officer, item_id, text, registry=registry)
+    replies.submit(factory, officer, draft.reply_id, registry=registry)
     with factory() as s:
         if s.get_one(Reply, draft.reply_id).state == ReplyState.IN_REVIEW:
-            review.approve(factory, supervisor, draft.reply_id)
+            review.approve(factory, supervisor, draft.reply_id, registry=registry)
     return draft.reply_id
 
 
@@ -39,6 +46,7 @@ def test_a_reply_to_a_reply_carries_the_threads_root_and_facets_in_utf8_bytes(
     sync_engine: SyncEngine,
     officer: Actor,
     supervisor: Actor,
+    registry: Registry,
 ) -> None:
     alice = bsky.add_account("alice.example.social", "Alice")
     appeal = bsky.post(bsky.me, "Appeal: red bicycle taken on Sandpit Lane")
@@ -46,9 +54,11 @@ def test_a_reply_to_a_reply_carries_the_threads_root_and_facets_in_utf8_bytes(
     sync_engine.sync_channel(bsky_channel)
     item_id = items(factory, bsky_channel)[reply].id
     text = "Thanks 🙏 @alice.example.social: see https://northvale.example/appeals."
-    _answer(factory, officer, supervisor, item_id, text)
+    _answer(factory, officer, supervisor, item_id, text, registry=registry)
 
-    assert [r.state for r in outbox.send_pending(factory, sync_engine.connector_for)] == ["sent"]
+    assert [
+        r.state for r in outbox.send_pending(factory, sync_engine.connector_for, registry=registry)
+    ] == ["sent"]
 
     (mine,) = [p for p in bsky.mine() if p["uri"] != appeal]
     record = mine["record"]
@@ -66,7 +76,7 @@ def test_a_reply_to_a_reply_carries_the_threads_root_and_facets_in_utf8_bytes(
             "uri": "https://northvale.example/appeals",
         },
     }
-    conv = conversation.load(factory, item_id)
+    conv = conversation.load(factory, item_id, registry=registry)
     assert [m.direction for m in conv.thread].count("outbound") == 1
     assert sync_engine.sync_channel(bsky_channel).inserted == 0
 
@@ -77,6 +87,7 @@ def test_a_301_grapheme_reply_with_emoji_is_refused_before_sending(
     bsky_channel: int,
     sync_engine: SyncEngine,
     officer: Actor,
+    registry: Registry,
 ) -> None:
     uri = bsky.post(bsky.add_account("alice.example.social"), "@police hi", mention_us=True)
     sync_engine.sync_channel(bsky_channel)
@@ -85,9 +96,11 @@ def test_a_301_grapheme_reply_with_emoji_is_refused_before_sending(
     # family of five code points, is one grapheme each.
     fits = "Thank you 👍🏽 " * 20 + "👩‍👩‍👧" * 20 + "x" * 40
     assert (len(fits), too_long(fits)) == (400, None)
-    draft = replies.save_draft(factory, officer, item_id, fits + "!")  # a draft may run long
+    draft = replies.save_draft(
+        factory, officer, item_id, fits + "!", registry=registry
+    )  # a draft may run long
     with pytest.raises(InvalidInput) as refused:
-        replies.submit(factory, officer, draft.reply_id)
+        replies.submit(factory, officer, draft.reply_id, registry=registry)
     assert str(refused.value) == (
         "the reply is 301 characters; Bluesky allows 300 "
         "(an emoji, even one made of several symbols, counts as one)"
@@ -104,14 +117,22 @@ def test_a_reply_whose_answer_was_lost_is_found_not_posted_twice(
     sync_engine: SyncEngine,
     officer: Actor,
     supervisor: Actor,
+    registry: Registry,
 ) -> None:
     uri = bsky.post(bsky.add_account("alice.example.social"), "@police thanks", mention_us=True)
     sync_engine.sync_channel(bsky_channel)
-    _answer(factory, officer, supervisor, items(factory, bsky_channel)[uri].id, "You're welcome")
+    _answer(
+        factory,
+        officer,
+        supervisor,
+        items(factory, bsky_channel)[uri].id,
+        "You're welcome",
+        registry=registry,
+    )
     bsky.server.fail(CREATE, "lost_answer", method="POST")
-    first = outbox.send_pending(factory, sync_engine.connector_for)
+    first = outbox.send_pending(factory, sync_engine.connector_for, registry=registry)
     assert [r.state for r in first] == ["approved"]  # unknown outcome: looked for next time
-    again = outbox.send_pending(factory, sync_engine.connector_for)
+    again = outbox.send_pending(factory, sync_engine.connector_for, registry=registry)
     assert [r.state for r in again] == ["sent"]
     assert len(bsky.mine()) == 1
     assert len([r for r in bsky.server.requests if r.path == CREATE]) == 1
@@ -124,12 +145,20 @@ def test_a_deleted_parent_fails_the_reply_with_the_platforms_reason(
     sync_engine: SyncEngine,
     officer: Actor,
     supervisor: Actor,
+    registry: Registry,
 ) -> None:
     uri = bsky.post(bsky.add_account("alice.example.social"), "@police hi", mention_us=True)
     sync_engine.sync_channel(bsky_channel)
-    _answer(factory, officer, supervisor, items(factory, bsky_channel)[uri].id, "Hello")
+    _answer(
+        factory,
+        officer,
+        supervisor,
+        items(factory, bsky_channel)[uri].id,
+        "Hello",
+        registry=registry,
+    )
     bsky.posts[uri]["cid"] = "bafyreichanged"  # replaced under us: the strong ref no longer holds
-    (result,) = outbox.send_pending(factory, sync_engine.connector_for)
+    (result,) = outbox.send_pending(factory, sync_engine.connector_for, registry=registry)
     assert result.state == "failed"
     assert result.reason is not None and result.reason.startswith("Bluesky refused the reply")
 

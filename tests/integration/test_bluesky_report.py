@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 
 from services import moderation
+from services.actor import Actor
+from services.channels.protocol import Registry
 from services.errors import InvalidInput
 from services.store.db import SessionFactory
 from services.store.models import Item
 from services.sync import SyncEngine
-from services.users import Actor
 from tests.fakes.bluesky import FakeBluesky
 from tests.integration.test_bluesky_sync import bsky, bsky_channel, items
 
@@ -22,13 +23,14 @@ def test_a_post_and_an_account_are_reported_and_the_item_stays_as_it_was(
     bsky_channel: int,
     sync_engine: SyncEngine,
     officer: Actor,
+    registry: Registry,
 ) -> None:
     alice = bsky.add_account("alice.example.social")
     appeal = bsky.post(bsky.me, "Appeal")
     abusive = bsky.post(alice, "abusive words", reply_to=appeal)
     sync_engine.sync_channel(bsky_channel)
     item_id = items(factory, bsky_channel)[abusive].id
-    assert {"report", "report_account"} <= set(moderation.actions_for("bluesky"))
+    assert {"report", "report_account"} <= set(registry.moderation_actions("bluesky"))
     connector = sync_engine.connector_for(bsky_channel)
     try:
         moderation.moderate(factory, officer, item_id, "report", connector)
@@ -76,14 +78,15 @@ def test_a_report_is_queued_for_the_worker_like_any_moderation(
     bsky_channel: int,
     sync_engine: SyncEngine,
     officer: Actor,
+    registry: Registry,
 ) -> None:
     alice = bsky.add_account("alice.example.social")
     post = bsky.post(alice, "@police spam spam", mention_us=True)
     sync_engine.sync_channel(bsky_channel)
     item_id = items(factory, bsky_channel)[post].id
-    moderation.request(factory, officer, item_id, "report_account")
+    moderation.request(factory, officer, item_id, "report_account", registry=registry)
     with pytest.raises(InvalidInput):
-        moderation.request(factory, officer, item_id, "report_everyone")
+        moderation.request(factory, officer, item_id, "report_everyone", registry=registry)
     done = moderation.carry_out(factory, sync_engine.connector_for)
     assert [state for _id, state in done] == ["done"]
     assert [r["subject"]["did"] for r in bsky.reports] == [alice]

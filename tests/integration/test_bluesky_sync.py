@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from services import channels_admin
+from services.actor import Actor
 from services.store.db import SessionFactory
 from services.store.models import Channel, Contact, Item, ItemKind, Thread
 from services.sync import SyncEngine
-from services.users import Actor
 from tests.fakes.bluesky import FakeBluesky
 
 LISTING = "/xrpc/app.bsky.notification.listNotifications"

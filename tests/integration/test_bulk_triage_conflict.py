@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import select, update
 
 from services import item_versions, triage
-from services.audit import Transaction
+from services.actor import Actor
 from services.errors import ConflictError
 from services.store.db import SessionFactory, make_engine
 from services.store.models import Item, Status
-from services.users import Actor
+from services.unit_of_work import Transaction
 from tests.builders import add_channel, add_item
 
 

@@ -11,15 +11,15 @@ import pytest
 from sqlalchemy import select
 
 from services import channels_admin, channels_setup, secrets
+from services.actor import Actor
 from services.channels import mastodon_oauth
 from services.channels.errors import ChannelError, CredentialsRejected
-from services.channels.protocol import default_registry
+from services.channels.protocol import Registry
 from services.channels.x_oauth import KeyringTokens
 from services.store.db import SessionFactory
 from services.store.models import Channel
 from services.store.states import ChannelState
 from services.sync import SyncEngine
-from services.users import Actor
 from tests.e2e.test_cli import run as run_cli
 from tests.fakes import facebook_oauth as fb
 from tests.fakes import x as xf
@@ -41,7 +41,7 @@ def _code_from_browser(url: str) -> str:
 
 # ---- Mastodon ------------------------------------------------------------------------
 def test_mastodon_sign_in_registers_the_app_and_exchanges_the_code_for_a_token(
-    factory: SessionFactory, admin: Actor, masto: FakeMastodon
+    factory: SessionFactory, admin: Actor, masto: FakeMastodon, registry: Registry
 ) -> None:
     auth = mastodon_oauth.begin(masto.url)
     assert auth.url.startswith(f"{masto.url}/oauth/authorize?")
@@ -60,7 +60,7 @@ def test_mastodon_sign_in_registers_the_app_and_exchanges_the_code_for_a_token(
         {"url": masto.url, "secret": signed_in.token},
     )
     assert secrets.load(view.id) == masto.token
-    assert "connected as" in channels_setup.test(factory, "Force Mastodon")[0]
+    assert "connected as" in channels_setup.test(factory, "Force Mastodon", registry=registry)[0]
 
 
 def test_a_wrong_or_reused_mastodon_code_is_refused_with_what_to_do(masto: FakeMastodon) -> None:
@@ -94,14 +94,14 @@ def _config(factory: SessionFactory, channel_id: int) -> dict[str, object]:
 
 @pytest.mark.parametrize("confidential", [False, True])
 def test_an_expired_x_token_is_renewed_and_the_new_pair_kept_in_the_keyring(
-    factory: SessionFactory, admin: Actor, xfake: FakeX, confidential: bool
+    factory: SessionFactory, admin: Actor, xfake: FakeX, confidential: bool, registry: Registry
 ) -> None:
     if confidential:
         xfake.client_secret = "fake-x-client-secret"
     channel = _x_channel(factory, admin, xfake, xfake.client_secret or "")
     xfake.post(xfake.add_user("alice"), "@NorthshirePolice hello")
     xfake.expire_token()  # the 2 hours are up: the old token answers 401
-    result = SyncEngine(factory, default_registry()).sync_channel(channel)
+    result = SyncEngine(factory, registry).sync_channel(channel)
     assert (result.state, result.inserted) == (ChannelState.OK, 1)
     (asked,) = xfake.token_requests
     assert asked["grant_type"] == "refresh_token"
@@ -111,17 +111,17 @@ def test_an_expired_x_token_is_renewed_and_the_new_pair_kept_in_the_keyring(
     assert pair is not None
     assert (pair.access_token, pair.refresh_token) == (xfake.token, xfake.refresh_token)
     assert pair.expires_at is not None  # known now: renewed before it runs out next time
-    assert SyncEngine(factory, default_registry()).sync_channel(channel).state == "ok"
+    assert SyncEngine(factory, registry).sync_channel(channel).state == "ok"
     assert len(xfake.token_requests) == 1  # the new token is used, not renewed again
 
 
 def test_a_refused_x_renewal_shows_on_the_channel_with_what_to_do(
-    factory: SessionFactory, admin: Actor, xfake: FakeX
+    factory: SessionFactory, admin: Actor, xfake: FakeX, registry: Registry
 ) -> None:
     channel = _x_channel(factory, admin, xfake)
     xfake.refresh_token = "revoked-elsewhere"  # someone disconnected the app on X
     xfake.expire_token()
-    SyncEngine(factory, default_registry()).sync_channel(channel)
+    SyncEngine(factory, registry).sync_channel(channel)
     (view,) = channels_admin.list_channels(factory)
     assert view.state == ChannelState.ERROR
     assert view.state_reason is not None
@@ -150,7 +150,7 @@ def test_x_channel_added_by_cli_with_client_id_reads_token_and_refresh_token_fro
 
 # ---- Facebook --------------------------------------------------------------------------
 def test_facebook_short_lived_user_token_becomes_the_pages_long_lived_token(
-    factory: SessionFactory, admin: Actor, graph: FakeGraph
+    factory: SessionFactory, admin: Actor, graph: FakeGraph, registry: Registry
 ) -> None:
     values = {
         "page_id": graph.page_id,
@@ -165,7 +165,8 @@ def test_facebook_short_lived_user_token_becomes_the_pages_long_lived_token(
     assert asked["grant_type"] == "fb_exchange_token"
     assert fb.APP_SECRET not in repr(_config(factory, view.id))
     assert (
-        "connected as the Page “Northshire Police”" in channels_setup.test(factory, "Force Page")[0]
+        "connected as the Page “Northshire Police”"
+        in channels_setup.test(factory, "Force Page", registry=registry)[0]
     )
 
 

@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import select
 
 from services import channels_admin, channels_setup, secrets
+from services.actor import Actor
 from services.channels import forms
 from services.errors import InvalidInput, PermissionDenied
 from services.store.db import SessionFactory
 from services.store.models import AuditEvent, Channel
-from services.users import Actor
 from tests.e2e.test_cli import run as run_cli
 from tests.fakes.mastodon import FakeMastodon
 from tests.integration.test_mastodon_sync import masto

@@ -5,13 +5,13 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from services import channels_admin
-from services.audit import write_transaction
+from services.actor import Actor
 from services.channels.email_items import message_item
 from services.ingest import upsert
 from services.outside_text import unescape_raw
 from services.store.db import SessionFactory
 from services.store.models import Item, Thread
-from services.users import Actor
+from services.unit_of_work import write_transaction
 from tests.real import mail_samples as samples
 
 OURS = "counter@force.example"

@@ -11,13 +11,13 @@ import pytest
 from sqlalchemy import Engine, text
 
 from services import audit, triage
+from services.actor import Actor
 from services.errors import InvalidInput
 from services.records import anchor
 from services.records.evidence import Scope, export_evidence, verify_bundle
 from services.store.db import SessionFactory
 from services.store.models import Item
 from services.sync import SyncEngine
-from services.users import Actor
 from tests.fakes.http_server import Reply, Request
 from tests.fakes.wordpress import FakeWordPress
 

@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 
 from services import conversation, moderation, outbox, replies, review
+from services.actor import Actor
+from services.channels.protocol import Registry
 from services.store.db import SessionFactory
 from services.store.models import Item, Reply, ReplyState
 from services.sync import SyncEngine
-from services.users import Actor
 from tests.e2e.test_cli import run as run_cli
 from tests.fakes.facebook import FakeGraph
 from tests.integration.test_facebook_sync import fb_channel, graph, items
@@ -19,18 +20,26 @@ __all__ = ["fb_channel", "graph"]  # fixtures shared with the sync tests
 
 
 def _answer(
-    factory: SessionFactory, officer: Actor, supervisor: Actor, item_id: int, text: str
+    factory: SessionFactory,
+    officer: Actor,
+    supervisor: Actor,
+    item_id: int,
+    text: str,
+    *,
+    registry: Registry,
 ) -> int:
-    draft = replies.save_draft(factory, officer, item_id, text)
-    replies.submit(factory, officer, draft.reply_id)
+    draft = replies.save_draft(factory, officer, item_id, text, registry=registry)
+    replies.submit(factory, officer, draft.reply_id, registry=registry)
     with factory() as s:
         if s.get_one(Reply, draft.reply_id).state == ReplyState.IN_REVIEW:
-            review.approve(factory, supervisor, draft.reply_id)
+            review.approve(factory, supervisor, draft.reply_id, registry=registry)
     return draft.reply_id
 
 
-def _send(factory: SessionFactory, sync_engine: SyncEngine) -> list[str]:
-    return [r.state for r in outbox.send_pending(factory, sync_engine.connector_for)]
+def _send(factory: SessionFactory, sync_engine: SyncEngine, *, registry: Registry) -> list[str]:
+    return [
+        r.state for r in outbox.send_pending(factory, sync_engine.connector_for, registry=registry)
+    ]
 
 
 def test_a_reply_to_a_reply_goes_under_its_top_comment_naming_the_person(
@@ -40,21 +49,22 @@ def test_a_reply_to_a_reply_goes_under_its_top_comment_naming_the_person(
     sync_engine: SyncEngine,
     officer: Actor,
     supervisor: Actor,
+    registry: Registry,
 ) -> None:
     post = graph.add_post("Appeal: missing dog")
     top = graph.add_comment(post, "Seen near the park", "Helen Brennan")
     nested = graph.add_comment(top, "Which park?", "Sam Okafor")
     sync_engine.sync_channel(fb_channel)
     got = items(factory, fb_channel)
-    _answer(factory, officer, supervisor, got[top].id, "Thank you Helen")
-    _answer(factory, officer, supervisor, got[nested].id, "Greenfield park")
-    assert _send(factory, sync_engine) == ["sent", "sent"]
+    _answer(factory, officer, supervisor, got[top].id, "Thank you Helen", registry=registry)
+    _answer(factory, officer, supervisor, got[nested].id, "Greenfield park", registry=registry)
+    assert _send(factory, sync_engine, registry=registry) == ["sent", "sent"]
     mine = graph.page_comments()
     assert [(c["parent_id"], c["message"]) for c in mine] == [
         (top, "Thank you Helen"),
         (top, "Sam Okafor, Greenfield park"),
     ]
-    conv = conversation.load(factory, got[nested].id)
+    conv = conversation.load(factory, got[nested].id, registry=registry)
     assert [m.direction for m in conv.thread].count("outbound") == 2
     assert sync_engine.sync_channel(fb_channel).inserted == 0  # our replies are known already
 
@@ -66,14 +76,24 @@ def test_a_reply_whose_answer_was_lost_is_found_not_posted_twice(
     sync_engine: SyncEngine,
     officer: Actor,
     supervisor: Actor,
+    registry: Registry,
 ) -> None:
     comment = graph.add_comment(graph.add_post("Appeal"), "Thanks for the update")
     sync_engine.sync_channel(fb_channel)
-    _answer(factory, officer, supervisor, items(factory, fb_channel)[comment].id, "You're welcome")
+    _answer(
+        factory,
+        officer,
+        supervisor,
+        items(factory, fb_channel)[comment].id,
+        "You're welcome",
+        registry=registry,
+    )
     graph.server.fail("/comments", "lost_answer", method="POST")
-    assert _send(factory, sync_engine) == ["approved"]  # unknown outcome: tried again later
+    assert _send(factory, sync_engine, registry=registry) == [
+        "approved"
+    ]  # unknown outcome: tried again later
     assert len(graph.page_comments()) == 1  # the POST was carried out
-    assert _send(factory, sync_engine) == ["sent"]
+    assert _send(factory, sync_engine, registry=registry) == ["sent"]
     assert len(graph.page_comments()) == 1
 
 
@@ -84,19 +104,27 @@ def test_a_private_reply_goes_by_messenger_once_per_comment(
     sync_engine: SyncEngine,
     officer: Actor,
     supervisor: Actor,
+    registry: Registry,
 ) -> None:
     comment = graph.add_comment(graph.add_post("Appeal"), "My address is on the form I sent")
     sync_engine.sync_channel(fb_channel)
     item_id = items(factory, fb_channel)[comment].id
-    _answer(factory, officer, supervisor, item_id, "/private Thanks, an officer will call you")
-    assert _send(factory, sync_engine) == ["sent"]
+    _answer(
+        factory,
+        officer,
+        supervisor,
+        item_id,
+        "/private Thanks, an officer will call you",
+        registry=registry,
+    )
+    assert _send(factory, sync_engine, registry=registry) == ["sent"]
     assert graph.private_replies == [
         {"comment_id": comment, "text": "Thanks, an officer will call you"}
     ]
     assert graph.page_comments() == []  # nothing said in public
-    _answer(factory, officer, supervisor, item_id, "/private and again")
-    assert _send(factory, sync_engine) == ["failed"]
-    reason = conversation.load(factory, item_id).replies[-1].failure_reason or ""
+    _answer(factory, officer, supervisor, item_id, "/private and again", registry=registry)
+    assert _send(factory, sync_engine, registry=registry) == ["failed"]
+    reason = conversation.load(factory, item_id, registry=registry).replies[-1].failure_reason or ""
     assert "one private reply per comment" in reason
 
 
@@ -107,16 +135,19 @@ def test_messenger_is_answered_within_its_window_and_refused_after(
     sync_engine: SyncEngine,
     officer: Actor,
     supervisor: Actor,
+    registry: Registry,
 ) -> None:
     fresh = graph.add_message("Priya Shah", "Is the station open today?", psid="7001")
     old = graph.add_message("Tom Reed", "Hello?", psid="7002", minutes_ago=25 * 60)
     sync_engine.sync_channel(fb_channel)
     got = items(factory, fb_channel)
-    _answer(factory, officer, supervisor, got[fresh].id, "Yes, until 6pm")
-    _answer(factory, officer, supervisor, got[old].id, "Sorry for the delay")
-    assert _send(factory, sync_engine) == ["sent", "failed"]
+    _answer(factory, officer, supervisor, got[fresh].id, "Yes, until 6pm", registry=registry)
+    _answer(factory, officer, supervisor, got[old].id, "Sorry for the delay", registry=registry)
+    assert _send(factory, sync_engine, registry=registry) == ["sent", "failed"]
     assert [m["message"] for m in graph.page_messages()] == ["Yes, until 6pm"]
-    reason = conversation.load(factory, got[old].id).replies[-1].failure_reason or ""
+    reason = (
+        conversation.load(factory, got[old].id, registry=registry).replies[-1].failure_reason or ""
+    )
     assert "24 hours" in reason
 
 
@@ -127,14 +158,15 @@ def test_a_deleted_parent_fails_the_reply_with_the_reason(
     sync_engine: SyncEngine,
     officer: Actor,
     supervisor: Actor,
+    registry: Registry,
 ) -> None:
     comment = graph.add_comment(graph.add_post("Appeal"), "hello")
     sync_engine.sync_channel(fb_channel)
     item_id = items(factory, fb_channel)[comment].id
-    _answer(factory, officer, supervisor, item_id, "Hello")
+    _answer(factory, officer, supervisor, item_id, "Hello", registry=registry)
     graph.deleted.add(comment)
-    assert _send(factory, sync_engine) == ["failed"]
-    reason = conversation.load(factory, item_id).replies[-1].failure_reason or ""
+    assert _send(factory, sync_engine, registry=registry) == ["failed"]
+    reason = conversation.load(factory, item_id, registry=registry).replies[-1].failure_reason or ""
     assert "deleted" in reason and graph.page_comments() == []
 
 

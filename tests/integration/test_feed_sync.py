@@ -6,11 +6,12 @@ import pytest
 from sqlalchemy import select
 
 from services import channels_admin, replies
+from services.actor import Actor
+from services.channels.protocol import Registry
 from services.errors import InvalidInput
 from services.store.db import SessionFactory
 from services.store.models import Item, ItemKind
 from services.sync import SyncEngine
-from services.users import Actor
 from tests.builders import feed_channel
 from tests.fakes.feeds import FakeFeeds
 
@@ -23,7 +24,12 @@ def _items(factory: SessionFactory, channel_id: int) -> list[Item]:
 
 
 def test_rss_entries_become_read_only_items_and_304_changes_nothing(
-    factory: SessionFactory, admin: Actor, officer: Actor, feeds: FakeFeeds, sync_engine: SyncEngine
+    factory: SessionFactory,
+    admin: Actor,
+    officer: Actor,
+    feeds: FakeFeeds,
+    sync_engine: SyncEngine,
+    registry: Registry,
 ) -> None:
     ch = _add(factory, admin, feeds.url("/rss"))
     assert sync_engine.sync_channel(ch).inserted == 2
@@ -42,7 +48,7 @@ def test_rss_entries_become_read_only_items_and_304_changes_nothing(
     assert (again.state, again.inserted, again.updated) == ("ok", 0, 0)
     assert feeds.server.requests[-1].headers.get("If-None-Match") == '"v1"'
     with pytest.raises(InvalidInput, match="read-only"):
-        replies.save_draft(factory, officer, items[0].id, "a reply")
+        replies.save_draft(factory, officer, items[0].id, "a reply", registry=registry)
 
 
 def test_atom_and_wordpress_comment_feed(
@@ -117,7 +123,11 @@ UNDATED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Appeals</t
 
 
 def test_an_entry_without_a_date_arrives_at_the_fetch_time_and_says_so(
-    factory: SessionFactory, admin: Actor, feeds: FakeFeeds, sync_engine: SyncEngine
+    factory: SessionFactory,
+    admin: Actor,
+    feeds: FakeFeeds,
+    sync_engine: SyncEngine,
+    registry: Registry,
 ) -> None:
     from services import conversation
 
@@ -129,5 +139,8 @@ def test_an_entry_without_a_date_arrives_at_the_fetch_time_and_says_so(
     dated = next(i for t, i in by_title.items() if t.startswith("Dated"))
     assert undated.posted_at_estimated and undated.created_at == undated.received_at
     assert not dated.posted_at_estimated and dated.created_at < dated.received_at
-    view = conversation.load(factory, undated.id)
-    assert view.item.time_estimated and not conversation.load(factory, dated.id).item.time_estimated
+    view = conversation.load(factory, undated.id, registry=registry)
+    assert (
+        view.item.time_estimated
+        and not conversation.load(factory, dated.id, registry=registry).item.time_estimated
+    )

@@ -15,13 +15,13 @@ import pytest
 from sqlalchemy import select
 
 from services import channels_admin, quarantine
+from services.actor import Actor
 from services.channels.protocol import Batch, ChannelConfig, Registry, ReplyTarget, SentReply
 from services.ingest import Author, Incoming, ThreadRef
 from services.outside_text import unescape_raw
 from services.store.db import SessionFactory
 from services.store.models import Contact, Item, ItemKind, QuarantinedItem
 from services.sync import SyncEngine
-from services.users import Actor
 from tests.fakes.feeds import FakeFeeds
 from tests.fakes.wordpress import FakeWordPress
 

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 
 from services import inbox, triage
+from services.actor import Actor
 from services.store.db import SessionFactory
 from services.store.models import utcnow
-from services.users import Actor
 from tests.builders import add_channel, add_item
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from services import conversation, demo, inbox
-from services.audit import verify_chain, write_transaction
+from services.audit import verify_chain
+from services.channels.protocol import Registry
 from services.ingest import Author, Incoming, ThreadRef, upsert
 from services.store.db import SessionFactory
 from services.store.models import Item, ItemKind, utcnow
+from services.unit_of_work import write_transaction
 from tests.builders import add_channel
 
 HOSTILE = (
@@ -43,11 +45,11 @@ def test_upsert_is_idempotent_and_applies_edits(factory: SessionFactory) -> None
         assert s.scalar(select(Item.body_text).where(Item.external_id == "1")) == "one, edited"
 
 
-def test_hostile_html_is_stored_inert(factory: SessionFactory) -> None:
+def test_hostile_html_is_stored_inert(factory: SessionFactory, registry: Registry) -> None:
     ch = add_channel(factory)
     with write_transaction(factory, None) as tx:
         item_id = upsert(tx.session, ch, [_incoming("h", HOSTILE)], tx.now).inserted[0]
-    shown = conversation.load(factory, item_id).item.body_html
+    shown = conversation.load(factory, item_id, registry=registry).item.body_html
     for bad in ("<script", "alert(", "onerror", "<img", "javascript:", "tracker.example"):
         assert bad not in shown
     assert "[evil.example]" in shown  # the link's real target is visible beside its words

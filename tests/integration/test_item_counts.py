@@ -13,13 +13,14 @@ from datetime import timedelta
 from sqlalchemy import func, select, text, update
 
 from services import item_counts, response, sidebar, triage, undo
+from services.actor import Actor
 from services.changes import Applied
+from services.channels.protocol import Registry
 from services.channels_admin import remove_channel
 from services.errors import ConflictError, NotFound
 from services.search import inbox_condition
 from services.store.db import SessionFactory
 from services.store.models import Channel, Item, ItemTag, Status, Tag, utcnow
-from services.users import Actor
 from tests.builders import add_channel, add_item
 
 TAGS = ("complaint", "road-safety", "praise")
@@ -63,8 +64,10 @@ def _by_hand(factory: SessionFactory, user_id: int) -> tuple[dict[str, int], dic
     return channels | {"@" + k: v for k, v in views.items()}, tags
 
 
-def _shown(factory: SessionFactory, user_id: int) -> tuple[dict[str, int], dict[str, int]]:
-    data = sidebar.load(factory, user_id)
+def _shown(
+    factory: SessionFactory, user_id: int, *, registry: Registry
+) -> tuple[dict[str, int], dict[str, int]]:
+    data = sidebar.load(factory, user_id, registry=registry)
     channels = {c.name: c.open_count for c in data.channels}
     views = {
         "@unread": data.views.unread,
@@ -76,14 +79,14 @@ def _shown(factory: SessionFactory, user_id: int) -> tuple[dict[str, int], dict[
     return channels | views, {t.name: t.open_count for t in data.tags}
 
 
-def _assert_consistent(factory: SessionFactory, user_id: int) -> None:
+def _assert_consistent(factory: SessionFactory, user_id: int, *, registry: Registry) -> None:
     with factory() as s:
         assert item_counts.maintained(s) == item_counts.counted(s)
-    assert _shown(factory, user_id) == _by_hand(factory, user_id)
+    assert _shown(factory, user_id, registry=registry) == _by_hand(factory, user_id)
 
 
 def test_counts_follow_a_random_run_of_triage_ingest_undo_and_removal(
-    factory: SessionFactory, admin: Actor, officer: Actor, supervisor: Actor
+    factory: SessionFactory, admin: Actor, officer: Actor, supervisor: Actor, registry: Registry
 ) -> None:
     rng = random.Random(18)
     channels = [add_channel(factory, f"Channel {n}") for n in range(3)]
@@ -135,28 +138,30 @@ def test_counts_follow_a_random_run_of_triage_ingest_undo_and_removal(
                     )
                 )
         if step % 20 == 0:
-            _assert_consistent(factory, officer.id)
+            _assert_consistent(factory, officer.id, registry=registry)
     triage.wake_snoozed(factory)
-    _assert_consistent(factory, officer.id)
+    _assert_consistent(factory, officer.id, registry=registry)
     with factory() as s:
         removed = s.scalar(select(Channel.name).where(Channel.id == channels[0]))
     assert removed is not None
     remove_channel(factory, admin, removed)
-    _assert_consistent(factory, officer.id)
+    _assert_consistent(factory, officer.id, registry=registry)
 
 
-def test_recount_repairs_counts_that_went_wrong(factory: SessionFactory, officer: Actor) -> None:
+def test_recount_repairs_counts_that_went_wrong(
+    factory: SessionFactory, officer: Actor, registry: Registry
+) -> None:
     channel = add_channel(factory)
     ids = [add_item(factory, channel, f"c{n}") for n in range(4)]
     triage.tag(factory, officer, ids[:3], "complaint")
     with factory.begin() as s:  # type: ignore[attr-defined]
         s.execute(text("UPDATE item_count SET n = n + 40"))
-    assert sidebar.load(factory, officer.id).views.inbox == 44
+    assert sidebar.load(factory, officer.id, registry=registry).views.inbox == 44
 
     result = item_counts.recount(factory)
 
     assert result.wrong > 0
-    data = sidebar.load(factory, officer.id)
+    data = sidebar.load(factory, officer.id, registry=registry)
     assert data.views.inbox == 4
     assert [(t.name, t.open_count) for t in data.tags] == [("complaint", 3)]
     assert item_counts.recount(factory).wrong == 0

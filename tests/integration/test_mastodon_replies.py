@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 
 from services import conversation, moderation, outbox, replies, review
+from services.actor import Actor
+from services.channels.protocol import Registry
 from services.errors import InvalidInput
 from services.store.db import SessionFactory
 from services.store.models import Channel, Item, Reply, ReplyState
 from services.sync import SyncEngine
-from services.users import Actor
 from tests.e2e.test_cli import run as run_cli
 from tests.fakes.mastodon import FakeMastodon
 from tests.integration.test_mastodon_sync import connect, items, masto, masto_channel
@@ -20,13 +21,19 @@ __all__ = ["masto", "masto_channel"]  # fixtures shared with the sync tests
 
 
 def _answer(
-    factory: SessionFactory, officer: Actor, supervisor: Actor, item_id: int, text: str
+    factory: SessionFactory,
+    officer: Actor,
+    supervisor: Actor,
+    item_id: int,
+    text: str,
+    *,
+    registry: Registry,
 ) -> int:
-    draft = replies.save_draft(factory, officer, item_id, text)
-    replies.submit(factory, officer, draft.reply_id)
+    draft = replies.save_draft(factory, officer, item_id, text, registry=registry)
+    replies.submit(factory, officer, draft.reply_id, registry=registry)
     with factory() as s:
         if s.get_one(Reply, draft.reply_id).state == ReplyState.IN_REVIEW:
-            review.approve(factory, supervisor, draft.reply_id)
+            review.approve(factory, supervisor, draft.reply_id, registry=registry)
     return draft.reply_id
 
 
@@ -39,13 +46,18 @@ def test_a_reply_keeps_the_parents_visibility_and_addresses_its_author(
     officer: Actor,
     supervisor: Actor,
     visibility: str,
+    registry: Registry,
 ) -> None:
     alice = masto.add_account("alice", "Alice", domain="other.example")
     sid = masto.post(alice, "@police someone is following me home", visibility=visibility)
     sync_engine.sync_channel(masto_channel)
     item_id = items(factory, masto_channel)[sid].id
-    _answer(factory, officer, supervisor, item_id, "Please call 101 and quote FC-1.")
-    assert [r.state for r in outbox.send_pending(factory, sync_engine.connector_for)] == ["sent"]
+    _answer(
+        factory, officer, supervisor, item_id, "Please call 101 and quote FC-1.", registry=registry
+    )
+    assert [
+        r.state for r in outbox.send_pending(factory, sync_engine.connector_for, registry=registry)
+    ] == ["sent"]
     (mine,) = masto.mine()
     assert mine["visibility"] == visibility  # a direct message is never answered in public
     assert mine["in_reply_to_id"] == sid
@@ -54,7 +66,7 @@ def test_a_reply_keeps_the_parents_visibility_and_addresses_its_author(
         r for r in masto.server.requests if r.method == "POST" and r.path == "/api/v1/statuses"
     ]
     assert post.headers.get("Idempotency-Key")
-    conv = conversation.load(factory, item_id)
+    conv = conversation.load(factory, item_id, registry=registry)
     assert [m.direction for m in conv.thread].count("outbound") == 1
     assert sync_engine.sync_channel(masto_channel).inserted == 0
 
@@ -66,15 +78,25 @@ def test_a_reply_whose_answer_was_lost_is_found_not_posted_twice(
     sync_engine: SyncEngine,
     officer: Actor,
     supervisor: Actor,
+    registry: Registry,
 ) -> None:
     sid = masto.post(masto.add_account("alice"), "@police thanks for the update")
     sync_engine.sync_channel(masto_channel)
-    _answer(factory, officer, supervisor, items(factory, masto_channel)[sid].id, "You're welcome")
+    _answer(
+        factory,
+        officer,
+        supervisor,
+        items(factory, masto_channel)[sid].id,
+        "You're welcome",
+        registry=registry,
+    )
     masto.server.fail("/api/v1/statuses", "lost_answer", method="POST")
-    first = outbox.send_pending(factory, sync_engine.connector_for)
+    first = outbox.send_pending(factory, sync_engine.connector_for, registry=registry)
     assert [r.state for r in first] == ["approved"]  # unknown outcome: retried later
     masto.idempotency.clear()  # the server forgot the key (kept 1 h): only find_reply can help
-    assert [r.state for r in outbox.send_pending(factory, sync_engine.connector_for)] == ["sent"]
+    assert [
+        r.state for r in outbox.send_pending(factory, sync_engine.connector_for, registry=registry)
+    ] == ["sent"]
     assert len(masto.mine()) == 1
 
 
@@ -83,6 +105,7 @@ def test_the_instance_limit_refuses_a_long_reply_before_sending(
     admin: Actor,
     sync_engine: SyncEngine,
     officer: Actor,
+    registry: Registry,
 ) -> None:
     fake = FakeMastodon(max_characters=100).start()
     try:
@@ -92,11 +115,14 @@ def test_the_instance_limit_refuses_a_long_reply_before_sending(
         item_id = items(factory, cid)[sid].id
         # "@alice " counts 7 (the domain is not counted): 93 graphemes fit, 94 do not.
         fits = "👍🏽" + "a" * 92
-        draft = replies.save_draft(factory, officer, item_id, fits + "b")
+        draft = replies.save_draft(factory, officer, item_id, fits + "b", registry=registry)
         with pytest.raises(InvalidInput, match=r"101 characters with the @mention.*allows 100"):
-            replies.submit(factory, officer, draft.reply_id)
-        replies.save_draft(factory, officer, item_id, fits, draft.reply_id)
-        assert replies.submit(factory, officer, draft.reply_id).state in ("approved", "in_review")
+            replies.submit(factory, officer, draft.reply_id, registry=registry)
+        replies.save_draft(factory, officer, item_id, fits, draft.reply_id, registry=registry)
+        assert replies.submit(factory, officer, draft.reply_id, registry=registry).state in (
+            "approved",
+            "in_review",
+        )
     finally:
         fake.stop()
 
@@ -121,14 +147,17 @@ def test_a_deleted_parent_fails_the_reply_with_the_reason(
     sync_engine: SyncEngine,
     officer: Actor,
     supervisor: Actor,
+    registry: Registry,
 ) -> None:
     sid = masto.post(masto.add_account("alice"), "@police hello")
     sync_engine.sync_channel(masto_channel)
     item_id = items(factory, masto_channel)[sid].id
-    _answer(factory, officer, supervisor, item_id, "Hello Alice")
+    _answer(factory, officer, supervisor, item_id, "Hello Alice", registry=registry)
     masto.delete(sid)
-    assert [r.state for r in outbox.send_pending(factory, sync_engine.connector_for)] == ["failed"]
-    reason = conversation.load(factory, item_id).replies[-1].failure_reason or ""
+    assert [
+        r.state for r in outbox.send_pending(factory, sync_engine.connector_for, registry=registry)
+    ] == ["failed"]
+    reason = conversation.load(factory, item_id, registry=registry).replies[-1].failure_reason or ""
     assert "deleted" in reason and masto.mine() == []
 
 

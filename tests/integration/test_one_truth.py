@@ -17,13 +17,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from services import inbox, response, sidebar
-from services.audit import write_transaction
+from services.actor import Actor
+from services.channels.protocol import Registry
 from services.ingest import Author, Incoming, ThreadRef, upsert
 from services.reports import metrics
 from services.reports.week import week_of
 from services.store.db import SessionFactory
 from services.store.models import Channel, Item, ItemKind, Reply, ReplyState, Status, utcnow
-from services.users import Actor
+from services.unit_of_work import write_transaction
 
 LONDON = ZoneInfo("Europe/London")
 ROOT = Path(__file__).resolve().parents[2]
@@ -115,7 +116,7 @@ def _cli_rows(db_url: str) -> dict[int, dict[str, object]]:
 
 
 def test_every_reader_agrees_on_answered_first_response_and_sla(
-    factory: SessionFactory, world: dict[str, int], db_url: str, officer: Actor
+    factory: SessionFactory, world: dict[str, int], db_url: str, officer: Actor, registry: Registry
 ) -> None:
     now = utcnow()
     by_id = {v: k for k, v in world.items()}
@@ -146,7 +147,7 @@ def test_every_reader_agrees_on_answered_first_response_and_sla(
     assert reported[world["later"]].responder == officer.display_name
     # The history item counts in its week's volume, never in response figures.
     assert world["history"] in reported and not reported[world["history"]].needs_answer
-    counts = sidebar.load(factory, None).views
+    counts = sidebar.load(factory, None, registry=registry).views
     waiting = [k for k in ("fresh", "at_risk", "overdue", "history") if k in by_id.values()]
     assert counts.unanswered == len(waiting)
     unanswered_ids = set(inbox.item_ids(factory, inbox.Query("is:unanswered", tz=LONDON)))

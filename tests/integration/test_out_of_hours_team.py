@@ -16,6 +16,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from services import audit
+from services.channels.protocol import Registry
 from services.desk import out_of_hours, out_of_hours_admin
 from services.desk.staffed_hours import StaffedHours, parse_days
 from services.store import roles
@@ -52,6 +53,7 @@ def _evening() -> datetime:
 
 def test_the_workers_login_queues_the_acknowledgement_and_pages(
     team: tuple[TeamDatabase, str, str],
+    registry: Registry,
 ) -> None:
     db, ruth, worker_login = team
     admin_f, worker = db.factory(ruth), db.factory(worker_login)
@@ -59,7 +61,9 @@ def test_the_workers_login_queues_the_acknowledgement_and_pages(
     hours = StaffedHours(parse_days("mon-fri"), time(8), time(18), LONDON)
     channel = add_channel(admin_f, "Team blog")
     out_of_hours_admin.set_hours(admin_f, admin, hours)
-    out_of_hours_admin.set_ack(admin_f, admin, "Team blog", True, "We are closed, {name}.")
+    out_of_hours_admin.set_ack(
+        admin_f, admin, "Team blog", True, "We are closed, {name}.", registry=registry
+    )
     out_of_hours_admin.set_on_call(admin_f, admin, db.login("grace"))
     evening = _evening()
     plain = add_item(worker, channel, "t1", "Hello?", author="Alex Reader", received_at=evening)
@@ -68,7 +72,7 @@ def test_the_workers_login_queues_the_acknowledgement_and_pages(
         author="Cara Vale", received_at=evening,
     )  # fmt: skip
 
-    events = out_of_hours.run(worker, evening + timedelta(minutes=5))
+    events = out_of_hours.run(worker, evening + timedelta(minutes=5), registry=registry)
 
     assert OnCallPaged(urgent, "Sgt Grace Okafor") in events
     replied = [e for e in events if isinstance(e, OutOfHoursReplied)]

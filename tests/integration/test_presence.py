@@ -5,12 +5,13 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 
 from services import change_feed, conversation, replies
+from services.actor import Actor
 from services.changes import ChangeKind
+from services.channels.protocol import Registry
 from services.desk import presence
 from services.store.db import SessionFactory, make_session_factory
 from services.store.models import AuditEvent, utcnow
 from services.store.models_presence import Presence
-from services.users import Actor
 from tests.builders import add_channel, add_item
 
 
@@ -98,13 +99,15 @@ def test_presence_is_not_an_audited_business_action(
 
 
 def test_replies_on_their_way_are_the_pending_ones(
-    factory: SessionFactory, officer: Actor, supervisor: Actor
+    factory: SessionFactory, officer: Actor, supervisor: Actor, registry: Registry
 ) -> None:
     item = _item(factory)
-    draft = replies.save_draft(factory, officer, item, "An officer will call you today.")
-    replies.submit(factory, officer, draft.reply_id)
-    replies.save_draft(factory, supervisor, item, "A half-written draft")
-    waiting = presence.pending(conversation.load(factory, item).replies)
+    draft = replies.save_draft(
+        factory, officer, item, "An officer will call you today.", registry=registry
+    )
+    replies.submit(factory, officer, draft.reply_id, registry=registry)
+    replies.save_draft(factory, supervisor, item, "A half-written draft", registry=registry)
+    waiting = presence.pending(conversation.load(factory, item, registry=registry).replies)
     assert [(r.id, r.state) for r in waiting] == [(draft.reply_id, "in_review")]
 
 

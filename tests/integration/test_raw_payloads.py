@@ -18,12 +18,12 @@ import pytest
 from sqlalchemy import select
 
 from services import channels_admin
+from services.actor import Actor
 from services.records import payloads
 from services.records.evidence import Scope, export_evidence, verify_bundle
 from services.store.db import SessionFactory
 from services.store.models import Direction, Item
 from services.sync import SyncEngine
-from services.users import Actor
 from tests.builders import feed_channel
 from tests.fakes.bluesky import FakeBluesky
 from tests.fakes.facebook import FakeGraph

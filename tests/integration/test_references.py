@@ -9,9 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from services import change_feed, conversation, inbox
+from services.actor import Actor
 from services.audit import verify_chain
 from services.audit_actions import AuditAction
 from services.changes import ChangeKind
+from services.channels.protocol import Registry
 from services.desk import references
 from services.desk.references import Subject
 from services.errors import InvalidInput, NotFound
@@ -19,7 +21,6 @@ from services.reports import export, metrics
 from services.reports.week import parse_week
 from services.store.db import SessionFactory
 from services.store.models import AuditEvent, Change, Item, utcnow
-from services.users import Actor
 from tests.builders import add_channel, add_item
 
 LONDON = ZoneInfo("Europe/London")
@@ -57,7 +58,7 @@ def events(factory: SessionFactory, action: AuditAction) -> list[AuditEvent]:
 
 
 def test_add_list_and_remove_are_audited_and_shown_on_the_item(
-    factory: SessionFactory, world: dict[str, int], officer: Actor
+    factory: SessionFactory, world: dict[str, int], officer: Actor, registry: Registry
 ) -> None:
     helen = world["helen"]
     ref = references.add_reference(
@@ -72,16 +73,16 @@ def test_add_list_and_remove_are_audited_and_shown_on_the_item(
     assert added.after == {"reference_id": ref.id, "kind": "crime", "value": "ws/2026/12345"}
     assert thread_added.subject_type == "thread"
 
-    conv = conversation.load(factory, helen)
+    conv = conversation.load(factory, helen, registry=registry)
     assert [(r.kind, r.value, r.subject_type) for r in conv.references] == [
         ("crime", "ws/2026/12345", "item"),
         ("incident", "CAD 0412 29/11", "thread"),
     ]
     assert [e.action for e in conv.trail][-1] == AuditAction.REFERENCE_ADD
     # Gordon wrote in the same thread: he sees the thread's incident, not Helen's crime number.
-    assert [r.value for r in conversation.load(factory, world["gordon"]).references] == [
-        "CAD 0412 29/11"
-    ]
+    assert [
+        r.value for r in conversation.load(factory, world["gordon"], registry=registry).references
+    ] == ["CAD 0412 29/11"]
 
     with pytest.raises(InvalidInput, match="needs a reason"):
         references.remove_reference(factory, officer, Subject("item", helen), "WS/2026/12345", " ")

@@ -6,13 +6,13 @@ import pytest
 from sqlalchemy import select
 
 from services import outbox, replies, review
-from services.audit import write_transaction
-from services.channels.protocol import Connector, ReplyTarget, SentReply
+from services.actor import Actor
+from services.channels.protocol import Connector, Registry, ReplyTarget, SentReply
 from services.errors import InvalidInput
 from services.store.db import SessionFactory
 from services.store.models import Channel, Item, Reply, ReplyState
 from services.sync import SyncEngine
-from services.users import Actor
+from services.unit_of_work import write_transaction
 from tests.builders import add_channel, add_item
 from tests.fakes.wordpress import FakeWordPress
 
@@ -42,7 +42,7 @@ def _approved_without_review(factory: SessionFactory, author: Actor, item_id: in
 
 
 def test_a_draft_is_refused_where_no_reply_can_go_with_the_reason(
-    factory: SessionFactory, officer: Actor
+    factory: SessionFactory, officer: Actor, registry: Registry
 ) -> None:
     # A made-up kind: every platform DESIGN.md names has a connector now.
     unsupported = add_item(factory, add_channel(factory, "Force Myspace", "myspace"), "m1")
@@ -50,22 +50,22 @@ def test_a_draft_is_refused_where_no_reply_can_go_with_the_reason(
     blog = add_item(factory, add_channel(factory, "Force blog", "wordpress"), "b1")
     demo_blog = add_item(factory, _demo_channel(factory, "wordpress", "Demo blog"), "d1")
     with factory() as s:
-        assert replies.reply_capability(s, unsupported) == replies.Capability(
+        assert replies.reply_capability(s, unsupported, registry=registry) == replies.Capability(
             False,
             "Front Counter cannot send to myspace yet (no connector): answer on myspace itself",
             publishes=False,
         )
-        assert not replies.reply_capability(s, feed).can_reply
-        assert replies.reply_capability(s, blog) == replies.Capability(True)
-        demo = replies.reply_capability(s, demo_blog)
+        assert not replies.reply_capability(s, feed, registry=registry).can_reply
+        assert replies.reply_capability(s, blog, registry=registry) == replies.Capability(True)
+        demo = replies.reply_capability(s, demo_blog, registry=registry)
         assert demo.can_reply and not demo.publishes and "demo data" in (demo.reason or "")
     with pytest.raises(InvalidInput, match="cannot send to myspace yet"):
-        replies.save_draft(factory, officer, unsupported, "Hello")
+        replies.save_draft(factory, officer, unsupported, "Hello", registry=registry)
     with pytest.raises(InvalidInput, match="read-only"):
-        replies.save_draft(factory, officer, feed, "Hello")
+        replies.save_draft(factory, officer, feed, "Hello", registry=registry)
     with factory() as s:
         assert s.scalars(select(Reply)).all() == []  # nothing was written
-    assert replies.save_draft(factory, officer, blog, "Hello").state == "draft"
+    assert replies.save_draft(factory, officer, blog, "Hello", registry=registry).state == "draft"
 
 
 def test_an_unsendable_reply_ahead_of_a_good_one_fails_with_a_reason_and_the_good_one_goes_out_once(
@@ -75,6 +75,7 @@ def test_an_unsendable_reply_ahead_of_a_good_one_fails_with_a_reason_and_the_goo
     sync_engine: SyncEngine,
     officer: Actor,
     supervisor: Actor,
+    registry: Registry,
 ) -> None:
     unsupported_item = add_item(factory, add_channel(factory, "Force Myspace", "myspace"), "m1")
     stuck = _approved_without_review(factory, supervisor, unsupported_item)
@@ -83,12 +84,15 @@ def test_an_unsendable_reply_ahead_of_a_good_one_fails_with_a_reason_and_the_goo
     with factory() as s:
         item_id = s.scalars(select(Item.id).where(Item.external_id == str(cid))).one()
     good = replies.submit(
-        factory, supervisor, replies.save_draft(factory, supervisor, item_id, "Yes").reply_id
+        factory,
+        supervisor,
+        replies.save_draft(factory, supervisor, item_id, "Yes", registry=registry).reply_id,
+        registry=registry,
     )
     assert good.state == "approved" and stuck < good.reply_id  # the bad one is first in line
 
-    first = outbox.send_pending(factory, sync_engine.connector_for)
-    again = outbox.send_pending(factory, sync_engine.connector_for)
+    first = outbox.send_pending(factory, sync_engine.connector_for, registry=registry)
+    again = outbox.send_pending(factory, sync_engine.connector_for, registry=registry)
 
     assert [(r.reply_id, r.state) for r in first] == [(stuck, "failed"), (good.reply_id, "sent")]
     assert again == []
@@ -103,7 +107,7 @@ def test_an_unsendable_reply_ahead_of_a_good_one_fails_with_a_reason_and_the_goo
 
 
 def test_a_reply_in_review_on_an_unsendable_channel_is_not_approved(
-    factory: SessionFactory, officer: Actor, supervisor: Actor
+    factory: SessionFactory, officer: Actor, supervisor: Actor, registry: Registry
 ) -> None:
     item = add_item(factory, add_channel(factory, "Force Myspace", "myspace"), "b1")
     with write_transaction(factory, None) as tx:
@@ -119,17 +123,21 @@ def test_a_reply_in_review_on_an_unsendable_channel_is_not_approved(
         tx.session.flush()
         reply_id = reply.id
     with pytest.raises(InvalidInput, match=r"cannot send to myspace yet.*return it"):
-        review.approve(factory, supervisor, reply_id)
+        review.approve(factory, supervisor, reply_id, registry=registry)
 
 
 def test_a_demo_reply_is_reviewed_then_fails_at_once_instead_of_reaching_for_the_network(
-    factory: SessionFactory, officer: Actor, supervisor: Actor, sync_engine: SyncEngine
+    factory: SessionFactory,
+    officer: Actor,
+    supervisor: Actor,
+    sync_engine: SyncEngine,
+    registry: Registry,
 ) -> None:
     item = add_item(factory, _demo_channel(factory, "wordpress", "Demo blog"), "d1")
-    draft = replies.save_draft(factory, officer, item, "Thanks for writing")
-    assert replies.submit(factory, officer, draft.reply_id).state == "in_review"
-    review.approve(factory, supervisor, draft.reply_id)
-    (result,) = outbox.send_pending(factory, sync_engine.connector_for)
+    draft = replies.save_draft(factory, officer, item, "Thanks for writing", registry=registry)
+    assert replies.submit(factory, officer, draft.reply_id, registry=registry).state == "in_review"
+    review.approve(factory, supervisor, draft.reply_id, registry=registry)
+    (result,) = outbox.send_pending(factory, sync_engine.connector_for, registry=registry)
     assert result.state == "failed"
     assert result.reason == (
         "not sent: demo data: a reply here goes through review but is never published"
@@ -158,23 +166,26 @@ def test_a_connector_bug_on_one_reply_does_not_stop_the_next(
     wp_channel: int,
     sync_engine: SyncEngine,
     supervisor: Actor,
+    registry: Registry,
 ) -> None:
     buggy_channel = add_channel(factory, "Other blog", "wordpress")
-    buggy = replies.save_draft(factory, supervisor, add_item(factory, buggy_channel, "o1"), "Hi")
-    replies.submit(factory, supervisor, buggy.reply_id)
+    buggy = replies.save_draft(
+        factory, supervisor, add_item(factory, buggy_channel, "o1"), "Hi", registry=registry
+    )
+    replies.submit(factory, supervisor, buggy.reply_id, registry=registry)
     cid = wp.add_comment(812, "question")
     sync_engine.sync_channel(wp_channel)
     with factory() as s:
         item_id = s.scalars(select(Item.id).where(Item.external_id == str(cid))).one()
-    good = replies.save_draft(factory, supervisor, item_id, "Answer")
-    replies.submit(factory, supervisor, good.reply_id)
+    good = replies.save_draft(factory, supervisor, item_id, "Answer", registry=registry)
+    replies.submit(factory, supervisor, good.reply_id, registry=registry)
 
     def connector_for(channel_id: int) -> Connector:
         if channel_id == buggy_channel:
             return _BrokenConnector()  # type: ignore[return-value]
         return sync_engine.connector_for(channel_id)
 
-    results = outbox.send_pending(factory, connector_for)
+    results = outbox.send_pending(factory, connector_for, registry=registry)
 
     assert [(r.reply_id, r.state) for r in results] == [
         (buggy.reply_id, "sending"),  # it may have posted: next time it is looked for first

@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from services import audit, triage
+from services.actor import Actor
 from services.errors import PermissionDenied
 from services.records import holds, retention
 from services.store.db import SessionFactory
 from services.store.models import Contact, Item, Note, RawPayload, Status, Tombstone, utcnow
-from services.users import Actor
 from tests.builders import add_channel, add_item
 
 LONDON = ZoneInfo("Europe/London")

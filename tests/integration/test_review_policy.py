@@ -6,42 +6,51 @@ import pytest
 from sqlalchemy import select
 
 from services import escalation, replies, review, review_policy, triage
+from services.actor import Actor
+from services.channels.protocol import Registry
 from services.errors import PermissionDenied
 from services.store.db import SessionFactory
 from services.store.models import Reply, ReplyState
-from services.users import Actor
 from tests.builders import add_channel, add_item
 
 
-def _state(factory: SessionFactory, actor: Actor, item_id: int) -> str:
-    draft = replies.save_draft(factory, actor, item_id, "An answer")
-    replies.submit(factory, actor, draft.reply_id)
+def _state(factory: SessionFactory, actor: Actor, item_id: int, *, registry: Registry) -> str:
+    draft = replies.save_draft(factory, actor, item_id, "An answer", registry=registry)
+    replies.submit(factory, actor, draft.reply_id, registry=registry)
     with factory() as s:
         return s.scalars(select(Reply.state).where(Reply.id == draft.reply_id)).one().value
 
 
 def test_policy_decides_who_goes_to_review(
-    factory: SessionFactory, admin: Actor, officer: Actor, supervisor: Actor
+    factory: SessionFactory, admin: Actor, officer: Actor, supervisor: Actor, registry: Registry
 ) -> None:
     ch = add_channel(factory)
     items = [add_item(factory, ch, f"p{i}") for i in range(5)]
-    assert _state(factory, officer, items[0]) == "in_review"  # default: officers are reviewed
-    assert _state(factory, supervisor, items[1]) == "approved"  # supervisors send their own
+    assert (
+        _state(factory, officer, items[0], registry=registry) == "in_review"
+    )  # default: officers are reviewed
+    assert (
+        _state(factory, supervisor, items[1], registry=registry) == "approved"
+    )  # supervisors send their own
     triage.tag(factory, officer, [items[2]], "complaint")
-    assert _state(factory, supervisor, items[2]) == "approved"
+    assert _state(factory, supervisor, items[2], registry=registry) == "approved"
     with pytest.raises(PermissionDenied):
         review_policy.set_policy(factory, officer, review_policy.ReviewPolicy())
     review_policy.set_policy(
         factory, admin, review_policy.ReviewPolicy(("admin",), ("complaint",), False)
     )
     assert review_policy.current(factory).always_review_tags == ("complaint",)
-    assert _state(factory, supervisor, items[3]) == "in_review"  # supervisors now reviewed too
+    assert (
+        _state(factory, supervisor, items[3], registry=registry) == "in_review"
+    )  # supervisors now reviewed too
     triage.tag(factory, admin, [items[4]], "complaint")
-    assert _state(factory, admin, items[4]) == "in_review"  # tagged items always reviewed
+    assert (
+        _state(factory, admin, items[4], registry=registry) == "in_review"
+    )  # tagged items always reviewed
 
 
 def test_submit_says_what_the_policy_did_and_why(
-    factory: SessionFactory, officer: Actor, supervisor: Actor
+    factory: SessionFactory, officer: Actor, supervisor: Actor, registry: Registry
 ) -> None:
     ch = add_channel(factory)
     plain, hot, sensitive = (add_item(factory, ch, f"p{i}") for i in range(3))
@@ -49,8 +58,8 @@ def test_submit_says_what_the_policy_did_and_why(
     triage.tag(factory, officer, [sensitive], "sensitive")
 
     def submitted(actor: Actor, item_id: int) -> replies.Submitted:
-        draft = replies.save_draft(factory, actor, item_id, "An answer")
-        return replies.submit(factory, actor, draft.reply_id)
+        draft = replies.save_draft(factory, actor, item_id, "An answer", registry=registry)
+        return replies.submit(factory, actor, draft.reply_id, registry=registry)
 
     direct = submitted(supervisor, plain)
     assert (direct.state, direct.summary) == (
@@ -66,18 +75,20 @@ def test_submit_says_what_the_policy_did_and_why(
 
 
 def test_redrafting_a_returned_reply_fixes_that_reply_and_resubmits_the_fixed_text(
-    factory: SessionFactory, officer: Actor, supervisor: Actor
+    factory: SessionFactory, officer: Actor, supervisor: Actor, registry: Registry
 ) -> None:
     item_id = add_item(factory, add_channel(factory), "p1")
-    first = replies.save_draft(factory, officer, item_id, "Call 999 about it")
-    replies.submit(factory, officer, first.reply_id)
+    first = replies.save_draft(factory, officer, item_id, "Call 999 about it", registry=registry)
+    replies.submit(factory, officer, first.reply_id, registry=registry)
     review.return_reply(factory, supervisor, first.reply_id, "Not an emergency: give 101")
 
-    again = replies.save_draft(factory, officer, item_id, "Call 101 about it")  # as the CLI does
+    again = replies.save_draft(
+        factory, officer, item_id, "Call 101 about it", registry=registry
+    )  # as the CLI does
 
     assert (again.reply_id, again.state) == (first.reply_id, "returned")
-    assert replies.submit(factory, officer, again.reply_id).state == "in_review"
-    review.approve(factory, supervisor, again.reply_id)
+    assert replies.submit(factory, officer, again.reply_id, registry=registry).state == "in_review"
+    review.approve(factory, supervisor, again.reply_id, registry=registry)
     with factory() as s:
         rows = s.execute(select(Reply.id, Reply.state, Reply.body)).all()
     assert [tuple(r) for r in rows] == [(first.reply_id, ReplyState.APPROVED, "Call 101 about it")]

@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from services import conversation, inbox, replies, triage
-from services.audit import write_transaction
+from services.actor import Actor
 from services.audit_actions import AuditAction
+from services.channels.protocol import Registry
 from services.desk import risk_admin, risk_store, risk_view
 from services.errors import InvalidInput, PermissionDenied
 from services.ingest import Author, Incoming, upsert
@@ -28,7 +29,7 @@ from services.store.models import (
     utcnow,
 )
 from services.sync import SyncEngine
-from services.users import Actor
+from services.unit_of_work import write_transaction
 from tests.fakes.wordpress import FakeWordPress
 
 KNIFE = "There is a man with a knife outside the school gates right now, please send someone"
@@ -111,6 +112,7 @@ def test_an_override_is_kept_over_edits_and_new_rules(
     sync_engine: SyncEngine,
     officer: Actor,
     admin: Actor,
+    registry: Registry,
 ) -> None:
     cid = wp.add_comment(812, KNIFE)
     sync_engine.sync_channel(wp_channel)
@@ -148,7 +150,7 @@ def test_an_override_is_kept_over_edits_and_new_rules(
         )
     assert event is not None and event.after is not None
     assert event.after["reason"] == "a line from a school play"
-    conv = conversation.load(factory, item_id)
+    conv = conversation.load(factory, item_id, registry=registry)
     assert conv.risk.override is not None and conv.risk.override.by == "PC Dan Hughes"
     assert conv.risk.found == "urgent" and conv.risk.level is None
     # Handing it back to the rules raises it again (no reason needed to raise).
@@ -240,19 +242,29 @@ def test_an_urgent_item_shows_the_guidance_and_offers_the_urgent_saved_reply(
     wp_channel: int,
     sync_engine: SyncEngine,
     admin: Actor,
+    registry: Registry,
 ) -> None:
-    replies.add_saved_reply(factory, admin, "Thanks", "Thank you for getting in touch.")
-    replies.add_saved_reply(factory, admin, "Urgent: call 999", "If you are in danger call 999.")
+    replies.add_saved_reply(
+        factory, admin, "Thanks", "Thank you for getting in touch.", registry=registry
+    )
+    replies.add_saved_reply(
+        factory, admin, "Urgent: call 999", "If you are in danger call 999.", registry=registry
+    )
     cid = wp.add_comment(812, KNIFE)
     calm = wp.add_comment(812, "When does the front counter open?")
     sync_engine.sync_channel(wp_channel)
-    conv = conversation.load(factory, _item(factory, wp_channel, cid).id)
+    conv = conversation.load(factory, _item(factory, wp_channel, cid).id, registry=registry)
     assert conv.risk.level == "urgent" and conv.risk.guidance == risk_view.DEFAULT_GUIDANCE
     assert conv.risk.suggested_reply is not None
     assert conv.risk.suggested_reply.name == "Urgent: call 999"
-    assert conversation.load(factory, _item(factory, wp_channel, calm).id).risk.guidance is None
+    assert (
+        conversation.load(
+            factory, _item(factory, wp_channel, calm).id, registry=registry
+        ).risk.guidance
+        is None
+    )
     risk_view.set_guidance(factory, admin, "Call 999 now. Otherwise 101, 8am–6pm.", "Thanks")
-    conv = conversation.load(factory, _item(factory, wp_channel, cid).id)
+    conv = conversation.load(factory, _item(factory, wp_channel, cid).id, registry=registry)
     assert conv.risk.guidance == "Call 999 now. Otherwise 101, 8am–6pm."
     assert conv.risk.suggested_reply is not None and conv.risk.suggested_reply.name == "Thanks"
     lines = "\n".join(risk_view.describe(conv.risk))

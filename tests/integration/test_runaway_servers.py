@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import func, select
 
 from services import channels_admin, http
-from services.channels.protocol import default_registry
+from services.actor import Actor
+from services.channels.protocol import Registry
 from services.store.db import SessionFactory
 from services.store.models import Contact, Item
 from services.sync import SyncEngine
-from services.users import Actor
 from tests.builders import wordpress_channel
 from tests.fakes.feeds import FakeFeeds
 from tests.fakes.http_server import FakeServer, Reply, Request
@@ -119,10 +119,14 @@ def endless(wp: FakeWordPress) -> Iterator[FakeServer]:
 
 
 def test_a_run_stops_at_the_page_cap_and_says_so(
-    factory: SessionFactory, admin: Actor, wp: FakeWordPress, endless: FakeServer
+    factory: SessionFactory,
+    admin: Actor,
+    wp: FakeWordPress,
+    endless: FakeServer,
+    registry: Registry,
 ) -> None:
     channel = _wordpress_channel(factory, admin, endless.url, wp)
-    result = SyncEngine(factory, default_registry(), max_pages=5).sync_channel(channel)
+    result = SyncEngine(factory, registry, max_pages=5).sync_channel(channel)
     assert result.state == "error" and "stopped after 5 pages" in (result.reason or "")
     assert _count(factory, channel) == 500
     assert _comment_lists(endless) == 6  # five pages kept, the sixth one refused

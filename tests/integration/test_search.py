@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from services import escalation, inbox, teams, triage
+from services.actor import Actor
 from services.errors import QuerySyntaxError
 from services.store.db import SessionFactory
 from services.store.models import ItemKind, Status
-from services.users import Actor
 from tests.builders import add_channel, add_item
 
 LONDON = ZoneInfo("Europe/London")

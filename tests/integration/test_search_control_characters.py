@@ -8,9 +8,9 @@ from __future__ import annotations
 import pytest
 
 from services import inbox
+from services.actor import Actor
 from services.errors import QuerySyntaxError
 from services.store.db import SessionFactory
-from services.users import Actor
 from tests.builders import add_channel, add_item
 
 

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import select, text
 
 from services import channels_admin, secrets
+from services.actor import Actor
 from services.store.db import SessionFactory
 from services.store.models import AuditEvent, Channel
 from services.sync import SyncEngine
-from services.users import Actor
 from tests.fakes.wordpress import FakeWordPress
 
 SECRET = "abcd efgh ijkl mnop qrst uvwx"

@@ -9,11 +9,11 @@ import pytest
 
 from console.context import open_context
 from services import replies, site_config
-from services.channels.protocol import default_registry
+from services.actor import Actor
+from services.channels.protocol import Registry
 from services.desk import risk_view
 from services.store.db import SessionFactory
 from services.sync import SyncEngine
-from services.users import Actor
 from tests.builders import add_channel, add_item, feed_channel
 from tests.fakes.feeds import FakeFeeds
 from tests.fakes.proxy import FakeProxy
@@ -47,12 +47,13 @@ def test_a_feed_is_read_through_the_proxy_it_configures(
     proxy: FakeProxy,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    registry: Registry,
 ) -> None:
     # Without a configured proxy the connector goes straight to the platform.
     direct = open_context(db_url)
     try:
         channel = feed_channel(factory, admin, feeds.url("/rss"))
-        assert SyncEngine(direct.factory, default_registry()).sync_channel(channel).inserted == 2
+        assert SyncEngine(direct.factory, registry).sync_channel(channel).inserted == 2
     finally:
         direct.close()
     assert proxy.seen == []
@@ -62,7 +63,7 @@ def test_a_feed_is_read_through_the_proxy_it_configures(
     try:
         assert ctx.site.http_proxy == proxy.url
         second = feed_channel(factory, admin, feeds.url("/atom"))
-        assert SyncEngine(ctx.factory, default_registry()).sync_channel(second).inserted == 1
+        assert SyncEngine(ctx.factory, registry).sync_channel(second).inserted == 1
     finally:
         ctx.close()
     assert [(s.method, s.url) for s in proxy.seen] == [("GET", feeds.url("/atom"))]

@@ -12,19 +12,15 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from services import audit, replies, review, review_policy
+from services.actor import Actor
 from services.change_feed import ChangeListener
+from services.channels.protocol import Registry
 from services.errors import PermissionDenied
 from services.store import roles
 from services.store.db import SessionFactory, make_engine, origin_of, upgrade
 from services.store.models import ReplyState, Role
 from services.store.worker_lock import WAITING, single_worker
-from services.users import (
-    Actor,
-    add_first_admin,
-    add_user,
-    resolve_actor,
-    set_user,
-)
+from services.users import add_first_admin, add_user, resolve_actor, set_user
 from tests.builders import add_channel, add_item
 from tests.team_db import TeamDatabase, team_database
 
@@ -71,11 +67,15 @@ def _raw(factory: SessionFactory, sql: str, **params: object) -> None:
         s.execute(text(sql), params)
 
 
-def _reply_in_review(team: Team, body: str) -> int:
+def _reply_in_review(team: Team, body: str, *, registry: Registry) -> int:
     channel = add_channel(team.f(team.admin.name), f"Blog {body}")
     item = add_item(team.f(team.worker), channel, f"c-{body}", "When will someone call me back?")
-    draft = replies.save_draft(team.f(team.officer.name), team.officer, item, body)
-    submitted = replies.submit(team.f(team.officer.name), team.officer, draft.reply_id)
+    draft = replies.save_draft(
+        team.f(team.officer.name), team.officer, item, body, registry=registry
+    )
+    submitted = replies.submit(
+        team.f(team.officer.name), team.officer, draft.reply_id, registry=registry
+    )
     assert submitted.state == ReplyState.IN_REVIEW
     return draft.reply_id
 
@@ -92,8 +92,8 @@ def test_nobody_works_as_the_schema_owner(team: Team) -> None:
         resolve_actor(team.f(team.db.owner), team.db.owner)
 
 
-def test_an_officer_cannot_approve_with_raw_sql(team: Team) -> None:
-    reply_id = _reply_in_review(team, "raw-approve")
+def test_an_officer_cannot_approve_with_raw_sql(team: Team, registry: Registry) -> None:
+    reply_id = _reply_in_review(team, "raw-approve", registry=registry)
     officer = team.f(team.officer.name)
     with pytest.raises(DBAPIError) as exc:
         _raw(officer, "UPDATE reply SET state = 'approved' WHERE id = :id", id=reply_id)
@@ -104,8 +104,8 @@ def test_an_officer_cannot_approve_with_raw_sql(team: Team) -> None:
     _denied(exc)
 
 
-def test_the_audit_table_is_insert_only_and_chained(team: Team) -> None:
-    _reply_in_review(team, "audit")
+def test_the_audit_table_is_insert_only_and_chained(team: Team, registry: Registry) -> None:
+    _reply_in_review(team, "audit", registry=registry)
     officer = team.f(team.officer.name)
     for sql in (
         "UPDATE audit_event SET after = NULL WHERE seq = 1",
@@ -138,13 +138,15 @@ def test_an_officer_cannot_change_the_policy_settings_or_users(team: Team) -> No
     assert review_policy.current(officer).direct_roles == ("supervisor", "admin")
 
 
-def test_the_supervisor_approves_and_the_worker_sends_but_cannot_approve(team: Team) -> None:
-    reply_id = _reply_in_review(team, "approve")
+def test_the_supervisor_approves_and_the_worker_sends_but_cannot_approve(
+    team: Team, registry: Registry
+) -> None:
+    reply_id = _reply_in_review(team, "approve", registry=registry)
     worker = team.f(team.worker)
     with pytest.raises(DBAPIError) as exc:
         _raw(worker, "UPDATE reply SET state = 'approved' WHERE id = :id", id=reply_id)
     _denied(exc)
-    review.approve(team.f(team.supervisor.name), team.supervisor, reply_id)
+    review.approve(team.f(team.supervisor.name), team.supervisor, reply_id, registry=registry)
     with pytest.raises(DBAPIError) as exc:
         _raw(worker, "UPDATE reply SET body = 'something else' WHERE id = :id", id=reply_id)
     _denied(exc)
@@ -153,8 +155,10 @@ def test_the_supervisor_approves_and_the_worker_sends_but_cannot_approve(team: T
     assert audit.verify_chain(worker).ok
 
 
-def test_a_supervisor_cannot_approve_their_own_reply_with_raw_sql(team: Team) -> None:
-    reply_id = _reply_in_review(team, "own")
+def test_a_supervisor_cannot_approve_their_own_reply_with_raw_sql(
+    team: Team, registry: Registry
+) -> None:
+    reply_id = _reply_in_review(team, "own", registry=registry)
     grace = team.f(team.supervisor.name)
     with pytest.raises(DBAPIError) as exc:
         _raw(grace, "UPDATE reply SET state = 'approved', author_id = reviewer_id WHERE id = :id",
@@ -185,7 +189,9 @@ def test_only_the_owner_upgrades_the_schema(team: Team) -> None:
     engine.dispose()
 
 
-def test_a_change_reaches_another_desktops_listener_within_a_second(team: Team) -> None:
+def test_a_change_reaches_another_desktops_listener_within_a_second(
+    team: Team, registry: Registry
+) -> None:
     channel = add_channel(team.f(team.admin.name), "Blog live")
     item = add_item(team.f(team.worker), channel, "c-live", "Is anyone there?")
     grace = team.f(team.supervisor.name)
@@ -194,7 +200,9 @@ def test_a_change_reaches_another_desktops_listener_within_a_second(team: Team) 
     assert listener.start()
     try:
         started = time.monotonic()
-        replies.save_draft(team.f(team.officer.name), team.officer, item, "We will call today.")
+        replies.save_draft(
+            team.f(team.officer.name), team.officer, item, "We will call today.", registry=registry
+        )
         assert heard.wait(1.0), "no notification within a second"
         elapsed = time.monotonic() - started
     finally:

@@ -8,10 +8,12 @@ import pytest
 from sqlalchemy import func, select
 
 from services import conversation, escalation, inbox, teams, triage
+from services.actor import Actor
+from services.channels.protocol import Registry
 from services.errors import ConflictError, InvalidInput, NotFound, PermissionDenied
 from services.store.db import SessionFactory
 from services.store.models import AuditEvent, Role, Status, utcnow
-from services.users import Actor, add_user
+from services.users import add_user
 from tests.builders import add_channel, add_item
 
 
@@ -33,15 +35,15 @@ def _events(factory: SessionFactory, item_id: int) -> list[str]:
 
 
 def test_tag_and_untag_show_on_the_item_and_in_the_audit(
-    factory: SessionFactory, officer: Actor, items: list[int]
+    factory: SessionFactory, officer: Actor, items: list[int], registry: Registry
 ) -> None:
     triage.tag(factory, officer, [items[0]], "Road Safety")
-    conv = conversation.load(factory, items[0])
+    conv = conversation.load(factory, items[0], registry=registry)
     assert conv.tags == ("road-safety",)
     triage.untag(factory, officer, [items[0]], "road-safety")
-    assert conversation.load(factory, items[0]).tags == ()
+    assert conversation.load(factory, items[0], registry=registry).tags == ()
     assert _events(factory, items[0]) == ["item.tag", "item.untag"]
-    trail = conversation.load(factory, items[0]).trail
+    trail = conversation.load(factory, items[0], registry=registry).trail
     assert trail[0].actor == "dan" and trail[0].after == {"tags": ["road-safety"]}
 
 
@@ -55,22 +57,22 @@ def test_bulk_tag_is_one_transaction_with_one_event_per_item(
 
 
 def test_bulk_action_with_a_missing_item_changes_nothing(
-    factory: SessionFactory, officer: Actor, items: list[int]
+    factory: SessionFactory, officer: Actor, items: list[int], registry: Registry
 ) -> None:
     with pytest.raises(NotFound, match="#999"):
         triage.tag(factory, officer, [items[0], 999], "urgent")
-    assert conversation.load(factory, items[0]).tags == ()
+    assert conversation.load(factory, items[0], registry=registry).tags == ()
 
 
 def test_assign_opens_a_new_item_and_records_before_and_after(
-    factory: SessionFactory, officer: Actor, supervisor: Actor, items: list[int]
+    factory: SessionFactory, officer: Actor, supervisor: Actor, items: list[int], registry: Registry
 ) -> None:
     triage.assign(factory, supervisor, [items[1]], "dan")
-    conv = conversation.load(factory, items[1])
+    conv = conversation.load(factory, items[1], registry=registry)
     assert conv.assignee == "dan" and conv.status == "open"
     triage.assign(factory, supervisor, [items[1]], None)
-    assert conversation.load(factory, items[1]).assignee is None
-    trail = conversation.load(factory, items[1]).trail
+    assert conversation.load(factory, items[1], registry=registry).assignee is None
+    trail = conversation.load(factory, items[1], registry=registry).trail
     assert (trail[-1].before, trail[-1].after) == ({"assignee": "dan"}, {"assignee": None})
 
 
@@ -107,14 +109,14 @@ def test_snooze_needs_a_future_time_and_hides_from_inbox_until_then(
 
 
 def test_stale_version_raises_conflict_instead_of_overwriting(
-    factory: SessionFactory, officer: Actor, supervisor: Actor, items: list[int]
+    factory: SessionFactory, officer: Actor, supervisor: Actor, items: list[int], registry: Registry
 ) -> None:
     seen = inbox.rows(factory, [items[0]])[0].version
     triage.set_status(factory, supervisor, [items[0]], Status.DONE)  # someone else acts first
     with pytest.raises(ConflictError, match="Sgt Grace Okafor") as err:
         triage.assign(factory, officer, [items[0]], "dan", expected={items[0]: seen})
     assert "Nothing was overwritten" in str(err.value)
-    conv = conversation.load(factory, items[0])
+    conv = conversation.load(factory, items[0], registry=registry)
     assert conv.assignee is None and conv.status == "done"
 
 
@@ -127,10 +129,10 @@ def test_tagging_moves_the_version_on(
 
 
 def test_note_is_internal_and_audited(
-    factory: SessionFactory, officer: Actor, items: list[int]
+    factory: SessionFactory, officer: Actor, items: list[int], registry: Registry
 ) -> None:
     triage.add_note(factory, officer, items[0], "  Called her back, left a message. ")
-    conv = conversation.load(factory, items[0])
+    conv = conversation.load(factory, items[0], registry=registry)
     assert [(n.author, n.body) for n in conv.notes] == [
         ("PC Dan Hughes", "Called her back, left a message.")
     ]
@@ -139,7 +141,12 @@ def test_note_is_internal_and_audited(
 
 
 def test_escalate_needs_reason_and_one_target_and_resolves(
-    factory: SessionFactory, officer: Actor, supervisor: Actor, admin: Actor, items: list[int]
+    factory: SessionFactory,
+    officer: Actor,
+    supervisor: Actor,
+    admin: Actor,
+    items: list[int],
+    registry: Registry,
 ) -> None:
     with pytest.raises(NotFound, match="no team named 'Professional Standards'"):
         escalation.escalate(
@@ -155,11 +162,14 @@ def test_escalate_needs_reason_and_one_target_and_resolves(
     escalation.escalate(factory, officer, [items[0]], "Threat to a named officer", to_user="grace")
     escalation.escalate(factory, officer, [items[1]], "Complaint", to_team="Professional Standards")
     assert sorted(inbox.item_ids(factory, inbox.Query("is:escalated"))) == sorted(items[:2])
-    conv = conversation.load(factory, items[0])
+    conv = conversation.load(factory, items[0], registry=registry)
     assert conv.escalations[0].to == "Sgt Grace Okafor" and conv.escalations[0].resolved_at is None
     escalation.resolve(factory, supervisor, items[0], "Passed to CID, ref 55")
     assert list(inbox.item_ids(factory, inbox.Query("is:escalated"))) == [items[1]]
-    assert conversation.load(factory, items[0]).escalations[0].resolution == "Passed to CID, ref 55"
+    assert (
+        conversation.load(factory, items[0], registry=registry).escalations[0].resolution
+        == "Passed to CID, ref 55"
+    )
 
 
 def test_officer_cannot_manage_users(factory: SessionFactory, officer: Actor) -> None:

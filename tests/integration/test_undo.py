@@ -7,12 +7,13 @@ from datetime import timedelta
 import pytest
 
 from services import conversation, inbox, triage
+from services.actor import Actor
 from services.changes import Applied
+from services.channels.protocol import Registry
 from services.errors import ConflictError
 from services.store.db import SessionFactory
 from services.store.models import Status, utcnow
 from services.undo import undo
-from services.users import Actor
 from tests.builders import add_channel, add_item
 
 
@@ -50,7 +51,7 @@ def test_undo_after_a_colleagues_change_is_refused_with_their_name_and_undoes_no
 
 
 def test_undo_puts_status_assignment_and_tags_back_as_they_were(
-    factory: SessionFactory, officer: Actor, items: list[int]
+    factory: SessionFactory, officer: Actor, items: list[int], registry: Registry
 ) -> None:
     triage.tag(factory, officer, [items[0]], "urgent")  # already tagged before the bulk tag
     wake = utcnow() + timedelta(hours=3)
@@ -71,7 +72,7 @@ def test_undo_puts_status_assignment_and_tags_back_as_they_were(
     assert closed.undo is not None
     undo(factory, officer, closed.undo)
     assert _state(factory, items) == original
-    assert conversation.load(factory, items[2]).snoozed_until == wake
+    assert conversation.load(factory, items[2], registry=registry).snoozed_until == wake
 
 
 def test_undoing_twice_is_refused(

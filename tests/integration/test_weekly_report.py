@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from services import response, sla
-from services.audit import write_transaction
+from services.actor import Actor
 from services.audit_actions import AuditAction
 from services.ingest import Author, Incoming, ThreadRef, upsert
 from services.reports import export, metrics
@@ -29,7 +29,7 @@ from services.store.models import (
     ReplyState,
     Status,
 )
-from services.users import Actor
+from services.unit_of_work import write_transaction
 
 LONDON = ZoneInfo("Europe/London")
 

@@ -7,10 +7,10 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from services import audit, triage
+from services.actor import Actor
 from services.records import welfare
 from services.store.db import SessionFactory
 from services.store.models import AuditEvent, User, utcnow
-from services.users import Actor
 from tests.builders import add_channel, add_item
 
 

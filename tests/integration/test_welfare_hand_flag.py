@@ -6,11 +6,11 @@ import pytest
 from sqlalchemy import select
 
 from services import audit
+from services.actor import Actor
 from services.errors import InvalidInput
 from services.records import welfare
 from services.store.db import SessionFactory
 from services.store.models import AuditEvent
-from services.users import Actor
 from tests.builders import add_channel, add_item
 
 

@@ -9,11 +9,12 @@ import pytest
 from sqlalchemy import func, select
 
 from services import channels_admin, conversation, http, inbox
+from services.actor import Actor
+from services.channels.protocol import Registry
 from services.channels.wordpress import WordPressConnector
 from services.store.db import SessionFactory
 from services.store.models import Channel, Item, Thread
 from services.sync import SyncEngine
-from services.users import Actor
 from tests.fakes.wordpress import FakeWordPress
 
 SPAM_SCRIPT = "<p>Cheap pills <script>alert('x')</script><a href='http://spam.example'>here</a></p>"
@@ -253,13 +254,17 @@ def test_reconcile_catches_edits_status_changes_and_deletions(
 
 
 def test_synced_items_are_searchable_and_show_in_the_inbox(
-    factory: SessionFactory, wp: FakeWordPress, wp_channel: int, sync_engine: SyncEngine
+    factory: SessionFactory,
+    wp: FakeWordPress,
+    wp_channel: int,
+    sync_engine: SyncEngine,
+    registry: Registry,
 ) -> None:
     wp.add_comment(812, "My letter to the station was never answered", "Helen Brennan")
     sync_engine.sync_channel(wp_channel)
     ids = inbox.item_ids(factory, inbox.Query('is:inbox "letter to the station" from:helen'))
     assert len(ids) == 1
-    conv = conversation.load(factory, ids[0])
+    conv = conversation.load(factory, ids[0], registry=registry)
     assert conv.thread_title and conv.item.author == "Helen Brennan"
 
 
@@ -339,7 +344,11 @@ def test_a_malformed_comment_field_errors_the_channel_naming_field_and_endpoint(
 
 
 def test_titles_and_names_arrive_as_html_and_are_stored_as_text(
-    factory: SessionFactory, wp: FakeWordPress, wp_channel: int, sync_engine: SyncEngine
+    factory: SessionFactory,
+    wp: FakeWordPress,
+    wp_channel: int,
+    sync_engine: SyncEngine,
+    registry: Registry,
 ) -> None:
     wp.add_post(900, "T&#8211;itle &amp; more")
     wp.add_comment(900, "hello", "Jo &amp; Sam")
@@ -348,7 +357,7 @@ def test_titles_and_names_arrive_as_html_and_are_stored_as_text(
         title = s.scalar(select(Thread.title).where(Thread.external_id == "900"))
     assert title == "T\u2013itle & more"
     (item,) = _items(factory, wp_channel).values()
-    assert conversation.load(factory, item.id).item.author == "Jo & Sam"
+    assert conversation.load(factory, item.id, registry=registry).item.author == "Jo & Sam"
 
 
 def test_channel_test_names_the_api_root_it_found(wp: FakeWordPress) -> None:

@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import Engine
 
 from services import demo, worker_events
-from services.channels.protocol import default_registry
+from services.actor import Actor
+from services.channels.protocol import Registry
 from services.reports import schedule
 from services.reports.metrics import WeeklyReport
 from services.store.db import SessionFactory
 from services.store.models import utcnow
-from services.users import Actor
 from services.worker import ReportRenderer, Worker, WorkerOptions
 from services.worker_events import (
     BatchStored,
@@ -69,15 +69,17 @@ def _scheduled(factory: SessionFactory, admin: Actor, folder: Path) -> None:
     )
 
 
-def _tick(factory: SessionFactory, engine: Engine, render: ReportRenderer) -> list[WorkerEvent]:
+def _tick(
+    factory: SessionFactory, engine: Engine, render: ReportRenderer, *, registry: Registry
+) -> list[WorkerEvent]:
     events: list[WorkerEvent] = []
-    w = Worker(factory, engine, default_registry(), LONDON, events.append, render)
+    w = Worker(factory, engine, registry, LONDON, events.append, render)
     w.tick(WorkerOptions(watch=True), threading.Event())
     return events
 
 
 def test_the_scheduled_report_is_drawn_by_the_renderer_the_worker_was_given(
-    factory: SessionFactory, engine: Engine, admin: Actor, tmp_path: Path
+    factory: SessionFactory, engine: Engine, admin: Actor, tmp_path: Path, registry: Registry
 ) -> None:
     _scheduled(factory, admin, tmp_path / "reports")
     drawn: list[tuple[str, set[str]]] = []
@@ -88,17 +90,17 @@ def test_the_scheduled_report_is_drawn_by_the_renderer_the_worker_was_given(
         (folder / "r.pdf").write_bytes(b"%PDF")
         return [folder / "r.pdf"]
 
-    events = _tick(factory, engine, render)
+    events = _tick(factory, engine, render, registry=registry)
     assert [e for e in events if isinstance(e, ReportWritten)] == [
         ReportWritten(str(tmp_path / "reports"))
     ]
     assert drawn and drawn[0][1] == {"pdf", "csv"}
-    assert _tick(factory, engine, render) == []  # once a week, not every tick
+    assert _tick(factory, engine, render, registry=registry) == []  # once a week, not every tick
     assert len(drawn) == 1
 
 
 def test_a_report_that_cannot_be_drawn_is_an_event_and_the_worker_carries_on(
-    factory: SessionFactory, engine: Engine, admin: Actor, tmp_path: Path
+    factory: SessionFactory, engine: Engine, admin: Actor, tmp_path: Path, registry: Registry
 ) -> None:
     _scheduled(factory, admin, tmp_path / "reports")
 
@@ -107,15 +109,24 @@ def test_a_report_that_cannot_be_drawn_is_an_event_and_the_worker_carries_on(
             "the weekly report's charts and PDF are drawn by Qt, which cannot be loaded"
         )
 
-    events = _tick(factory, engine, no_qt)
+    events = _tick(factory, engine, no_qt, registry=registry)
     failed = [e for e in events if isinstance(e, ReportFailed)]
     assert len(failed) == 1 and "drawn by Qt" in failed[0].reason
     # Not marked written: the next tick tries again (once Qt is there, the report comes).
-    assert len([e for e in _tick(factory, engine, no_qt) if isinstance(e, ReportFailed)]) == 1
+    assert (
+        len(
+            [
+                e
+                for e in _tick(factory, engine, no_qt, registry=registry)
+                if isinstance(e, ReportFailed)
+            ]
+        )
+        == 1
+    )
 
 
 def test_a_tick_brings_open_items_up_to_changed_risk_rules(
-    factory: SessionFactory, engine: Engine, admin: Actor
+    factory: SessionFactory, engine: Engine, admin: Actor, registry: Registry
 ) -> None:
     import json
 
@@ -130,19 +141,19 @@ def test_a_tick_brings_open_items_up_to_changed_risk_rules(
     rule = {"id": "bins", "level": "watch", "category": "test", "description": "Bins.",
             "phrases": ["bins"]}  # fmt: skip
     risk_admin.add_rules(factory, admin, json.dumps(rule))
-    _tick(factory, engine, lambda _r, _f, _x: [])
+    _tick(factory, engine, lambda _r, _f, _x: [], registry=registry)
     with factory() as s:
         assert s.scalar(select(Item.risk_level).where(Item.id == item_id)) == "watch"
 
 
 def test_the_watching_worker_anchors_the_audit_chain_once_a_day(
-    factory: SessionFactory, engine: Engine, admin: Actor, tmp_path: Path
+    factory: SessionFactory, engine: Engine, admin: Actor, tmp_path: Path, registry: Registry
 ) -> None:
     from services.records import anchor
 
     anchor.set_schedule(factory, admin, tmp_path / "anchors", sign=False)
-    _tick(factory, engine, lambda _r, _f, _x: [])
-    _tick(factory, engine, lambda _r, _f, _x: [])
+    _tick(factory, engine, lambda _r, _f, _x: [], registry=registry)
+    _tick(factory, engine, lambda _r, _f, _x: [], registry=registry)
     files = list((tmp_path / "anchors").iterdir())
     assert len(files) == 1
     assert len(anchor.read_anchors(files[0])) == 1  # once a day, not once a tick

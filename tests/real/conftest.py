@@ -12,10 +12,10 @@ import pytest
 import stamina
 
 from services import channels_admin
-from services.channels.protocol import default_registry
+from services.actor import Actor
+from services.channels.protocol import Registry
 from services.store.db import SessionFactory
 from services.sync import SyncEngine
-from services.users import Actor
 from tests.conftest import UNDER_CI
 from tests.real.wordpress_site import MariaDB, Seed, WordPressSite, missing_parts
 
@@ -82,8 +82,8 @@ def wp_blog_site(
 
 
 @pytest.fixture
-def sync_engine(factory: SessionFactory) -> SyncEngine:
-    return SyncEngine(factory, default_registry())
+def sync_engine(factory: SessionFactory, registry: Registry) -> SyncEngine:
+    return SyncEngine(factory, registry)
 
 
 def connect(

@@ -117,10 +117,26 @@ class Account:
     password: str
 
 
-class Dovecot:
-    """One Dovecot instance for the session; `account()` gives a fresh, empty mailbox."""
+# What Dovecot 2.3 offers after login, less IDLE: `imap_capability` replaces the whole list
+# (a leading "+" would only add), so a server "without IDLE" is this one in every other way.
+WITHOUT_IDLE = (
+    "IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE SORT SORT=DISPLAY THREAD=REFERENCES "
+    "THREAD=REFS THREAD=ORDEREDSUBJECT MULTIAPPEND URL-PARTIAL CATENATE UNSELECT CHILDREN "
+    "NAMESPACE UIDPLUS LIST-EXTENDED I18NLEVEL=1 CONDSTORE QRESYNC ESEARCH ESORT SEARCHRES "
+    "WITHIN CONTEXT=SEARCH LIST-STATUS BINARY MOVE SNIPPET=FUZZY PREVIEW=FUZZY PREVIEW "
+    "STATUS=SIZE SAVEDATE LITERAL+ NOTIFY SPECIAL-USE"
+)
 
-    def __init__(self) -> None:
+
+class Dovecot:
+    """One Dovecot instance for the session; `account()` gives a fresh, empty mailbox.
+
+    `capability`, when given, is the CAPABILITY list the server announces instead of its
+    own (WITHOUT_IDLE: a server that does not offer IDLE, as some still do not).
+    """
+
+    def __init__(self, capability: str | None = None) -> None:
+        self.capability = capability
         # Not under pytest's tmp folder: that one is private to root, and dovenull must reach our sockets.
         self.folder = Path(tempfile.mkdtemp(prefix="front-counter-dovecot-"))
         self.folder.chmod(0o755)
@@ -140,7 +156,10 @@ class Dovecot:
         os.chown(homes, self._uid, self._gid)
         self._write_users()
         self._users.chmod(0o644)
-        self.conf.write_text(_config(self.folder, self.port))
+        conf = _config(self.folder, self.port)
+        if self.capability is not None:
+            conf += f"protocol imap {{\n  imap_capability = {self.capability}\n}}\n"
+        self.conf.write_text(conf)
         errors = self.folder / "start.err"
         with errors.open("wb") as err:
             # The daemon keeps its inherited descriptors: never a pipe we would wait on for ever.

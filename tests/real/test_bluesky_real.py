@@ -14,10 +14,11 @@ import pytest
 from sqlalchemy import select
 
 from services import channels_admin, outbox, replies, review
+from services.actor import Actor
+from services.channels.protocol import Registry
 from services.store.db import SessionFactory
 from services.store.models import Contact, Item, ItemKind, Reply, ReplyState, Thread
 from services.sync import SyncEngine
-from services.users import Actor
 from tests.conftest import UNDER_CI
 from tests.real.atproto_network import AtprotoNetwork, install, missing_parts
 
@@ -86,6 +87,7 @@ def test_replies_and_mentions_arrive_and_our_reply_carries_the_threads_root(
     supervisor: Actor,
     atproto: AtprotoNetwork,
     sync_engine: SyncEngine,
+    registry: Registry,
 ) -> None:
     appeal = atproto.posts["appeal"]
     reply = atproto.post("alice", "I think I saw it near the station 🚲", reply_to=appeal)
@@ -118,13 +120,17 @@ def test_replies_and_mentions_arrive_and_our_reply_carries_the_threads_root(
 
     # Our answer to Bob's reply-to-a-reply: parent is Bob's post, root the force's appeal.
     draft = replies.save_draft(
-        factory, officer, got[mention["uri"]].id, "Thanks @bob.test, see https://example.org/bike"
+        factory,
+        officer,
+        got[mention["uri"]].id,
+        "Thanks @bob.test, see https://example.org/bike",
+        registry=registry,
     )
-    replies.submit(factory, officer, draft.reply_id)
+    replies.submit(factory, officer, draft.reply_id, registry=registry)
     with factory() as s:
         if s.get_one(Reply, draft.reply_id).state == ReplyState.IN_REVIEW:
-            review.approve(factory, supervisor, draft.reply_id)
-    (sent,) = outbox.send_pending(factory, sync_engine.connector_for)
+            review.approve(factory, supervisor, draft.reply_id, registry=registry)
+    (sent,) = outbox.send_pending(factory, sync_engine.connector_for, registry=registry)
     assert sent.state == "sent", sent.reason
     with factory() as s:
         ours = s.scalar(select(Reply.external_id).where(Reply.id == draft.reply_id))

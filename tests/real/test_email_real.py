@@ -18,13 +18,13 @@ import pytest
 from sqlalchemy import inspect, select, text
 
 from services import channels_admin, outbox, replies, review
+from services.actor import Actor
 from services.channels import email_smtp
 from services.channels.email import EmailConnector
-from services.channels.protocol import Connector, ReplyTarget, SentReply, default_registry
+from services.channels.protocol import Connector, Registry, ReplyTarget, SentReply
 from services.store.db import SessionFactory
 from services.store.models import Channel, Contact, Direction, Item, Reply, ReplyState, Thread
 from services.sync import SyncEngine
-from services.users import Actor
 from tests.conftest import UNDER_CI
 from tests.e2e.test_cli import run as run_cli
 from tests.real import mail_samples as samples
@@ -148,8 +148,8 @@ class _CountingEngine(SyncEngine):
 
 
 @pytest.fixture
-def syncer(factory: SessionFactory) -> _CountingEngine:
-    return _CountingEngine(factory, default_registry())
+def syncer(factory: SessionFactory, registry: Registry) -> _CountingEngine:
+    return _CountingEngine(factory, registry)
 
 
 def test_sync_reads_the_public_mail_keeps_threads_and_leaves_out_machines(
@@ -233,14 +233,20 @@ def test_a_changed_uidvalidity_adds_only_the_newcomer(
 
 
 def _approved_reply(
-    factory: SessionFactory, officer: Actor, supervisor: Actor, external_id: str, words: str
+    factory: SessionFactory,
+    officer: Actor,
+    supervisor: Actor,
+    external_id: str,
+    words: str,
+    *,
+    registry: Registry,
 ) -> int:
     with factory() as s:
         item_id = s.scalar(select(Item.id).where(Item.external_id == external_id))
     assert item_id is not None
-    draft = replies.save_draft(factory, officer, item_id, words)
-    replies.submit(factory, officer, draft.reply_id)
-    review.approve(factory, supervisor, draft.reply_id)
+    draft = replies.save_draft(factory, officer, item_id, words, registry=registry)
+    replies.submit(factory, officer, draft.reply_id, registry=registry)
+    review.approve(factory, supervisor, draft.reply_id, registry=registry)
     return draft.reply_id
 
 
@@ -255,14 +261,19 @@ def test_an_approved_reply_arrives_once_with_in_reply_to_and_references(
     smtp: SmtpServer,
     mailbox: Mailbox,
     syncer: _CountingEngine,
+    registry: Registry,
 ) -> None:
     _seed(dovecot, mailbox)
     syncer.sync_channel(mailbox.channel_id)
-    reply_id = _approved_reply(factory, officer, supervisor, "<jo-2@public.example>", ANSWER)
+    reply_id = _approved_reply(
+        factory, officer, supervisor, "<jo-2@public.example>", ANSWER, registry=registry
+    )
     sent_before = len(smtp.received)
 
-    assert [r.state for r in outbox.send_pending(factory, syncer.connector_for)] == ["sent"]
-    assert outbox.send_pending(factory, syncer.connector_for) == []
+    assert [
+        r.state for r in outbox.send_pending(factory, syncer.connector_for, registry=registry)
+    ] == ["sent"]
+    assert outbox.send_pending(factory, syncer.connector_for, registry=registry) == []
 
     (arrived,) = dovecot.messages(mailbox.public)
     msg = message_from_bytes(arrived, policy=default_policy)
@@ -320,15 +331,20 @@ def test_a_worker_killed_after_the_smtp_send_does_not_send_again(
     syncer: _CountingEngine,
     monkeypatch: pytest.MonkeyPatch,
     moment: str,
+    registry: Registry,
 ) -> None:
     _seed(dovecot, mailbox)
     syncer.sync_channel(mailbox.channel_id)
-    reply_id = _approved_reply(factory, officer, supervisor, "<jo-1@public.example>", ANSWER)
+    reply_id = _approved_reply(
+        factory, officer, supervisor, "<jo-1@public.example>", ANSWER, registry=registry
+    )
 
     if moment == "after send_reply":
         with pytest.raises(_Killed):
             outbox.send_pending(
-                factory, lambda cid: cast(Connector, _DiesAfterSending(syncer.connector_for(cid)))
+                factory,
+                lambda cid: cast(Connector, _DiesAfterSending(syncer.connector_for(cid))),
+                registry=registry,
             )
     else:
         real_deliver = email_smtp.Sending.deliver
@@ -340,12 +356,14 @@ def test_a_worker_killed_after_the_smtp_send_does_not_send_again(
         with monkeypatch.context() as patch:
             patch.setattr(email_smtp.Sending, "deliver", deliver_then_die)
             with pytest.raises(_Killed):
-                outbox.send_pending(factory, syncer.connector_for)
+                outbox.send_pending(factory, syncer.connector_for, registry=registry)
     with factory() as s:
         assert s.get_one(Reply, reply_id).state == ReplyState.SENDING
     assert len(dovecot.messages(mailbox.public)) == 1  # delivered, not yet recorded here
 
-    assert [r.state for r in outbox.send_pending(factory, syncer.connector_for)] == ["sent"]
+    assert [
+        r.state for r in outbox.send_pending(factory, syncer.connector_for, registry=registry)
+    ] == ["sent"]
     (arrived,) = dovecot.messages(mailbox.public)
     assert b"In-Reply-To: <jo-1@public.example>" in arrived
     sent_copies = [m for m in dovecot.messages(mailbox.ours, SENT_NAME) if b"Friday night" in m]
@@ -362,12 +380,22 @@ def test_the_password_is_never_in_the_database_or_the_logs(
     mailbox: Mailbox,
     syncer: _CountingEngine,
     caplog: pytest.LogCaptureFixture,
+    registry: Registry,
 ) -> None:
     caplog.set_level(logging.DEBUG)
     _seed(dovecot, mailbox)
     syncer.sync_channel(mailbox.channel_id)
-    _approved_reply(factory, officer, supervisor, "<jo-1@public.example>", "We are sorry, Jo.")
-    assert [r.state for r in outbox.send_pending(factory, syncer.connector_for)] == ["sent"]
+    _approved_reply(
+        factory,
+        officer,
+        supervisor,
+        "<jo-1@public.example>",
+        "We are sorry, Jo.",
+        registry=registry,
+    )
+    assert [
+        r.state for r in outbox.send_pending(factory, syncer.connector_for, registry=registry)
+    ] == ["sent"]
     wrong = channels_admin.add_channel(
         factory,
         admin,
@@ -458,15 +486,21 @@ def test_a_refused_recipient_fails_the_reply_with_the_reason_and_files_nothing(
     smtp: SmtpServer,
     mailbox: Mailbox,
     syncer: _CountingEngine,
+    registry: Registry,
 ) -> None:
     _seed(dovecot, mailbox)
     syncer.sync_channel(mailbox.channel_id)
     reply_id = _approved_reply(
-        factory, officer, supervisor, "<html-1@public.example>", "We are sorry, Helen."
+        factory,
+        officer,
+        supervisor,
+        "<html-1@public.example>",
+        "We are sorry, Helen.",
+        registry=registry,
     )
     sent_before = len(smtp.received)
 
-    (result,) = outbox.send_pending(factory, syncer.connector_for)
+    (result,) = outbox.send_pending(factory, syncer.connector_for, registry=registry)
 
     assert result.state == "failed"
     assert result.reason == (
@@ -486,14 +520,20 @@ def test_words_refused_after_data_fail_the_reply_and_leave_no_copy_in_sent(
     smtp: SmtpServer,
     mailbox: Mailbox,
     syncer: _CountingEngine,
+    registry: Registry,
 ) -> None:
     _seed(dovecot, mailbox)
     syncer.sync_channel(mailbox.channel_id)
     _approved_reply(
-        factory, officer, supervisor, "<jo-1@public.example>", "Our CASINO night is cancelled."
+        factory,
+        officer,
+        supervisor,
+        "<jo-1@public.example>",
+        "Our CASINO night is cancelled.",
+        registry=registry,
     )
 
-    (result,) = outbox.send_pending(factory, syncer.connector_for)
+    (result,) = outbox.send_pending(factory, syncer.connector_for, registry=registry)
 
     assert (result.state, result.reason) == (
         "failed",

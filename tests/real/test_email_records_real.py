@@ -15,13 +15,14 @@ import pytest
 from sqlalchemy import select
 
 from services import attachments, channels_setup, outbox
+from services.actor import Actor
 from services.channels import email_smtp
+from services.channels.protocol import Registry
 from services.errors import NotFound
 from services.records import retention
 from services.store.db import SessionFactory
 from services.store.models import Item, RawPayload, utcnow
 from services.store.models_attachments import Attachment
-from services.users import Actor
 from tests.e2e.test_cli import run as run_cli
 from tests.real import mail_samples as samples
 from tests.real.mail_server import SENT_NAME, Dovecot, SmtpServer
@@ -138,7 +139,7 @@ def test_erasure_by_retention_deletes_the_attachment_files_too(
     done = retention.run(factory, admin, utcnow() + timedelta(days=3650))
 
     assert done.erased == 1
-    assert [p for p in folder.rglob("*") if p.is_file()] == []
+    assert [p for p in folder.rglob("*") if p.is_file()] == [folder / attachments.MARKER]
     with factory() as s:
         assert s.scalars(select(Attachment).where(Attachment.item_id == statement)).all() == []
         assert s.scalars(select(RawPayload).where(RawPayload.item_id == statement)).all() == []
@@ -191,6 +192,7 @@ def test_a_reply_carries_the_channels_signature_with_its_placeholders_filled(
     smtp: SmtpServer,
     mailbox: Mailbox,
     syncer: _CountingEngine,
+    registry: Registry,
 ) -> None:
     first, answer, again = samples.thread_of_three(mailbox.public.login, mailbox.ours.login)
     dovecot.append(mailbox.ours, "INBOX", first, again)
@@ -204,9 +206,11 @@ def test_a_reply_carries_the_channels_signature_with_its_placeholders_filled(
         {"signature": "{officer}, collar {collar}\\nPlease quote {reference} if you write again."},
     )
     words = "Yes, Jo: the team will be in the park on Friday night too."
-    _approved_reply(factory, officer, supervisor, "<jo-2@public.example>", words)
+    _approved_reply(factory, officer, supervisor, "<jo-2@public.example>", words, registry=registry)
 
-    assert [r.state for r in outbox.send_pending(factory, syncer.connector_for)] == ["sent"]
+    assert [
+        r.state for r in outbox.send_pending(factory, syncer.connector_for, registry=registry)
+    ] == ["sent"]
 
     (arrived,) = dovecot.messages(mailbox.public)
     msg = message_from_bytes(arrived, policy=default_policy)

@@ -11,10 +11,11 @@ import httpx
 import pytest
 
 from services import channels_setup, secrets
+from services.actor import Actor
 from services.channels import mastodon_oauth
 from services.channels.errors import CredentialsRejected
+from services.channels.protocol import Registry
 from services.store.db import SessionFactory
-from services.users import Actor
 from tests.real.snac_server import SnacServer
 from tests.real.test_mastodon_real import snac
 
@@ -44,7 +45,7 @@ def _sign_in_in_browser(server: SnacServer, auth: mastodon_oauth.Authorization, 
 
 
 def test_signing_in_to_a_real_snac2_gives_a_token_the_channel_works_with(
-    snac: SnacServer, factory: SessionFactory, admin: Actor
+    snac: SnacServer, factory: SessionFactory, admin: Actor, registry: Registry
 ) -> None:
     auth = mastodon_oauth.begin(snac.url)
     code = _sign_in_in_browser(snac, auth, "police")
@@ -54,7 +55,7 @@ def test_signing_in_to_a_real_snac2_gives_a_token_the_channel_works_with(
         factory, admin, "mastodon", "Force snac", {"url": snac.url, "secret": signed_in.token}
     )
     assert secrets.load(view.id) == signed_in.token
-    (said,) = channels_setup.test(factory, "Force snac")[:1]
+    (said,) = channels_setup.test(factory, "Force snac", registry=registry)[:1]
     assert "connected as @police" in said
 
 

@@ -18,12 +18,12 @@ import pytest
 from sqlalchemy import select
 
 from services import channels_admin, moderation, outbox, replies, review
+from services.actor import Actor
 from services.channels.errors import ChannelError
-from services.channels.protocol import ReplyTarget
+from services.channels.protocol import Registry, ReplyTarget
 from services.store.db import SessionFactory
 from services.store.models import Channel, Contact, Item, ItemKind, Reply, ReplyState
 from services.sync import SyncEngine
-from services.users import Actor
 from tests.conftest import UNDER_CI
 from tests.real.snac_server import SnacServer, snac_binary
 
@@ -137,16 +137,21 @@ def test_a_reply_to_a_direct_message_stays_private_and_threads_under_it(
     sync_engine: SyncEngine,
     officer: Actor,
     supervisor: Actor,
+    registry: Registry,
 ) -> None:
     dm = _post(snac, tokens["bob"], "@police my ex keeps messaging me", visibility="direct")
     item = _arrived(factory, sync_engine, channel_id, dm["id"])
     assert item.kind == ItemKind.DIRECT_MESSAGE  # snac2 reports it as `private`
-    draft = replies.save_draft(factory, officer, item.id, "Please call 101, Bob.")
-    replies.submit(factory, officer, draft.reply_id)
+    draft = replies.save_draft(
+        factory, officer, item.id, "Please call 101, Bob.", registry=registry
+    )
+    replies.submit(factory, officer, draft.reply_id, registry=registry)
     with factory() as s:
         if s.get_one(Reply, draft.reply_id).state == ReplyState.IN_REVIEW:
-            review.approve(factory, supervisor, draft.reply_id)
-    assert [r.state for r in outbox.send_pending(factory, sync_engine.connector_for)] == ["sent"]
+            review.approve(factory, supervisor, draft.reply_id, registry=registry)
+    assert [
+        r.state for r in outbox.send_pending(factory, sync_engine.connector_for, registry=registry)
+    ] == ["sent"]
     context = httpx.get(
         f"{snac.url}/api/v1/statuses/{dm['id']}/context",
         headers={"Authorization": f"Bearer {tokens['police']}", "Connection": "close"},

@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy import select
 
 from services import channels_admin, moderation, outbox, replies, review
-from services.channels.protocol import Connector, ReplyTarget, SentReply
+from services.actor import Actor
+from services.channels.protocol import Connector, Registry, ReplyTarget, SentReply
 from services.store.db import SessionFactory
 from services.store.models import Channel, Contact, Item, Reply, ReplyState, Thread
 from services.sync import SyncEngine
-from services.users import Actor
 from tests.e2e.test_cli import run as run_cli
 from tests.real.conftest import connect
 from tests.real.wordpress_site import PLAIN, PRETTY, Seed, WordPressSite
@@ -178,14 +178,20 @@ def test_each_moderation_action_changes_the_comment_on_wordpress(
 
 
 def _approved_reply(
-    factory: SessionFactory, officer: Actor, supervisor: Actor, external_id: int, text: str
+    factory: SessionFactory,
+    officer: Actor,
+    supervisor: Actor,
+    external_id: int,
+    text: str,
+    *,
+    registry: Registry,
 ) -> int:
     with factory() as s:
         item_id = s.scalar(select(Item.id).where(Item.external_id == str(external_id)))
     assert item_id is not None
-    draft = replies.save_draft(factory, officer, item_id, text)
-    replies.submit(factory, officer, draft.reply_id)
-    review.approve(factory, supervisor, draft.reply_id)
+    draft = replies.save_draft(factory, officer, item_id, text, registry=registry)
+    replies.submit(factory, officer, draft.reply_id, registry=registry)
+    review.approve(factory, supervisor, draft.reply_id, registry=registry)
     return draft.reply_id
 
 
@@ -200,6 +206,7 @@ def test_an_approved_reply_is_posted_once_under_the_right_parent(
     supervisor: Actor,
     wp_site: WordPressSite,
     sync_engine: SyncEngine,
+    registry: Registry,
 ) -> None:
     seed = wp_site.reset(PLAIN)
     post, (_other, asked) = _blog_post(
@@ -210,10 +217,12 @@ def test_an_approved_reply_is_posted_once_under_the_right_parent(
     channel_id = connect(factory, admin, wp_site, seed)
     sync_engine.sync_channel(channel_id)
     text = "Yes, Helen: the inspector will call you."
-    _approved_reply(factory, officer, supervisor, asked, text)
+    _approved_reply(factory, officer, supervisor, asked, text, registry=registry)
 
-    assert [r.state for r in outbox.send_pending(factory, sync_engine.connector_for)] == ["sent"]
-    assert outbox.send_pending(factory, sync_engine.connector_for) == []
+    assert [
+        r.state for r in outbox.send_pending(factory, sync_engine.connector_for, registry=registry)
+    ] == ["sent"]
+    assert outbox.send_pending(factory, sync_engine.connector_for, registry=registry) == []
 
     (posted,) = _ours(wp_site, seed)
     assert (posted["post"], posted["parent"], posted["status"]) == (post, asked, "approved")
@@ -245,24 +254,29 @@ def test_a_worker_killed_after_posting_finds_the_reply_and_does_not_post_twice(
     supervisor: Actor,
     wp_site: WordPressSite,
     sync_engine: SyncEngine,
+    registry: Registry,
 ) -> None:
     seed = wp_site.reset(PLAIN)
     _post, (asked,) = _blog_post(wp_site, {"content": "Is anyone reading these?"})
     channel_id = connect(factory, admin, wp_site, seed)
     sync_engine.sync_channel(channel_id)
     reply_id = _approved_reply(
-        factory, officer, supervisor, asked, "Yes, Lena: every message is read."
+        factory, officer, supervisor, asked, "Yes, Lena: every message is read.", registry=registry
     )
 
     with pytest.raises(_KilledAfterPosting):
         outbox.send_pending(
-            factory, lambda cid: cast(Connector, _DiesAfterPost(sync_engine.connector_for(cid)))
+            factory,
+            lambda cid: cast(Connector, _DiesAfterPost(sync_engine.connector_for(cid))),
+            registry=registry,
         )
     with factory() as s:
         assert s.get_one(Reply, reply_id).state == ReplyState.SENDING
     assert len(_ours(wp_site, seed)) == 1  # on the blog, not yet recorded here
 
-    assert [r.state for r in outbox.send_pending(factory, sync_engine.connector_for)] == ["sent"]
+    assert [
+        r.state for r in outbox.send_pending(factory, sync_engine.connector_for, registry=registry)
+    ] == ["sent"]
     (posted,) = _ours(wp_site, seed)
     assert posted["parent"] == asked
     with factory() as s:

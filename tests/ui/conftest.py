@@ -12,8 +12,10 @@ from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from services import demo
+from services.actor import Actor
+from services.channels.protocol import Registry
 from services.store.db import SessionFactory, make_engine, make_session_factory
-from services.users import Actor, find_user, resolve_actor
+from services.users import find_user, resolve_actor
 from ui.app import build_window
 from ui.main_window import MainWindow
 
@@ -37,14 +39,16 @@ def settle(qtbot: QtBot, window: MainWindow) -> None:
 
 @pytest.fixture
 def make_window(
-    qtbot: QtBot, demo_factory: SessionFactory, tmp_path: Path
+    qtbot: QtBot, demo_factory: SessionFactory, tmp_path: Path, registry: Registry
 ) -> Iterator[Callable[[str], MainWindow]]:
     windows: list[MainWindow] = []
 
     def make(user: str = "d.hughes", live: bool = False) -> MainWindow:
         actor: Actor = find_user(demo_factory, user)
         settings = QSettings(str(tmp_path / f"{user}.ini"), QSettings.Format.IniFormat)
-        window = build_window(demo_factory, actor, ZoneInfo("Europe/London"), settings)
+        window = build_window(
+            demo_factory, actor, ZoneInfo("Europe/London"), settings, registry=registry
+        )
         qtbot.addWidget(window)
         window.resize(1280, 800)
         window.show()

@@ -15,11 +15,12 @@ from PySide6.QtGui import QTextDocument
 from pytestqt.qtbot import QtBot
 
 from services import conversation, triage
-from services.audit import write_transaction
+from services.actor import Actor
 from services.changes import ChangeKind
+from services.channels.protocol import Registry
 from services.store.db import SessionFactory
 from services.store.models import Item
-from services.users import Actor
+from services.unit_of_work import write_transaction
 from tests.builders import add_channel, add_item
 from ui.main_window import MainWindow
 from ui.models.inbox_model import COL_TAGS
@@ -49,14 +50,14 @@ def left_to_right(text: str, html: bool, after: str) -> bool:
 
 
 def test_a_name_with_an_override_leaves_the_pane_text_after_it_in_order(
-    qtbot: QtBot, factory: SessionFactory, officer: Actor
+    qtbot: QtBot, factory: SessionFactory, officer: Actor, registry: Registry
 ) -> None:
     channel = add_channel(factory)
     item_id = add_item(factory, channel, "1", "hello")
     with write_transaction(factory, None) as tx:
         tx.session.get_one(Item, item_id).source_state = "held"
         tx.touched(ChangeKind.ITEMS, item_id)
-    conv = conversation.load(factory, item_id)
+    conv = conversation.load(factory, item_id, registry=registry)
     # Stored before ingest cleaned names (or from a source that bypasses it): the pane must hold.
     spoofed = replace(conv.item, author=SPOOF, author_handle=f"@x{RLO}yz")
     html = render(replace(conv, item=spoofed), ZoneInfo("Europe/London"))

@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from services import channels_admin, conversation
-from services.channels.protocol import default_registry
+from services.channels.protocol import Registry
 from services.store.models import Item
 from services.sync import SyncEngine
 from services.users import find_user
@@ -32,7 +32,7 @@ def bsky() -> Iterator[FakeBluesky]:
 
 
 def test_a_bluesky_reply_shows_its_thread_author_and_links(
-    qtbot: QtBot, make_window: Callable[..., MainWindow], bsky: FakeBluesky
+    qtbot: QtBot, make_window: Callable[..., MainWindow], bsky: FakeBluesky, registry: Registry
 ) -> None:
     w = make_window()
     factory = w._ctx.factory
@@ -57,7 +57,7 @@ def test_a_bluesky_reply_shows_its_thread_author_and_links(
         }
     ]
     reply = bsky.post(alice, text, reply_to=appeal, facets=facets)
-    assert SyncEngine(factory, default_registry()).sync_channel(channel_id).state == "ok"
+    assert SyncEngine(factory, registry).sync_channel(channel_id).state == "ok"
     with factory() as s:
         item_id = s.scalar(select(Item.id).where(Item.external_id == reply))
     assert item_id is not None
@@ -66,7 +66,7 @@ def test_a_bluesky_reply_shows_its_thread_author_and_links(
     qtbot.addWidget(pane)
     pane.resize(700, 600)
     pane.show()
-    pane.show_conversation(conversation.load(factory, item_id))
+    pane.show_conversation(conversation.load(factory, item_id, registry=registry))
 
     shown = pane.toPlainText()
     assert "Alice Moreau" in shown and "🚲" in shown

@@ -9,10 +9,11 @@ from PySide6.QtCore import Qt, QUrl
 from pytestqt.qtbot import QtBot
 
 from services import conversation, replies
-from services.audit import write_transaction
 from services.changes import ChangeKind
+from services.channels.protocol import Registry
 from services.ingest import Author, Incoming, ThreadRef, upsert
 from services.store.models import Channel, ItemKind, Reply, ReplyState, utcnow
+from services.unit_of_work import write_transaction
 from tests.builders import add_channel, add_item
 from tests.ui.conftest import save_shot, settle
 from ui.main_window import MainWindow
@@ -27,7 +28,9 @@ HOSTILE = (
 )
 
 
-def test_hostile_html_renders_inert(qtbot: QtBot, make_window: Callable[..., MainWindow]) -> None:
+def test_hostile_html_renders_inert(
+    qtbot: QtBot, make_window: Callable[..., MainWindow], registry: Registry
+) -> None:
     w = make_window()
     f = w._ctx.factory
     with write_transaction(f, None) as tx:
@@ -53,7 +56,7 @@ def test_hostile_html_renders_inert(qtbot: QtBot, make_window: Callable[..., Mai
     qtbot.addWidget(pane)
     blocked: list[str] = []
     pane.remote_request_blocked.connect(blocked.append)
-    pane.show_conversation(conversation.load(f, item_id))
+    pane.show_conversation(conversation.load(f, item_id, registry=registry))
     pane.resize(600, 500)
     pane.show()
     html = pane.toHtml()
@@ -190,7 +193,7 @@ def test_composer_says_when_the_policy_holds_a_supervisors_reply(
 
 
 def test_a_returned_reply_is_fixed_in_the_composer_and_that_reply_goes_back(
-    qtbot: QtBot, make_window: Callable[..., MainWindow]
+    qtbot: QtBot, make_window: Callable[..., MainWindow], registry: Registry
 ) -> None:
     from services import review
     from services.users import find_user
@@ -199,8 +202,8 @@ def test_a_returned_reply_is_fixed_in_the_composer_and_that_reply_goes_back(
     f = w._ctx.factory
     dan, grace = w._ctx.actor, find_user(f, "g.okafor")
     item_id = _open(qtbot, w, "channel:blog from:gordon")
-    draft = replies.save_draft(f, dan, item_id, "Call 999 about the parking.")
-    replies.submit(f, dan, draft.reply_id)
+    draft = replies.save_draft(f, dan, item_id, "Call 999 about the parking.", registry=registry)
+    replies.submit(f, dan, draft.reply_id, registry=registry)
     review.return_reply(f, grace, draft.reply_id, "Not an emergency: give 101")
     _open(qtbot, w, "channel:blog from:mark")  # away and back, as after a notification
     _open(qtbot, w, "channel:blog from:gordon")
@@ -217,7 +220,7 @@ def test_a_returned_reply_is_fixed_in_the_composer_and_that_reply_goes_back(
 
 
 def test_moderation_key_queues_a_request_for_the_worker(
-    qtbot: QtBot, make_window: Callable[..., MainWindow]
+    qtbot: QtBot, make_window: Callable[..., MainWindow], registry: Registry
 ) -> None:
     from PySide6.QtCore import Qt
 
@@ -238,6 +241,6 @@ def test_moderation_key_queues_a_request_for_the_worker(
     dialog.combo.setCurrentIndex(dialog.combo.findData("spam"))
     dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
     settle(qtbot, w)
-    conv = conversation.load(w._ctx.factory, w.inbox.model.ids[blog])
+    conv = conversation.load(w._ctx.factory, w.inbox.model.ids[blog], registry=registry)
     assert [(m.action, m.state) for m in conv.moderation] == [("spam", "pending")]
     assert "waiting for the sync worker" in w.pane.toPlainText()

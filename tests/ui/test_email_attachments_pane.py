@@ -10,11 +10,11 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from services import channels_admin
-from services.audit import write_transaction
 from services.changes import ChangeKind
 from services.channels.email_items import message_item
 from services.ingest import upsert
 from services.store.models import AuditEvent
+from services.unit_of_work import write_transaction
 from services.users import find_user
 from tests.real import mail_samples as samples
 from tests.ui.conftest import save_shot, settle

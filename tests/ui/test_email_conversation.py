@@ -13,11 +13,12 @@ from zoneinfo import ZoneInfo
 from pytestqt.qtbot import QtBot
 
 from services import channels_admin, conversation
-from services.audit import write_transaction
 from services.changes import ChangeKind
 from services.channels.email_items import message_item
+from services.channels.protocol import Registry
 from services.ingest import upsert
 from services.store.db import SessionFactory
+from services.unit_of_work import write_transaction
 from services.users import find_user
 from tests.real import mail_samples as samples
 from tests.ui.conftest import save_shot, settle
@@ -61,7 +62,7 @@ def _email_channel(factory: SessionFactory) -> dict[str, int]:
 
 
 def test_an_email_thread_and_its_attachments_read_well_in_the_conversation_pane(
-    qtbot: QtBot, make_window: Callable[..., MainWindow]
+    qtbot: QtBot, make_window: Callable[..., MainWindow], registry: Registry
 ) -> None:
     w = make_window()
     ids = _email_channel(w._ctx.factory)
@@ -70,24 +71,32 @@ def test_an_email_thread_and_its_attachments_read_well_in_the_conversation_pane(
     pane.resize(700, 700)
     pane.show()
 
-    pane.show_conversation(conversation.load(w._ctx.factory, ids["<jo-2@public.example>"]))
+    pane.show_conversation(
+        conversation.load(w._ctx.factory, ids["<jo-2@public.example>"], registry=registry)
+    )
     text = pane.toPlainText()
     for words in ("loud music in the park", "neighbourhood team will patrol", "quieter last night"):
         assert words in text  # the whole thread, our answer in the middle
     save_shot(pane, "email-thread-pane.png")
 
-    pane.show_conversation(conversation.load(w._ctx.factory, ids["<html-1@public.example>"]))
+    pane.show_conversation(
+        conversation.load(w._ctx.factory, ids["<html-1@public.example>"], registry=registry)
+    )
     html = pane.toHtml()
     for bad in ("<script", "<img", "tracker.example", "document.cookie"):
         assert bad not in html
     assert "[evil.example]" in pane.toPlainText()
     save_shot(pane, "email-html-pane.png")
 
-    pane.show_conversation(conversation.load(w._ctx.factory, ids["<attach-1@public.example>"]))
+    pane.show_conversation(
+        conversation.load(w._ctx.factory, ids["<attach-1@public.example>"], registry=registry)
+    )
     assert "witness-statement.pdf (application/pdf, 12.3 kB)" in pane.toPlainText()
     save_shot(pane, "email-attachment-pane.png")
 
-    pane.show_conversation(conversation.load(w._ctx.factory, ids["<charset-1@public.example>"]))
+    pane.show_conversation(
+        conversation.load(w._ctx.factory, ids["<charset-1@public.example>"], registry=registry)
+    )
     assert "not a known character set" in pane.toPlainText()
     save_shot(pane, "email-unknown-charset-pane.png")
 

@@ -36,14 +36,14 @@ def _row(item_id: int) -> ItemRow:
     )
 
 
-def test_rows_past_the_first_page_load_after_the_list_grows(qapp, qtmodeltester) -> None:  # type: ignore[no-untyped-def]
+def test_rows_past_the_first_page_load_after_the_list_grows(qapp, qtmodeltester, registry) -> None:  # type: ignore[no-untyped-def]
     loads: list[Sequence[int]] = []
 
     def loader(ids: Sequence[int]) -> list[ItemRow]:
         loads.append(list(ids))
         return [_row(i) for i in ids]
 
-    model = InboxModel(loader)
+    model = InboxModel(loader, looks=registry.look)
     first = [_row(i) for i in range(1000, 900, -1)]  # the first page painted: 100 rows
     model.set_ids(array("q", (r.id for r in first)), first)
     assert model.data(model.index(99, 1)) == "Author 901" and loads == []

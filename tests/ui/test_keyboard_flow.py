@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from services import conversation, inbox
+from services.channels.protocol import Registry
 from tests.ui.conftest import save_shot, settle
 from ui.dialogs.triage_dialogs import AssignDialog, EscalateDialog, TagDialog
 from ui.main_window import MainWindow
@@ -28,7 +29,7 @@ def modal(qtbot: QtBot, cls: type) -> object:
 
 
 def test_officer_triages_five_items_with_the_keyboard(
-    qtbot: QtBot, make_window: Callable[..., MainWindow]
+    qtbot: QtBot, make_window: Callable[..., MainWindow], registry: Registry
 ) -> None:
     w = make_window("d.hughes")
     f = w._ctx.factory
@@ -53,7 +54,7 @@ def test_officer_triages_five_items_with_the_keyboard(
     qtbot.keyClicks(dialog.edit, "needs-callback")
     qtbot.keyClick(dialog.edit, Qt.Key.Key_Return)
     settle(qtbot, w)
-    assert "needs-callback" in conversation.load(f, tagged).tags
+    assert "needs-callback" in conversation.load(f, tagged, registry=registry).tags
     row = w.inbox.model.row_at(w.inbox.model.row_of(tagged))
     assert row is not None and "needs-callback" in row.tags
 
@@ -66,7 +67,7 @@ def test_officer_triages_five_items_with_the_keyboard(
     dialog.combo.setCurrentIndex(dialog.combo.findData("a.moran"))
     qtbot.keyClick(dialog.combo, Qt.Key.Key_Return)
     settle(qtbot, w)
-    assert conversation.load(f, assigned).assignee == "a.moran"
+    assert conversation.load(f, assigned, registry=registry).assignee == "a.moran"
 
     # !: escalate the first item to the supervisor, with a reason
     w.inbox.select_item(visited[0])
@@ -80,7 +81,7 @@ def test_officer_triages_five_items_with_the_keyboard(
     save_shot(dialog, "escalate-dialog.png")
     dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
     settle(qtbot, w)
-    esc = conversation.load(f, visited[0]).escalations
+    esc = conversation.load(f, visited[0], registry=registry).escalations
     assert esc and esc[-1].to == "Sgt Grace Okafor" and "safeguarding" in esc[-1].reason
     chips = w.inbox.model.index(w.inbox.model.row_of(visited[0]), 6).data(InboxModel.ChipsRole)
     assert "escalated" in [c.text for c in chips]

@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import create_engine, text
 
 from services import demo
+from services.channels.protocol import Registry
 from services.store.db import SessionFactory, make_engine, make_session_factory
 from services.users import find_user, resolve_actor
 from tests.conftest import PG_ADMIN_URL, _truncate_pg
@@ -31,7 +32,7 @@ def pg_desk(pg_database: str) -> Iterator[SessionFactory]:
 
 @pytest.mark.qt
 def test_a_killed_listener_falls_back_to_polling_and_comes_back(
-    qtbot: QtBot, pg_desk: SessionFactory, tmp_path: Path
+    qtbot: QtBot, pg_desk: SessionFactory, tmp_path: Path, registry: Registry
 ) -> None:
     from PySide6.QtCore import QSettings
 
@@ -39,7 +40,13 @@ def test_a_killed_listener_falls_back_to_polling_and_comes_back(
     from ui.change_poller import LISTENING_POLL_MS, POLL_MS
 
     settings = QSettings(str(tmp_path / "d.hughes.ini"), QSettings.Format.IniFormat)
-    w = build_window(pg_desk, find_user(pg_desk, "d.hughes"), ZoneInfo("Europe/London"), settings)
+    w = build_window(
+        pg_desk,
+        find_user(pg_desk, "d.hughes"),
+        ZoneInfo("Europe/London"),
+        settings,
+        registry=registry,
+    )
     qtbot.addWidget(w)
     w.show()
     w.start()

@@ -11,11 +11,11 @@ from pathlib import Path
 from pytestqt.qtbot import QtBot
 
 from services import inbox
-from services.audit import write_transaction
 from services.changes import ChangeKind
 from services.ingest import Author, Incoming, ThreadRef, upsert
 from services.store.db import make_session_factory
 from services.store.models import Channel, ItemKind, utcnow
+from services.unit_of_work import write_transaction
 from tests.ui.conftest import settle
 from ui.main_window import MainWindow
 

@@ -14,6 +14,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from services import demo, replies
+from services.channels.protocol import Registry
 from services.desk import presence
 from services.store.db import SessionFactory, make_engine, make_session_factory
 from services.users import find_user, resolve_actor
@@ -36,7 +37,7 @@ def desk(db_url: str) -> Iterator[SessionFactory]:
 
 @pytest.fixture
 def open_window(
-    qtbot: QtBot, desk: SessionFactory, tmp_path: Path
+    qtbot: QtBot, desk: SessionFactory, tmp_path: Path, registry: Registry
 ) -> Iterator[Callable[[str], Any]]:
     """Main windows on `desk`, live (polling, and listening on PostgreSQL), shut down cleanly."""
     from PySide6.QtCore import QSettings
@@ -48,7 +49,9 @@ def open_window(
 
     def make(user: str = "d.hughes") -> Any:
         settings = QSettings(str(tmp_path / f"{user}.ini"), QSettings.Format.IniFormat)
-        w = build_window(desk, find_user(desk, user), ZoneInfo("Europe/London"), settings)
+        w = build_window(
+            desk, find_user(desk, user), ZoneInfo("Europe/London"), settings, registry=registry
+        )
         qtbot.addWidget(w)
         windows.append(w)
         w.resize(1280, 800)
@@ -127,7 +130,7 @@ def test_opening_my_composer_tells_the_others_and_leaving_the_item_ends_it(
 
 @pytest.mark.qt
 def test_a_reply_waiting_for_review_shows_at_the_top_of_the_composer(
-    qtbot: QtBot, desk: SessionFactory, open_window: Callable[[str], Any]
+    qtbot: QtBot, desk: SessionFactory, open_window: Callable[[str], Any], registry: Registry
 ) -> None:
     w = open_window("d.hughes")
     item = w.inbox.current_id()
@@ -136,8 +139,10 @@ def test_a_reply_waiting_for_review_shows_at_the_top_of_the_composer(
     assert pending.isHidden()
     colleague = make_session_factory(desk.kw["bind"])  # another desktop: the poller hears it
     moran = find_user(colleague, "a.moran")
-    draft = replies.save_draft(colleague, moran, item, "Thanks for letting us know. PC Moran.")
-    replies.submit(colleague, moran, draft.reply_id)
+    draft = replies.save_draft(
+        colleague, moran, item, "Thanks for letting us know. PC Moran.", registry=registry
+    )
+    replies.submit(colleague, moran, draft.reply_id, registry=registry)
     w.poller.poll()
     qtbot.waitUntil(pending.isVisible, timeout=10_000)
     assert f"Reply #{draft.reply_id} by {moran.display_name}" in pending.text()

@@ -10,6 +10,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from services import inbox, replies
+from services.channels.protocol import Registry
 from services.store.db import make_session_factory
 from services.store.models import Reply, ReplyState
 from services.users import find_user
@@ -21,7 +22,7 @@ from ui.models.inbox_model import InboxModel
 
 
 def test_approve_edit_and_return_then_the_author_sees_the_reason(
-    qtbot: QtBot, make_window: Callable[..., MainWindow]
+    qtbot: QtBot, make_window: Callable[..., MainWindow], registry: Registry
 ) -> None:
     sergeant = make_window("g.okafor")
     f = sergeant._ctx.factory
@@ -30,8 +31,10 @@ def test_approve_edit_and_return_then_the_author_sees_the_reason(
     assert len(targets) == 3
     reply_ids = []
     for n, item_id in enumerate(targets):
-        draft = replies.save_draft(f, dan, item_id, f"Hello, this is draft number {n} from Dan.")
-        replies.submit(f, dan, draft.reply_id)
+        draft = replies.save_draft(
+            f, dan, item_id, f"Hello, this is draft number {n} from Dan.", registry=registry
+        )
+        replies.submit(f, dan, draft.reply_id, registry=registry)
         reply_ids.append(draft.reply_id)
     sergeant.sidebar.select_view("review")
     settle(qtbot, sergeant)
@@ -98,14 +101,14 @@ def test_approve_edit_and_return_then_the_author_sees_the_reason(
 
 
 def test_author_is_notified_when_a_reply_is_returned(
-    qtbot: QtBot, make_window: Callable[..., MainWindow]
+    qtbot: QtBot, make_window: Callable[..., MainWindow], registry: Registry
 ) -> None:
     dan_window = make_window("d.hughes", live=True)
     f = dan_window._ctx.factory
     dan, grace = find_user(f, "d.hughes"), find_user(f, "g.okafor")
     item_id = next(iter(inbox.item_ids(f, inbox.Query("is:inbox channel:blog"))))
-    draft = replies.save_draft(f, dan, item_id, "A reply")
-    replies.submit(f, dan, draft.reply_id)
+    draft = replies.save_draft(f, dan, item_id, "A reply", registry=registry)
+    replies.submit(f, dan, draft.reply_id, registry=registry)
     from services import review
 
     sergeants_desktop = make_session_factory(f.kw["bind"])  # another desktop on the database

@@ -68,8 +68,9 @@ initial = sys.getrefcount(None)
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 from ui.app import application
 app = application()
+from services.channels.registry import build_registry
 from ui.panes.sidebar import Sidebar
-bar = Sidebar()
+bar = Sidebar(build_registry().look)
 for key, item in bar._views.items():
     item.setText(1, str(len(key)))
 bar.resize(260, 600)

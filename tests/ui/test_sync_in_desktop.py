@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import QSettings, Qt
 from pytestqt.qtbot import QtBot
 
+from services.channels.protocol import Registry
 from services.store.db import make_engine, make_session_factory
 from services.users import resolve_actor
 from tests.builders import wordpress_channel
@@ -19,7 +20,7 @@ from ui.dialogs.welcome_dialog import WelcomeDialog
 
 
 def test_worker_child_process_fills_the_inbox_and_reports_channel_errors(
-    qtbot: QtBot, sqlite_url: str, wp: FakeWordPress, tmp_path: Path
+    qtbot: QtBot, sqlite_url: str, wp: FakeWordPress, tmp_path: Path, registry: Registry
 ) -> None:
     engine = make_engine(sqlite_url)
     factory = make_session_factory(engine)
@@ -30,7 +31,12 @@ def test_worker_child_process_fills_the_inbox_and_reports_channel_errors(
     command = [sys.executable, "-m", "console", "--db", sqlite_url, "sync", "--watch", "--progress"]
     settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
     window = build_window(
-        factory, admin, ZoneInfo("Europe/London"), settings, worker_command=command
+        factory,
+        admin,
+        ZoneInfo("Europe/London"),
+        settings,
+        worker_command=command,
+        registry=registry,
     )
     qtbot.addWidget(window)
     window.resize(1280, 800)

@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from services import replies
+from services.channels.protocol import Registry
 from services.store.db import make_session_factory
 from services.store.models import AuditEvent, Channel, Item, Status
 from services.users import find_user
@@ -119,12 +120,14 @@ def test_marking_an_urgent_item_done_asks_why_and_records_it(
 
 
 def test_an_urgent_item_opens_with_the_guidance_and_its_saved_reply(
-    qtbot: QtBot, make_window: Callable[..., MainWindow]
+    qtbot: QtBot, make_window: Callable[..., MainWindow], registry: Registry
 ) -> None:
     w = make_window("d.hughes")
     f = w._ctx.factory
     body = "If you are in danger now, please call 999. We have passed your message to the control room."
-    replies.add_saved_reply(f, find_user(f, "r.lindqvist"), "Urgent: call 999", body)
+    replies.add_saved_reply(
+        f, find_user(f, "r.lindqvist"), "Urgent: call 999", body, registry=registry
+    )
     item_id = _arrive(qtbot, w, "knife-1", "Jo Marsh")
     assert w.inbox.select_item(item_id)
     settle(qtbot, w)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from services import escalation, replies, triage
+from services.actor import Actor
+from services.channels.protocol import Registry
 from services.desk import risk_view
 from services.store.db import SessionFactory
 from services.store.models import Status, utcnow
-from services.users import Actor
 from tests.builders import add_channel, add_item
 
 KNIFE = "There is a man with a knife outside my house right now trying to get in, please help"
@@ -23,7 +24,7 @@ def _urgent(factory: SessionFactory, ch: int, n: int) -> list[int]:
 
 
 def test_an_urgent_item_waits_until_assigned_replied_escalated_or_closed(
-    factory: SessionFactory, officer: Actor, supervisor: Actor
+    factory: SessionFactory, officer: Actor, supervisor: Actor, registry: Registry
 ) -> None:
     ch = add_channel(factory)
     calm = add_item(factory, ch, "calm", "When is the station open on Sundays?")
@@ -35,11 +36,13 @@ def test_an_urgent_item_waits_until_assigned_replied_escalated_or_closed(
     assert alerts[0].author == "Alex Reader"
 
     triage.assign(factory, officer, [ids[0]], officer.name)
-    draft = replies.save_draft(factory, officer, ids[1], "Call 999 now if you are in danger.")
+    draft = replies.save_draft(
+        factory, officer, ids[1], "Call 999 now if you are in danger.", registry=registry
+    )
     assert ids[1] in {
         a.item_id for a in risk_view.untaken_urgent(factory)
     }  # a draft is not taking it
-    replies.submit(factory, officer, draft.reply_id)
+    replies.submit(factory, officer, draft.reply_id, registry=registry)
     escalation.escalate(factory, officer, [ids[2]], "knife, in progress", supervisor.name, None)
     triage.set_status(factory, officer, [ids[3]], Status.DONE, reason="called 999, duplicate")
     assert [a.item_id for a in risk_view.untaken_urgent(factory)] == [ids[4]]

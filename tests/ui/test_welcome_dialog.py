@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from services import demo
+from services.channels.protocol import Registry
 from services.store.db import SessionFactory, make_engine, make_session_factory
 from services.users import find_user, resolve_actor
 
@@ -31,7 +32,9 @@ def first_day(sqlite_url: str) -> Iterator[SessionFactory]:
     engine.dispose()
 
 
-def _start(qtbot: QtBot, factory: SessionFactory, tmp_path: Path, offer_demo: bool) -> MainWindow:
+def _start(
+    qtbot: QtBot, factory: SessionFactory, tmp_path: Path, offer_demo: bool, *, registry: Registry
+) -> MainWindow:
     from zoneinfo import ZoneInfo
 
     from PySide6.QtCore import QSettings
@@ -39,7 +42,9 @@ def _start(qtbot: QtBot, factory: SessionFactory, tmp_path: Path, offer_demo: bo
     from ui.app import build_window
 
     settings = QSettings(str(tmp_path / "root.ini"), QSettings.Format.IniFormat)
-    window = build_window(factory, find_user(factory, "root"), ZoneInfo("Europe/London"), settings)
+    window = build_window(
+        factory, find_user(factory, "root"), ZoneInfo("Europe/London"), settings, registry=registry
+    )
     qtbot.addWidget(window)
     window.resize(1280, 800)
     window.show()
@@ -64,11 +69,11 @@ def _finish(window: MainWindow) -> None:
 
 
 def test_the_first_user_gives_a_name_and_collar_that_sign_their_replies(
-    qtbot: QtBot, first_day: SessionFactory, tmp_path: Path
+    qtbot: QtBot, first_day: SessionFactory, tmp_path: Path, registry: Registry
 ) -> None:
     from PySide6.QtCore import Qt
 
-    window = _start(qtbot, first_day, tmp_path, offer_demo=False)
+    window = _start(qtbot, first_day, tmp_path, offer_demo=False, registry=registry)
     try:
         dialog = _dialog(qtbot, window)
         assert "root" in window.windowTitle()
@@ -90,7 +95,7 @@ def test_the_first_user_gives_a_name_and_collar_that_sign_their_replies(
     finally:
         _finish(window)
 
-    again = _start(qtbot, first_day, tmp_path, offer_demo=False)
+    again = _start(qtbot, first_day, tmp_path, offer_demo=False, registry=registry)
     try:
         from ui.dialogs.welcome_dialog import WelcomeDialog
 
@@ -101,11 +106,11 @@ def test_the_first_user_gives_a_name_and_collar_that_sign_their_replies(
 
 
 def test_later_leaves_the_login_name_and_the_next_start_asks_again(
-    qtbot: QtBot, first_day: SessionFactory, tmp_path: Path
+    qtbot: QtBot, first_day: SessionFactory, tmp_path: Path, registry: Registry
 ) -> None:
     from PySide6.QtCore import Qt
 
-    window = _start(qtbot, first_day, tmp_path, offer_demo=False)
+    window = _start(qtbot, first_day, tmp_path, offer_demo=False, registry=registry)
     try:
         dialog = _dialog(qtbot, window)
         qtbot.mouseClick(dialog.later_button, Qt.MouseButton.LeftButton)
@@ -114,7 +119,7 @@ def test_later_leaves_the_login_name_and_the_next_start_asks_again(
         assert me.display_name == "root" and me.collar_number is None
     finally:
         _finish(window)
-    again = _start(qtbot, first_day, tmp_path, offer_demo=False)
+    again = _start(qtbot, first_day, tmp_path, offer_demo=False, registry=registry)
     try:
         _dialog(qtbot, again)
     finally:
@@ -122,12 +127,12 @@ def test_later_leaves_the_login_name_and_the_next_start_asks_again(
 
 
 def test_an_empty_workspace_offers_the_demo_and_loads_it(
-    qtbot: QtBot, first_day: SessionFactory, tmp_path: Path
+    qtbot: QtBot, first_day: SessionFactory, tmp_path: Path, registry: Registry
 ) -> None:
     from PySide6.QtCore import Qt
 
     assert demo.is_empty_workspace(first_day)
-    window = _start(qtbot, first_day, tmp_path, offer_demo=True)
+    window = _start(qtbot, first_day, tmp_path, offer_demo=True, registry=registry)
     try:
         dialog = _dialog(qtbot, window)
         assert dialog.load_demo.isVisible() and dialog.load_demo.isChecked()

@@ -12,6 +12,7 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from pytestqt.qtbot import QtBot
 
+from services.channels.protocol import Registry
 from services.store.db import SessionFactory
 from services.users import find_user
 from tests.ui.conftest import save_shot
@@ -33,7 +34,9 @@ while True:
 """
 
 
-def _window(qtbot: QtBot, factory: SessionFactory, tmp_path: Path) -> MainWindow:
+def _window(
+    qtbot: QtBot, factory: SessionFactory, tmp_path: Path, *, registry: Registry
+) -> MainWindow:
     settings = QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat)
     window = build_window(
         factory,
@@ -41,6 +44,7 @@ def _window(qtbot: QtBot, factory: SessionFactory, tmp_path: Path) -> MainWindow
         ZoneInfo("Europe/London"),
         settings,
         worker_command=[sys.executable, "-c", FAKE_WORKER],
+        registry=registry,
     )
     qtbot.addWidget(window)
     window.resize(1280, 800)
@@ -49,10 +53,14 @@ def _window(qtbot: QtBot, factory: SessionFactory, tmp_path: Path) -> MainWindow
 
 
 def test_a_worker_that_cannot_start_is_shown_with_its_reason_and_can_be_restarted(
-    qtbot: QtBot, demo_factory: SessionFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot,
+    demo_factory: SessionFactory,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    registry: Registry,
 ) -> None:
     monkeypatch.setenv("FC_TEST_NO_KEYRING", "1")
-    window = _window(qtbot, demo_factory, tmp_path)
+    window = _window(qtbot, demo_factory, tmp_path, registry=registry)
     banner = window.worker_banner
     try:
         window.start()
@@ -85,9 +93,9 @@ def test_a_worker_that_cannot_start_is_shown_with_its_reason_and_can_be_restarte
 
 
 def test_a_worker_killed_while_running_is_reported(
-    qtbot: QtBot, demo_factory: SessionFactory, tmp_path: Path
+    qtbot: QtBot, demo_factory: SessionFactory, tmp_path: Path, registry: Registry
 ) -> None:
-    window = _window(qtbot, demo_factory, tmp_path)
+    window = _window(qtbot, demo_factory, tmp_path, registry=registry)
     try:
         window.start()
         assert window.sync is not None

@@ -15,6 +15,7 @@ from PySide6.QtCore import QEvent, QObject, QSettings, QTimer, QtMsgType, qInsta
 from PySide6.QtWidgets import QWidget
 
 from services import demo
+from services.channels.registry import build_registry
 from services.conversation import Conversation
 from services.store.db import make_engine, make_session_factory
 from services.users import find_user, resolve_actor
@@ -42,6 +43,7 @@ class WindowWatcher(QObject):
 
 
 def main(db_path: str, settings_path: str) -> int:
+    registry = build_registry()  # this script is its own composition root
     engine = make_engine(db_path)
     factory = make_session_factory(engine)
     resolve_actor(factory, "r.lindqvist")
@@ -54,7 +56,7 @@ def main(db_path: str, settings_path: str) -> int:
     )
     actor = find_user(factory, "d.hughes")
     settings = QSettings(settings_path, QSettings.Format.IniFormat)
-    window = build_window(factory, actor, ZoneInfo("Europe/London"), settings)
+    window = build_window(factory, actor, ZoneInfo("Europe/London"), settings, registry=registry)
     watcher = WindowWatcher(app)
     app.installEventFilter(watcher)
     app.focusChanged.connect(lambda _old, new: report(f"focus {_name(new)}"))

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from services import sla
-from services.replies import length_for
+from services.channels.protocol import Registry
 from services.sanitise import html_to_text, sanitise_html
 
 LONDON = ZoneInfo("Europe/London")
@@ -52,9 +52,16 @@ def test_business_hours_skip_nights_and_weekends() -> None:
     assert sla.SlaPolicy(24).due(friday_5pm, LONDON) == friday_5pm + timedelta(hours=24)
 
 
-def test_platform_lengths_count_urls_and_graphemes() -> None:
-    assert length_for("mastodon", "see https://example.org/a/very/long/path/indeed/yes") == 4 + 23
-    assert length_for("bluesky", "café") == 4
-    assert length_for("bluesky", "cafe\u0301") == 4  # e + combining accent is one grapheme
-    assert length_for("bluesky", "👍🏽") == 1  # emoji with a skin-tone modifier: one grapheme
-    assert length_for("bluesky", "👩‍👩‍👧") == 1  # a ZWJ family
+def test_platform_lengths_count_urls_and_graphemes(registry: Registry) -> None:
+    assert (
+        registry.text_length("mastodon", "see https://example.org/a/very/long/path/indeed/yes")
+        == 4 + 23
+    )
+    assert registry.text_length("bluesky", "café") == 4
+    assert (
+        registry.text_length("bluesky", "cafe\u0301") == 4
+    )  # e + combining accent is one grapheme
+    assert (
+        registry.text_length("bluesky", "👍🏽") == 1
+    )  # emoji with a skin-tone modifier: one grapheme
+    assert registry.text_length("bluesky", "👩‍👩‍👧") == 1  # a ZWJ family

@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from services import channels_admin, channels_setup
+from services.actor import Permission
 from services.channels import forms
-from services.users import Permission
 from ui.context import UiContext
 from ui.dialogs.channel_form import ChannelFormDialog
 
@@ -182,7 +182,7 @@ class ChannelsDialog(QDialog):
         c = self.selected()
         if c is None:
             return
-        name, factory = c.name, self._ctx.factory
+        name, factory, registry = c.name, self._ctx.factory, self._ctx.registry
         self.test_button.setEnabled(False)
         self.message.setText(f"Testing {name}…")
 
@@ -195,7 +195,10 @@ class ChannelsDialog(QDialog):
             self.message.setText(f"{name}: {exc}")
 
         self._ctx.jobs.run(
-            "channels.test", lambda: channels_setup.test(factory, name), done, failed
+            "channels.test",
+            lambda: channels_setup.test(factory, name, registry=registry),
+            done,
+            failed,
         )
 
     def toggle_pause(self) -> None:

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from services import demo, users
-from services.users import Actor
+from services.actor import Actor
 from ui.context import UiContext
 
 

@@ -22,6 +22,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QFont
 
+from services.channels.capabilities import ChannelLook
 from services.inbox import ItemRow
 from services.store.models import utcnow
 from ui.bidi import isolate
@@ -62,10 +63,16 @@ class InboxModel(QAbstractTableModel):
     ChipsRole = Qt.ItemDataRole.UserRole + 4
 
     def __init__(
-        self, loader: RowLoader, unread: UnreadLoader | None = None, parent: Any = None
+        self,
+        loader: RowLoader,
+        unread: UnreadLoader | None = None,
+        parent: Any = None,
+        *,
+        looks: Callable[[str], ChannelLook],
     ) -> None:
         super().__init__(parent)
         self._loader = loader
+        self._looks = looks  # a channel kind's icon colour and letter (the registry's)
         self._unread_loader = unread or (lambda _ids: set())
         self._ids: array[int] = array("q")
         self._pages: OrderedDict[int, list[ItemRow | None]] = OrderedDict()
@@ -222,7 +229,7 @@ class InboxModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(row, col)
         if role == Qt.ItemDataRole.DecorationRole and col == COL_CHANNEL:
-            return channel_icon(row.channel_kind)
+            return channel_icon(self._looks(row.channel_kind))
         if role == self.UnreadRole:
             return row.id in self._unread
         if role == self.ChipsRole:

@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (
 )
 
 from services import replies
+from services.actor import Permission
 from services.changes import Changes
 from services.conversation import Conversation
-from services.users import Permission
 from ui.context import UiContext
 from ui.panes.reply_watch import ReplyWatch
 
@@ -242,8 +242,9 @@ class Composer(QWidget):
                 self.watch.begin()  # writing again after a submit, without leaving the editor
 
     def _update_counter(self) -> None:
-        limit = replies.limit_for(self._channel_kind)
-        used = replies.length_for(self._channel_kind, self.editor.toPlainText())
+        registry = self._ctx.registry  # counted as the channel's connector counts
+        limit = registry.character_limit(self._channel_kind)
+        used = registry.text_length(self._channel_kind, self.editor.toPlainText())
         over = limit is not None and used > limit
         self.counter.setText(f"{used} / {limit}" if limit else f"{used}")
         self.counter.setStyleSheet(
@@ -267,7 +268,9 @@ class Composer(QWidget):
             return
         self._ctx.jobs.run(
             f"composer.save.{item_id}",
-            lambda: replies.save_draft(ctx.factory, ctx.actor, item_id, body, reply_id),
+            lambda: replies.save_draft(
+                ctx.factory, ctx.actor, item_id, body, reply_id, registry=ctx.registry
+            ),
             lambda draft: self._on_saved(item_id, draft),
             lambda exc: self.message.emit(f"Draft not saved: {exc}"),
         )
@@ -293,8 +296,10 @@ class Composer(QWidget):
         )
 
         def work() -> replies.Submitted:
-            draft = replies.save_draft(ctx.factory, ctx.actor, item_id, body, reply_id)
-            return replies.submit(ctx.factory, ctx.actor, draft.reply_id)
+            draft = replies.save_draft(
+                ctx.factory, ctx.actor, item_id, body, reply_id, registry=ctx.registry
+            )
+            return replies.submit(ctx.factory, ctx.actor, draft.reply_id, registry=ctx.registry)
 
         def done(result: replies.Submitted) -> None:
             # What the service did, not what the role suggests: the policy may hold it.

@@ -17,9 +17,9 @@ from PySide6.QtWidgets import (
 )
 
 from services import review
+from services.actor import Permission
 from services.changes import Changes
 from services.conversation import Conversation, ReplyView
-from services.users import Permission
 from ui.bidi import isolate
 from ui.context import UiContext
 from ui.dialogs.triage_dialogs import NameDialog
@@ -136,7 +136,7 @@ class ReviewPanel(QWidget):
         reply_id, text, ctx = self._reply.id, self.editor.toPlainText(), self._ctx
         edited = text if text != self._reply.body else None
         self._run(
-            lambda: review.approve(ctx.factory, ctx.actor, reply_id, edited),
+            lambda: review.approve(ctx.factory, ctx.actor, reply_id, edited, registry=ctx.registry),
             "Reply approved"
             + (" with your edit" if edited else "")
             + (

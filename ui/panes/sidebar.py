@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QWidget
 
+from services.channels.capabilities import ChannelLook
 from services.sidebar import SidebarData
 from ui.delegates import CountDelegate
 from ui.icons import channel_icon
@@ -46,9 +47,13 @@ class Sidebar(QTreeWidget):
     """The user picked a view: (query, title)."""
 
     def __init__(
-        self, theme: Callable[[], Theme] = lambda: LIGHT, parent: QWidget | None = None
+        self,
+        looks: Callable[[str], ChannelLook],
+        theme: Callable[[], Theme] = lambda: LIGHT,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self._looks = looks  # a channel kind's icon colour and letter (the registry's)
         self._theme = theme
         self.setObjectName("sidebar")
         self.setAccessibleName("Views, channels, tags and saved searches")
@@ -149,7 +154,7 @@ class Sidebar(QTreeWidget):
         for ch in data.channels:
             item = QTreeWidgetItem(self._channels_root, [ch.name, str(ch.open_count or "")])
             item.setData(1, CountDelegate.TONE_ROLE, Tone.NEUTRAL.value)
-            item.setIcon(0, channel_icon(ch.kind))
+            item.setIcon(0, channel_icon(self._looks(ch.kind)))
             item.setData(0, QUERY_ROLE, f'is:inbox channel:"{ch.name}"')
             limitation = (
                 f"\n{ch.limitation[:1].upper()}{ch.limitation[1:]}." if ch.limitation else ""
