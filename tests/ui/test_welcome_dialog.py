@@ -54,6 +54,13 @@ def _start(
     return window
 
 
+def _closed(dialog: WelcomeDialog) -> bool:
+    """Closed: hidden, or already deleted (the dialog deletes itself on close)."""
+    from shiboken6 import isValid
+
+    return not isValid(dialog) or not dialog.isVisible()
+
+
 def _dialog(qtbot: QtBot, window: MainWindow) -> WelcomeDialog:
     from ui.dialogs.welcome_dialog import WelcomeDialog
 
@@ -87,7 +94,7 @@ def test_the_first_user_gives_a_name_and_collar_that_sign_their_replies(
         qtbot.keyClicks(dialog.collar, "4471")
         dialog.grab().save("/tmp/welcome-dialog.png")
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10_000)
+        qtbot.waitUntil(lambda: _closed(dialog), timeout=10_000)
 
         me = find_user(first_day, "root")
         assert (me.display_name, me.collar_number) == ("PC Dana Hughes", "4471")
@@ -114,7 +121,7 @@ def test_later_leaves_the_login_name_and_the_next_start_asks_again(
     try:
         dialog = _dialog(qtbot, window)
         qtbot.mouseClick(dialog.later_button, Qt.MouseButton.LeftButton)
-        assert not dialog.isVisible()
+        assert _closed(dialog)
         me = find_user(first_day, "root")
         assert me.display_name == "root" and me.collar_number is None
     finally:
@@ -137,7 +144,7 @@ def test_an_empty_workspace_offers_the_demo_and_loads_it(
         dialog = _dialog(qtbot, window)
         assert dialog.load_demo.isVisible() and dialog.load_demo.isChecked()
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)  # the demo alone will do
-        qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=30_000)
+        qtbot.waitUntil(lambda: _closed(dialog), timeout=30_000)
         assert not demo.is_empty_workspace(first_day)
         window.jobs.wait_until_idle(15)
         assert window.list.model().rowCount() > 0  # the inbox shows the demo without a restart
