@@ -71,7 +71,7 @@ def _measure(args: argparse.Namespace, built: Built) -> int:
     from bench.bare import Bare
     from bench.diagnose import Diagnosis
     from services.store.db import make_engine, make_session_factory, upgrade
-    from services.users import resolve_actor
+    from services.workspace.users import resolve_actor
 
     print(
         f"\n=== {built.dialect}: {built.items:,} items (grown to {built.now:%Y-%m-%d %H:%M} UTC) ==="

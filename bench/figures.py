@@ -14,15 +14,17 @@ from bench import bare_report
 from bench.bare import Bare, display_rows, inbox_page, sidebar_counts
 from bench.diagnose import Diagnosis
 from bench.store import Built
-from services import inbox, quarantine, sidebar, triage
-from services.actor import Actor
+from services.channels import quarantine
+from services.channels.ingest import Author, Incoming, ThreadRef
 from services.channels.registry import build_registry
-from services.ingest import Author, Incoming, ThreadRef
+from services.inbox import listing as inbox
+from services.inbox import sidebar, triage
+from services.inbox.stop_words import is_stop_word
 from services.reports import metrics
 from services.reports.week import week_of
-from services.stop_words import is_stop_word
 from services.store.db import SessionFactory
 from services.store.models import ItemKind, Status, utcnow
+from services.workspace.actor import Actor
 
 SEARCHES = ("from:a", "police -letter", "tag:complaint school -status:done", "the")
 INGEST = 10_000

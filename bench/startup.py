@@ -74,7 +74,7 @@ def _probe(url: str) -> None:
 
     from console.context import open_context
     from services import demo
-    from services.users import resolve_actor
+    from services.workspace.users import resolve_actor
     from ui import app
 
     ctx = open_context(url, "Europe/London")

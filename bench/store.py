@@ -23,7 +23,7 @@ import psycopg
 
 from bench.grow import plan
 from bench.rows import COLUMNS, GENERATOR, Workspace
-from services.item_counts import RECOUNT
+from services.inbox.item_counts import RECOUNT
 from services.store.db import MIGRATIONS, head_revision, make_engine, upgrade
 
 CACHE = Path.home() / ".cache" / "front-counter-bench"

@@ -13,10 +13,12 @@ import getpass
 import sys
 
 from console.context import AppContext
-from services import channels_admin, channels_setup, secrets
-from services.actor import Actor
+from services.channels import admin as channels_admin
 from services.channels import forms
+from services.channels import setup as channels_setup
 from services.errors import InvalidInput
+from services.workspace import secrets
+from services.workspace.actor import Actor
 
 _EVERY_HELP = "poll interval in seconds (default 300)"
 

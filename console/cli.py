@@ -249,7 +249,7 @@ def _run_command(args: argparse.Namespace, url: str) -> int:
 
     from console.context import open_context
     from services.store.faults import database_fault
-    from services.users import resolve_actor
+    from services.workspace.users import resolve_actor
 
     try:
         # `db restore` wants its target empty, `db backup` copies whatever schema it finds.

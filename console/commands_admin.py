@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from console.context import AppContext
-    from services.actor import Actor
+    from services.workspace.actor import Actor
 
 ROLES = ("officer", "supervisor", "admin")
 
@@ -157,9 +157,9 @@ def _password(args: argparse.Namespace, login: str) -> str:
 
 
 def cmd_db_grant(ctx: AppContext, _actor: Actor | None, args: argparse.Namespace) -> int:
-    from services import users
     from services.errors import InvalidInput
     from services.store import roles
+    from services.workspace import users
 
     with ctx.engine.begin() as conn:
         if not roles.is_postgres(conn):
@@ -197,7 +197,7 @@ def cmd_db_roles(ctx: AppContext, _actor: Actor | None, _args: argparse.Namespac
 
 
 def cmd_db_recount(ctx: AppContext, _actor: Actor | None, _args: argparse.Namespace) -> int:
-    from services.item_counts import recount
+    from services.inbox.item_counts import recount
 
     result = recount(ctx.factory)
     fixed = f"{result.wrong:,} were wrong and are repaired" if result.wrong else "all were right"
@@ -206,8 +206,8 @@ def cmd_db_recount(ctx: AppContext, _actor: Actor | None, _args: argparse.Namesp
 
 
 def cmd_db_sweep_attachments(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
-    from services.attachments_sweep import sweep
     from services.errors import InvalidInput
+    from services.records.attachments_sweep import sweep
 
     result = sweep(ctx.factory, actor, dry_run=args.dry_run)
     if result.refused is not None:
@@ -241,7 +241,7 @@ def cmd_db_backup(ctx: AppContext, _actor: Actor | None, args: argparse.Namespac
 def cmd_db_restore(ctx: AppContext, _actor: Actor | None, args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from services import audit
+    from services.records import audit
     from services.store import backup
 
     backup.restore(ctx.engine, Path(args.file))
@@ -267,9 +267,9 @@ def cmd_demo_load(ctx: AppContext, _actor: Actor, _args: argparse.Namespace) -> 
 
 
 def cmd_user_add(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
-    from services import users
     from services.store import roles
     from services.store.models import Role
+    from services.workspace import users
 
     with ctx.engine.connect() as conn:
         login = roles.is_postgres(conn) and not roles.is_superuser(conn)
@@ -283,9 +283,9 @@ def cmd_user_add(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int
 
 
 def cmd_user_set(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
-    from services import users
     from services.errors import InvalidInput
     from services.store.models import Role
+    from services.workspace import users
 
     if args.role is None and args.display_name is None and args.collar is None and not args.active:
         raise InvalidInput("nothing to change: give --role, --display-name, --collar or --active")
@@ -306,7 +306,7 @@ def cmd_user_set(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int
 
 def cmd_user_list(ctx: AppContext, _actor: Actor, args: argparse.Namespace) -> int:
     from console.output import print_json, print_table
-    from services import users
+    from services.workspace import users
 
     rows = users.list_users(ctx.factory)
     if args.json:
@@ -330,7 +330,7 @@ def cmd_user_list(ctx: AppContext, _actor: Actor, args: argparse.Namespace) -> i
 
 def cmd_audit_verify(ctx: AppContext, _actor: Actor | None, args: argparse.Namespace) -> int:
     from console.output import print_json
-    from services import audit
+    from services.records import audit
 
     if getattr(args, "anchor", None) is not None:
         from console.commands_records import cmd_audit_verify_anchor

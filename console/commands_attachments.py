@@ -1,7 +1,7 @@
 """`item attachments ITEM` lists an e-mail's attachments; `item attachment ITEM N --out FILE` saves one.
 
 Nothing is opened or rendered here: the bytes are written to the file asked for,
-after their hash is checked against the one taken at ingest (services/attachments.py).
+after their hash is checked against the one taken at ingest (services/records/attachments.py).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from console.context import AppContext
-    from services.actor import Actor
+    from services.workspace.actor import Actor
 
 
 def register(isub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -39,8 +39,8 @@ def register(isub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def cmd_item_attachments(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
     from console.output import print_json, print_table
-    from services import attachments
     from services.channels.email_mime import human_size
+    from services.records import attachments
 
     listed = attachments.listed(ctx.factory, args.id)
     if args.json:
@@ -66,8 +66,8 @@ def cmd_item_attachments(ctx: AppContext, actor: Actor, args: argparse.Namespace
 
 
 def cmd_item_attachment(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
-    from services import attachments
     from services.errors import InvalidInput
+    from services.records import attachments
 
     out: Path = args.out
     if out.exists() and not args.force:

@@ -12,11 +12,13 @@ from datetime import datetime
 from console import channel_forms, platform_os
 from console.context import AppContext, report_renderer
 from console.output import age, clip, print_json, print_table
-from services import channels_admin, channels_setup, moderation, quarantine
-from services.actor import Actor
-from services.sync import SyncEngine
+from services.channels import admin as channels_admin
+from services.channels import moderation, quarantine
+from services.channels import setup as channels_setup
+from services.channels.sync import SyncEngine
 from services.worker import Emit, Worker, WorkerOptions
 from services.worker_events import WorkerEvent, WorkerStopped, to_json
+from services.workspace.actor import Actor
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from console.context import AppContext
-    from services.actor import Actor
+    from services.workspace.actor import Actor
 
 
 def register_password(dsub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -55,9 +55,9 @@ def _key(args: argparse.Namespace) -> str:
     from sqlalchemy.engine import make_url
 
     from console import settings
-    from services import secrets
     from services.errors import InvalidInput
     from services.store.db import normalise_url
+    from services.workspace import secrets
 
     url = make_url(normalise_url(settings.database_url(args.db)))
     if url.get_backend_name() != "postgresql":
@@ -86,7 +86,7 @@ def _known_errors(run: Callable[[argparse.Namespace], int]) -> Callable[..., int
 def _set(args: argparse.Namespace) -> int:
     import getpass
 
-    from services import secrets
+    from services.workspace import secrets
 
     key = _key(args)
     if args.stdin:
@@ -102,7 +102,7 @@ def _set(args: argparse.Namespace) -> int:
 
 
 def _forget(args: argparse.Namespace) -> int:
-    from services import secrets
+    from services.workspace import secrets
 
     key = _key(args)
     if secrets.delete_database_password(key):

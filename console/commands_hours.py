@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from console.context import AppContext
-    from services.actor import Actor
+    from services.workspace.actor import Actor
 
 _EXAMPLE_TEXT = (
     "We are not monitoring this page right now. If you are in danger call 999; "

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from console.context import AppContext
-    from services.actor import Actor
+    from services.workspace.actor import Actor
 
 # Kept in step with services.store.models.Status by tests/e2e/test_cli_startup.py.
 STATUSES = ("open", "pending", "snoozed", "done", "spam", "new")
@@ -82,7 +82,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def cmd_inbox(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
     from console.output import age, clip, print_json, print_table
-    from services import inbox
+    from services.inbox import listing as inbox
 
     text = " ".join(args.query)
     if not args.all and not any(t.startswith(("is:", "status:")) for t in args.query):
@@ -115,8 +115,8 @@ def cmd_inbox(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
 
 def cmd_item_show(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
     from console.output import age, clip, print_json
-    from services import conversation
     from services.desk import sla_view  # the three SLA timers: the list's own
+    from services.inbox import conversation
 
     conv = conversation.load(ctx.factory, args.id, registry=ctx.registry)
     clocks = sla_view.item_clocks(ctx.factory, args.id, ctx.tz)
@@ -180,7 +180,7 @@ def cmd_item_show(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> in
 
 
 def cmd_tag(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
-    from services import triage
+    from services.inbox import triage
 
     triage.tag(ctx.factory, actor, args.ids, args.tag)
     print(f"tagged {len(args.ids)} item(s) {args.tag}")
@@ -188,7 +188,7 @@ def cmd_tag(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
 
 
 def cmd_untag(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
-    from services import triage
+    from services.inbox import triage
 
     triage.untag(ctx.factory, actor, args.ids, args.tag)
     print(f"removed tag {args.tag} from {len(args.ids)} item(s)")
@@ -196,7 +196,7 @@ def cmd_untag(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
 
 
 def cmd_assign(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
-    from services import triage
+    from services.inbox import triage
 
     user = None if args.user.lower() in ("none", "nobody") else args.user
     triage.assign(ctx.factory, actor, args.ids, user)
@@ -234,8 +234,8 @@ def _snooze_until(ctx: AppContext, args: argparse.Namespace) -> datetime | None:
 
 
 def cmd_status(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
-    from services import triage
     from services.errors import InvalidInput
+    from services.inbox import triage
     from services.store.models import Status
 
     status = Status(args.status)
@@ -248,7 +248,7 @@ def cmd_status(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
 
 
 def cmd_escalate(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
-    from services import escalation
+    from services.desk import escalation
 
     escalation.escalate(
         ctx.factory, actor, args.ids, args.reason, to_user=args.to, to_team=args.team
@@ -258,7 +258,7 @@ def cmd_escalate(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int
 
 
 def cmd_resolve(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
-    from services import escalation
+    from services.desk import escalation
 
     escalation.resolve(ctx.factory, actor, args.id, args.resolution)
     print(f"escalation on #{args.id} resolved")
@@ -266,7 +266,7 @@ def cmd_resolve(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
 
 
 def cmd_note(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
-    from services import triage
+    from services.inbox import triage
 
     triage.add_note(ctx.factory, actor, args.id, args.text)
     print(f"note added to #{args.id}")

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from console.context import AppContext
-    from services.actor import Actor
     from services.records.evidence import PdfRenderer
+    from services.workspace.actor import Actor
 
     Sub = argparse._SubParsersAction[argparse.ArgumentParser]
 SUBJECTS = ("item", "thread", "contact")

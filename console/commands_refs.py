@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from console.context import AppContext
-    from services.actor import Actor
     from services.desk.references import Subject
+    from services.workspace.actor import Actor
 
 KIND_CHOICES = ["incident", "cad", "crime", "intelligence"]
 

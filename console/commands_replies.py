@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from console.context import AppContext
-    from services.actor import Actor
+    from services.workspace.actor import Actor
 
 REPLY_ID = "the reply's number (REPLY_ID in `reply list`, not the item's)"
 
@@ -118,7 +118,7 @@ PLACEHOLDERS = ("{name}", "{full_name}", "{officer}", "{collar}", "{reference}",
 
 
 def cmd_draft(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
-    from services import replies
+    from services.answers import replies
 
     draft = replies.save_draft(ctx.factory, actor, args.item, args.text, registry=ctx.registry)
     if draft.state == "returned":
@@ -135,7 +135,7 @@ def cmd_draft(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
 
 
 def cmd_submit(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
-    from services import replies
+    from services.answers import replies
 
     result = replies.submit(ctx.factory, actor, args.reply, registry=ctx.registry)
     print(f"reply #{result.reply_id} {result.summary}")
@@ -143,7 +143,7 @@ def cmd_submit(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
 
 
 def cmd_approve(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
-    from services import review
+    from services.answers import review
 
     review.approve(ctx.factory, actor, args.reply, args.text, registry=ctx.registry)
     print(f"reply #{args.reply} approved: it goes out with the next sync")
@@ -151,7 +151,7 @@ def cmd_approve(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
 
 
 def cmd_return(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
-    from services import review
+    from services.answers import review
 
     review.return_reply(ctx.factory, actor, args.reply, args.reason)
     print(f"reply #{args.reply} returned to its author")
@@ -160,7 +160,7 @@ def cmd_return(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
 
 def cmd_list(ctx: AppContext, _actor: Actor, args: argparse.Namespace) -> int:
     from console.output import age, clip, print_json, print_table
-    from services import review
+    from services.answers import review
 
     rows = review.list_replies(ctx.factory, args.state, args.item)
     if args.json:
@@ -177,8 +177,8 @@ def cmd_list(ctx: AppContext, _actor: Actor, args: argparse.Namespace) -> int:
 
 
 def cmd_send(ctx: AppContext, _actor: Actor, _args: argparse.Namespace) -> int:
-    from services import outbox
-    from services.sync import SyncEngine
+    from services.answers import outbox
+    from services.channels.sync import SyncEngine
 
     engine = SyncEngine(ctx.factory, ctx.registry)
     results = outbox.send_pending(ctx.factory, engine.connector_for, registry=ctx.registry)
@@ -190,7 +190,7 @@ def cmd_send(ctx: AppContext, _actor: Actor, _args: argparse.Namespace) -> int:
 
 
 def cmd_retry(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
-    from services import replies
+    from services.answers import replies
 
     replies.retry(ctx.factory, actor, args.reply)
     print(f"reply #{args.reply} is back in the outbox")
@@ -198,7 +198,7 @@ def cmd_retry(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
 
 
 def cmd_saved_add(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
-    from services import replies
+    from services.answers import replies
 
     saved = replies.add_saved_reply(
         ctx.factory, actor, args.name, args.text, args.channel, registry=ctx.registry
@@ -209,7 +209,7 @@ def cmd_saved_add(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> in
 
 def cmd_saved_list(ctx: AppContext, _actor: Actor, args: argparse.Namespace) -> int:
     from console.output import clip, print_json, print_table
-    from services import replies
+    from services.answers import replies
 
     rows = replies.saved_replies(ctx.factory, every_channel=True)
     if args.json:
@@ -223,7 +223,7 @@ def cmd_saved_list(ctx: AppContext, _actor: Actor, args: argparse.Namespace) -> 
 
 
 def cmd_saved_remove(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
-    from services import replies
+    from services.answers import replies
 
     replies.remove_saved_reply(ctx.factory, actor, args.name)
     print(f"saved reply {args.name!r} removed")
@@ -231,7 +231,7 @@ def cmd_saved_remove(ctx: AppContext, actor: Actor, args: argparse.Namespace) ->
 
 
 def cmd_policy_show(ctx: AppContext, _actor: Actor, _args: argparse.Namespace) -> int:
-    from services import review_policy
+    from services.answers import review_policy
 
     p = review_policy.current(ctx.factory)
     print(f"may send without review: {', '.join(p.direct_roles) or 'nobody'}")
@@ -249,7 +249,7 @@ def _csv(text: str) -> tuple[str, ...]:
 
 
 def cmd_policy_set(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
-    from services import review_policy
+    from services.answers import review_policy
 
     p = review_policy.current(ctx.factory)
     new = review_policy.ReviewPolicy(

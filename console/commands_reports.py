@@ -8,12 +8,12 @@ from pathlib import Path
 
 from console import commands_sla
 from console.context import AppContext, report_renderer
-from services.actor import Actor
 from services.errors import InvalidInput
 from services.reports import schedule
 from services.reports.week import last_full_week, parse_week
 from services.store.models import utcnow
 from services.worker import write_weekly
+from services.workspace.actor import Actor
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

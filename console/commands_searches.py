@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from console.context import AppContext
-    from services.actor import Actor
+    from services.workspace.actor import Actor
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -41,7 +41,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_search_save(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
-    from services import saved_searches
+    from services.inbox import saved_searches
 
     saved = saved_searches.save(ctx.factory, actor, args.name, args.query)
     print(f"saved search “{saved.name}”: {saved.query}")
@@ -50,7 +50,7 @@ def cmd_search_save(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> 
 
 def cmd_search_list(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
     from console.output import print_json, print_table
-    from services import saved_searches
+    from services.inbox import saved_searches
 
     rows = saved_searches.list_searches(ctx.factory, actor.id)
     if args.json:
@@ -61,7 +61,7 @@ def cmd_search_list(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> 
 
 
 def cmd_search_remove(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
-    from services import saved_searches
+    from services.inbox import saved_searches
 
     saved_searches.remove(ctx.factory, actor, args.name)
     print(f"saved search “{args.name}” removed")

@@ -7,9 +7,9 @@ from datetime import date, time
 from typing import Any
 
 from console.context import AppContext
-from services.actor import Actor
 from services.desk import sla_notices, sla_policy
 from services.errors import InvalidInput, NotFound
+from services.workspace.actor import Actor
 
 
 def _target_options(p: argparse.ArgumentParser) -> None:

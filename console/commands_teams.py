@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from console.context import AppContext
-    from services.actor import Actor
+    from services.workspace.actor import Actor
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -46,7 +46,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_team_add(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
-    from services import teams
+    from services.desk import teams
 
     team = teams.add_team(ctx.factory, actor, args.name, args.description)
     print(f"team added: {team.name}")
@@ -55,7 +55,7 @@ def cmd_team_add(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int
 
 def cmd_team_list(ctx: AppContext, _actor: Actor, args: argparse.Namespace) -> int:
     from console.output import print_json, print_table
-    from services import teams
+    from services.desk import teams
 
     found = teams.list_teams(ctx.factory)
     if args.json:
@@ -66,7 +66,7 @@ def cmd_team_list(ctx: AppContext, _actor: Actor, args: argparse.Namespace) -> i
 
 
 def cmd_team_remove(ctx: AppContext, actor: Actor, args: argparse.Namespace) -> int:
-    from services import teams
+    from services.desk import teams
 
     teams.remove_team(ctx.factory, actor, args.name)
     print(f"team removed: {args.name}")

@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 
 from console import config_file
-from services import site_config
 from services.errors import KnownError
-from services.site_config import CentralConfig, CentralSetting, SiteConfig
 from services.store.db import SessionFactory, make_engine, make_session_factory, upgrade
-from services.workspace_settings import DEFAULT_TIMEZONE
+from services.workspace import site_config
+from services.workspace.settings import DEFAULT_TIMEZONE
+from services.workspace.site_config import CentralConfig, CentralSetting, SiteConfig
 
 if TYPE_CHECKING:  # loaded when used, not at every start: the connectors, the report's modules
     from services.channels.protocol import Registry

@@ -43,7 +43,7 @@ def launch(args: argparse.Namespace) -> int:
         print(problem, file=sys.stderr)
         return 1
     from console.context import central_config, open_context
-    from services.users import resolve_actor
+    from services.workspace.users import resolve_actor
     from ui import app  # Qt loads only for the GUI
 
     ctx = open_context(settings.database_url(args.db), settings.timezone_name())
@@ -204,7 +204,7 @@ def cmd_screenshot(ctx: object, actor: object, args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication, QWidget
 
     from console.context import AppContext
-    from services.actor import Actor
+    from services.workspace.actor import Actor
     from ui import app
 
     assert isinstance(ctx, AppContext) and isinstance(actor, Actor)

@@ -51,7 +51,7 @@ def acting_user(flag: str | None) -> str:
 
 def timezone_name() -> str:
     # Imported here: `--help` and a mistyped command never load the database layer.
-    from services.workspace_settings import DEFAULT_TIMEZONE
+    from services.workspace.settings import DEFAULT_TIMEZONE
 
     return config_file.load().text("time_zone") or DEFAULT_TIMEZONE
 

@@ -16,10 +16,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from services import response
-from services.audit_actions import AuditAction
-from services.changes import ChangeKind, Changes
-from services.ingest import Author, Incoming, ThreadRef, upsert
+from services.channels.ingest import Author, Incoming, ThreadRef, upsert
+from services.desk import response
+from services.records.audit_actions import AuditAction
 from services.store.db import SessionFactory
 from services.store.models import (
     Channel,
@@ -38,7 +37,8 @@ from services.store.models import (
     Team,
     User,
 )
-from services.unit_of_work import Transaction, write_transaction
+from services.workspace.changes import ChangeKind, Changes
+from services.workspace.unit_of_work import Transaction, write_transaction
 
 DEMO_FILE = Path(__file__).resolve().parents[1] / "resources" / "demo" / "workspace.json"
 _OFFSET = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")

@@ -24,18 +24,20 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from services import attachments_sweep, moderation, outbox, triage
+from services.answers import outbox
+from services.channels import moderation
+from services.channels.mail_watch import MailWatch
 from services.channels.protocol import Registry
+from services.channels.sync import SyncEngine, SyncResult
 from services.desk import out_of_hours, risk_store, sla_notices
-from services.mail_watch import MailWatch
-from services.records import anchor, retention
+from services.inbox import triage
+from services.records import anchor, attachments_sweep, retention
 from services.reports import metrics, schedule
 from services.reports.metrics import WeeklyReport
 from services.reports.week import Week
 from services.store.db import SessionFactory, ensure_database_file
 from services.store.models import utcnow
 from services.store.states import ChannelState
-from services.sync import SyncEngine, SyncResult
 from services.worker_events import (
     ModerationHandled,
     ReplyHandled,

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from services import channels_admin
-from services.actor import Actor
-from services.changes import ChangeKind
-from services.ingest import Author, Incoming, ThreadRef, upsert
+from services.channels import admin as channels_admin
+from services.channels.ingest import Author, Incoming, ThreadRef, upsert
 from services.store.db import SessionFactory
 from services.store.models import Channel, ItemKind, utcnow
-from services.unit_of_work import write_transaction
+from services.workspace.actor import Actor
+from services.workspace.changes import ChangeKind
+from services.workspace.unit_of_work import write_transaction
 from tests.fakes.wordpress import FakeWordPress
 
 CONNECTED_AT = datetime(2020, 1, 1, tzinfo=UTC)

@@ -17,7 +17,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
-from services.actor import Actor
 from services.channels.protocol import Registry
 from services.channels.registry import build_registry
 from services.store.db import (
@@ -28,7 +27,8 @@ from services.store.db import (
     upgrade,
 )
 from services.store.models import Base, Role
-from services.users import add_user, resolve_actor
+from services.workspace.actor import Actor
+from services.workspace.users import add_user, resolve_actor
 from tests.fakes.feeds import FakeFeeds
 from tests.fakes.wordpress import FakeWordPress
 

@@ -14,7 +14,7 @@ import threading
 
 from services.desk import presence
 from services.store.db import make_engine, make_session_factory
-from services.users import resolve_actor
+from services.workspace.users import resolve_actor
 
 
 def main(url: str, user: str, item_id: int) -> int:

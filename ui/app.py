@@ -11,10 +11,10 @@ from PySide6.QtCore import QSettings
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
-from services.actor import Actor
 from services.channels.protocol import Registry
-from services.site_config import CentralConfig
 from services.store.db import SessionFactory
+from services.workspace.actor import Actor
+from services.workspace.site_config import CentralConfig
 from ui.context import UiContext
 from ui.jobs import Jobs
 from ui.main_window import MainWindow

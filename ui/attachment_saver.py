@@ -1,6 +1,6 @@
 """Saving an e-mail attachment the person asked for, and opening it only if they then choose to.
 
-Nothing here decides: services.attachments checks the hash, records the opening in
+Nothing here decides: services.records.attachments checks the hash, records the opening in
 the audit trail and hands the bytes over; this asks where to save them, writes the
 file and offers to open it with the computer's own program for that type.
 """
@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from services import attachments
+from services.records import attachments
 from ui.context import UiContext
 
 AskPath = Callable[[QWidget | None, str], str]

@@ -12,11 +12,11 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from services import change_feed
-from services.change_feed import ChangeListener
-from services.changes import Changes
 from services.errors import DatabaseFault
 from services.store.db import origin_of
+from services.workspace import change_feed
+from services.workspace.change_feed import ChangeListener
+from services.workspace.changes import Changes
 from ui.context import UiContext
 
 POLL_MS = 1000

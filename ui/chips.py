@@ -1,7 +1,7 @@
 """State chips: what the list, the conversation pane and the sidebar say about an item, one way.
 
 Formatting only. Whether an item is escalated, at risk of missing its SLA, or
-what its reply state is, is decided in services (services/response.py for the
+what its reply state is, is decided in services (services/desk/response.py for the
 SLA timers, services/desk/sla_timers.py); this module turns those facts into short words and a tone.
 """
 
@@ -16,7 +16,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
 
 from services.desk.sla_view import span_text  # the same words as `item show`
-from services.inbox import ItemRow
+from services.inbox.listing import ItemRow
 from ui.theme import Theme, Tone
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from services.actor import Actor
 from services.channels.protocol import Registry
-from services.site_config import CentralConfig
 from services.store.db import SessionFactory
+from services.workspace.actor import Actor
+from services.workspace.site_config import CentralConfig
 from ui.jobs import Jobs
 
 

@@ -7,12 +7,12 @@ from typing import Protocol
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QLabel
 
-from services import attachments, conversation, triage
-from services.actor import Permission
-from services.changes import Changes
-from services.conversation import Conversation
 from services.errors import NotFound
-from services.records import welfare
+from services.inbox import conversation, triage
+from services.inbox.conversation import Conversation
+from services.records import attachments, welfare
+from services.workspace.actor import Permission
+from services.workspace.changes import Changes
 from ui.attachment_saver import AttachmentSaver
 from ui.chips import chips_html
 from ui.context import UiContext

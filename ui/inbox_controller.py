@@ -8,11 +8,12 @@ from collections.abc import Sequence
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, QObject, Signal
 from PySide6.QtWidgets import QAbstractItemView, QTableView
 
-from services import inbox, read_marks, search_plan
-from services.changes import ChangeKind, Changes
 from services.errors import QuerySyntaxError
-from services.inbox import ItemRow
-from services.search_plan import Plan
+from services.inbox import listing as inbox
+from services.inbox import read_marks, search_plan
+from services.inbox.listing import ItemRow
+from services.inbox.search_plan import Plan
+from services.workspace.changes import ChangeKind, Changes
 from ui.context import UiContext
 from ui.models.inbox_model import InboxModel
 

@@ -19,10 +19,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from services import sidebar, users
-from services.actor import Actor
-from services.changes import ChangeKind, Changes
-from services.sidebar import SidebarData
+from services.inbox import sidebar
+from services.inbox.sidebar import SidebarData
+from services.workspace import users
+from services.workspace.actor import Actor
+from services.workspace.changes import ChangeKind, Changes
 from ui.actions import SPECS, ActionRegistry
 from ui.change_poller import ChangePoller
 from ui.context import UiContext

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
 
-from services import review
+from services.answers import review
 from ui.bidi import isolate
 from ui.context import UiContext
 from ui.icons import channel_icon

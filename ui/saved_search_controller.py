@@ -5,9 +5,9 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
-from services import saved_searches
-from services.changes import ChangeKind, Changes
-from services.saved_searches import SavedSearchView
+from services.inbox import saved_searches
+from services.inbox.saved_searches import SavedSearchView
+from services.workspace.changes import ChangeKind, Changes
 from ui.context import UiContext
 from ui.dialogs.triage_dialogs import NameDialog
 from ui.panes.sidebar import Sidebar

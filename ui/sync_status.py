@@ -7,7 +7,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QLabel, QProgressBar
 
-from services import sync as sync_service
+from services.channels import sync as sync_service
 from ui.context import UiContext
 from ui.sync_monitor import SyncMonitor
 from ui.theme import Theme, Tone

@@ -1,7 +1,7 @@
 """Triage handlers behind the action registry: each opens its dialog, then calls one service off-thread.
 
 Reversible actions push the undo token their service returned onto a stack; Z hands the
-newest to services.undo, which refuses if a colleague changed those items since.
+newest to services.inbox.undo, which refuses if a colleague changed those items since.
 """
 
 from __future__ import annotations
@@ -12,13 +12,16 @@ from datetime import datetime
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QWidget
 
-from services import escalation, moderation, teams, triage, users
-from services.actor import Actor
-from services.changes import Applied, ChangeKind, Changes, UndoToken
+from services.channels import moderation
+from services.desk import escalation, teams
 from services.errors import KnownError
-from services.inbox import ItemRow
+from services.inbox import triage
+from services.inbox.listing import ItemRow
+from services.inbox.undo import undo as undo_change
 from services.store.models import Status, utcnow
-from services.undo import undo as undo_change
+from services.workspace import users
+from services.workspace.actor import Actor
+from services.workspace.changes import Applied, ChangeKind, Changes, UndoToken
 from ui.context import UiContext
 from ui.dialogs.triage_dialogs import (
     AssignDialog,

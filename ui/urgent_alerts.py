@@ -12,9 +12,9 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
 
-from services.changes import ChangeKind, Changes
 from services.desk import risk_view
 from services.desk.risk_view import UrgentAlert
+from services.workspace.changes import ChangeKind, Changes
 from ui.context import UiContext
 from ui.icons import channel_icon
 from ui.inbox_controller import InboxController

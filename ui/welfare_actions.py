@@ -11,9 +11,9 @@ from PySide6.QtCore import QObject, QPoint, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QAbstractItemView, QMenu, QWidget
 
-from services.changes import Changes
 from services.errors import KnownError
 from services.records import welfare
+from services.workspace.changes import Changes
 from ui.context import UiContext
 from ui.dialogs.triage_dialogs import NameDialog
 from ui.inbox_controller import InboxController

@@ -22,8 +22,8 @@ from services.channels.bluesky_api import BlueskyApi, KeyringSession, SessionSto
 from services.channels.bluesky_moderation import moderate
 from services.channels.capabilities import Capabilities
 from services.channels.errors import BadPayload, ChannelError, Rejected
+from services.channels.ingest import Author, Incoming, ThreadRef
 from services.channels.protocol import Batch, ChannelConfig, ReplyTarget, SentReply, SourceState
-from services.ingest import Author, Incoming, ThreadRef
 from services.store.models import Direction, ItemKind
 
 PAGE = 50

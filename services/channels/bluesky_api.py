@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from services import secrets
 from services.channels.errors import (
     BadPayload,
     ChannelError,
@@ -27,8 +26,9 @@ from services.channels.errors import (
     PermissionMissing,
     RateLimited,
 )
-from services.http import Response, make_client, request, retry_after_seconds
+from services.channels.http import Response, make_client, request, retry_after_seconds
 from services.records.payloads import Received
+from services.workspace import secrets
 
 DEFAULT_RATE_WAIT = 60.0
 # Renew the access token this long before it expires.

@@ -2,7 +2,7 @@
 
 `watch_inbox` runs in a thread of its own with its own IMAP session; it never
 reads a message. When the server answers `n EXISTS` it calls `on_new()`, and
-the worker fetches the channel on its next tick (services/mail_watch.py). A
+the worker fetches the channel on its next tick (services/channels/mail_watch.py). A
 server without IDLE makes it return NO_IDLE at once: the channel is then
 polled at its interval, as before. A dropped connection is opened again after a
 pause that grows to MAX_PAUSE; IDLE is renewed every RENEW_SECONDS, under the

@@ -19,8 +19,8 @@ from datetime import UTC, datetime
 from email.message import EmailMessage, Message
 from typing import Any
 
-from services.attachments import TOO_LARGE, IncomingFile, within_limits
-from services.sanitise import html_to_text
+from services.channels.sanitise import html_to_text
+from services.records.attachments import TOO_LARGE, IncomingFile, within_limits
 
 _ID = re.compile(r"<([^<>\s]+)>")
 _BARE_ID = re.compile(r"[^<>\s@]+@[^<>\s@]+")
@@ -92,7 +92,7 @@ class Attachment:
     name: str
     mime: str
     size: int
-    kept: bool = True  # within services.attachments' limits
+    kept: bool = True  # within services.records.attachments' limits
 
     def as_json(self) -> dict[str, Any]:
         return {"name": self.name, "mime": self.mime, "size": self.size}

@@ -27,8 +27,8 @@ from services.channels.capabilities import Capabilities
 from services.channels.errors import BadPayload, ChannelError, Gone, PermissionMissing, Rejected
 from services.channels.facebook_api import GraphApi, id_of, parse_time
 from services.channels.facebook_text import body_html, clip, same_text, split_private
+from services.channels.ingest import Author, Incoming, ThreadRef
 from services.channels.protocol import Batch, ChannelConfig, ReplyTarget, SentReply, SourceState
-from services.ingest import Author, Incoming, ThreadRef
 from services.store.models import Direction, ItemKind
 
 POST_FIELDS = "id,message,created_time,updated_time,permalink_url,from"

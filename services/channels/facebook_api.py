@@ -32,7 +32,7 @@ from services.channels.errors import (
     Rejected,
     Unavailable,
 )
-from services.http import Response, make_client, redact, request
+from services.channels.http import Response, make_client, redact, request
 from services.records.payloads import Received
 
 DEFAULT_API = "https://graph.facebook.com/v21.0"

@@ -14,7 +14,7 @@ import httpx
 
 from services.channels.errors import BadPayload, ChannelError, PermissionMissing
 from services.channels.facebook_api import DEFAULT_API, GraphApi
-from services.http import make_client
+from services.channels.http import make_client
 
 
 def page_token(

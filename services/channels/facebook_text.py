@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from services.sanitise import text_to_html
+from services.channels.sanitise import text_to_html
 
 PRIVATE = "/private"
 _TITLE = 80

@@ -19,12 +19,12 @@ import httpx
 from services.channels import mastodon_text
 from services.channels.capabilities import Capabilities
 from services.channels.errors import BadPayload, ChannelError, Gone, Rejected
+from services.channels.ingest import Author, Incoming, ThreadRef
 from services.channels.mastodon_api import MastodonApi, error_text, id_of, parse_time
 from services.channels.mastodon_text import addressed, host_of, length, same_text, spoiler_of
 from services.channels.mastodon_text import status_of as target_status
 from services.channels.protocol import Batch, ChannelConfig, ReplyTarget, SentReply, SourceState
-from services.ingest import Author, Incoming, ThreadRef
-from services.sanitise import html_to_text
+from services.channels.sanitise import html_to_text
 from services.store.models import Direction, ItemKind
 
 PAGE = 40

@@ -1,6 +1,6 @@
 """Calls to a Mastodon-API server with the channel rules: the token, 401 and 429 read as Mastodon means them.
 
-Everything goes through services.http. Mastodon's 429 carries no
+Everything goes through services.channels.http. Mastodon's 429 carries no
 Retry-After: the wait comes from `X-RateLimit-Reset`, an ISO 8601 instant
 (CHANNELS.md §0). Every request asks the server to close the connection:
 snac2 closes each one after its answer without saying so, and a reply
@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 
 from services.channels.errors import BadPayload, CredentialsRejected, Gone, RateLimited
+from services.channels.http import Response, make_client, redact, request, retry_after_seconds
 from services.channels.mastodon_text import DEFAULT_LIMIT, DEFAULT_URL_CHARS
-from services.http import Response, make_client, redact, request, retry_after_seconds
 from services.records.payloads import Received
 
 # Without any hint from the server, wait this long after a 429.

@@ -26,8 +26,8 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 
 from services.channels.errors import ChannelError, CredentialsRejected, Unavailable
+from services.channels.http import make_client, redact
 from services.errors import InvalidInput
-from services.http import make_client, redact
 
 OOB = "urn:ietf:wg:oauth:2.0:oob"
 SCOPES = "read write"

@@ -14,7 +14,7 @@ import httpx
 
 from services.channels.capabilities import ChannelLook, graphemes, unknown_look
 from services.channels.errors import NoConnector
-from services.ingest import Incoming
+from services.channels.ingest import Incoming
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class ReplyTarget:
     thread_external_id: str | None
     reply_target: dict[str, Any]
     signature: str = ""
-    """Text to put under the words (the channel's, filled in: services/signatures.py)."""
+    """Text to put under the words (the channel's, filled in: services/answers/signatures.py)."""
 
 
 @dataclass(frozen=True)

@@ -18,12 +18,12 @@ import httpx
 
 from services.channels.capabilities import Capabilities
 from services.channels.errors import BadPayload, ChannelError, Gone, Rejected
+from services.channels.http import make_client
+from services.channels.ingest import Author, Incoming, ThreadRef
 from services.channels.protocol import Batch, ChannelConfig, ReplyTarget, SentReply, SourceState
+from services.channels.sanitise import html_to_text
 from services.channels.wordpress_discovery import RestApi, error_code
-from services.http import make_client
-from services.ingest import Author, Incoming, ThreadRef
 from services.records.payloads import json_array_elements
-from services.sanitise import html_to_text
 from services.store.models import Direction, ItemKind
 
 STATUSES = ("approve", "hold", "spam")

@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, urljoin, urlsplit, urlunsplit
 import httpx
 
 from services.channels.errors import BadPayload, ChannelError, Gone
-from services.http import Response, redact, request
+from services.channels.http import Response, redact, request
 
 API_REL = "https://api.w.org/"
 _LINK_VALUE = re.compile(r"<([^>]*)>\s*((?:;\s*[^;,]*)*)")
@@ -197,7 +197,7 @@ class RestApi:
         retry: bool = True,
         ok_statuses: tuple[int, ...] = (),
     ) -> Response:
-        """One call to `route` (e.g. `wp/v2/comments`) with the channel rules of services.http."""
+        """One call to `route` (e.g. `wp/v2/comments`) with the channel rules of services.channels.http."""
         while True:
             url, query = api_address(self.root, route)
             resp = request(

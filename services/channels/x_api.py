@@ -25,7 +25,7 @@ from services.channels.errors import (
     RateLimited,
     Rejected,
 )
-from services.http import Response, make_client, redact, request
+from services.channels.http import Response, make_client, redact, request
 from services.records.payloads import Received
 
 DEFAULT_API = "https://api.x.com"

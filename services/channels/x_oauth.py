@@ -23,9 +23,9 @@ from typing import Any
 
 import httpx
 
-from services import secrets
 from services.channels.errors import ChannelError, CredentialsRejected, Unavailable
-from services.http import make_client
+from services.channels.http import make_client
+from services.workspace import secrets
 
 TOKEN_PATH = "/2/oauth2/token"
 # Renew this long before the access token's stated expiry.

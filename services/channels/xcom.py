@@ -20,8 +20,10 @@ import httpx
 from services.channels import x_text
 from services.channels.capabilities import Capabilities
 from services.channels.errors import BadPayload, ChannelError, Gone, PermissionMissing, Rejected
+from services.channels.ingest import Author, Incoming, ThreadRef
 from services.channels.mastodon_api import parse_time
 from services.channels.protocol import Batch, ChannelConfig, ReplyTarget, SentReply, SourceState
+from services.channels.sanitise import text_to_html
 from services.channels.x_api import (
     DEFAULT_API,
     TokenSource,
@@ -33,8 +35,6 @@ from services.channels.x_api import (
 )
 from services.channels.x_oauth import token_source
 from services.channels.x_text import too_long
-from services.ingest import Author, Incoming, ThreadRef
-from services.sanitise import text_to_html
 from services.store.models import Direction, ItemKind
 
 DM = "dm:"  # external ids of direct messages: event ids and post ids share one number space

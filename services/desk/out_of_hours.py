@@ -37,12 +37,9 @@ from sqlalchemy import ColumnElement, Exists, and_, exists, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import SQLCoreOperations
 
-from services import replies, response, review_policy
-from services.actor import Actor
-from services.audit_actions import AuditAction
-from services.changes import ChangeKind
+from services.answers import replies, review_policy
 from services.channels.protocol import Registry
-from services.desk import out_of_hours_text
+from services.desk import out_of_hours_text, response
 from services.desk.out_of_hours_admin import (
     ChannelAck,
     OutOfHoursConfig,
@@ -51,6 +48,7 @@ from services.desk.out_of_hours_admin import (
     system_user_id,
 )
 from services.desk.risk_store import URGENT
+from services.records.audit_actions import AuditAction
 from services.store.db import SessionFactory
 from services.store.models import (
     Channel,
@@ -62,8 +60,10 @@ from services.store.models import (
     utcnow,
 )
 from services.store.models_out_of_hours import OnCallPage, OutOfHoursAck
-from services.unit_of_work import Transaction, write_transaction
 from services.worker_events import OnCallPaged, OutOfHoursNotSent, OutOfHoursReplied
+from services.workspace.actor import Actor
+from services.workspace.changes import ChangeKind
+from services.workspace.unit_of_work import Transaction, write_transaction
 
 BATCH = 200
 # The review policy judges the acknowledgement as a reply by this role: the admin who set it up.

@@ -1,6 +1,6 @@
 """Out-of-hours set-up: staffed hours, each channel's acknowledgement, the on-call supervisor.
 
-Three workspace settings (services/workspace_settings.py), each change one
+Three workspace settings (services/workspace/settings.py), each change one
 audited transaction by an admin. The acknowledgement is written by a system
 user, `out-of-hours`, created (inactive, so nobody can log in or act as it)
 the first time an admin sets any of this up: a reply needs an author, and the
@@ -13,22 +13,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services import workspace_settings
-from services.actor import Actor, Permission
-from services.audit_actions import AuditAction
-from services.changes import ChangeKind
+from services.answers.replies import channel_capability
 from services.channels.protocol import Registry
 from services.desk import out_of_hours_text
 from services.desk.staffed_hours import StaffedHours
 from services.errors import InvalidInput, NotFound
-from services.replies import channel_capability
+from services.records.audit_actions import AuditAction
 from services.store import roles
 from services.store.db import SessionFactory
-from services.store.models import Channel, Reply, Role, User
-from services.unit_of_work import Transaction, write_transaction
+from services.store.models import Channel, Role, User
+from services.workspace import settings as workspace_settings
+from services.workspace.actor import Actor, Permission
+from services.workspace.changes import ChangeKind
+from services.workspace.unit_of_work import Transaction, write_transaction
 
 SYSTEM_USER = roles.AUTOMATIC_AUTHOR
 SYSTEM_DISPLAY_NAME = "Automatic out-of-hours reply (Front Counter)"
@@ -96,21 +96,6 @@ def current(factory: SessionFactory) -> OutOfHoursConfig:
 
 def system_user_id(session: Session) -> int | None:
     return session.scalar(select(User.id).where(User.name == SYSTEM_USER))
-
-
-# The rule, in one place: a reply by the system author acknowledges; it never answers. It is
-# no first response (the outbox), no person taking an urgent item (risk_view.untaken_urgent)
-# and no first action on one (the weekly report), whatever its state.
-
-
-def is_automatic(session: Session, author_id: int) -> bool:
-    """Whether a reply by this author is the automatic acknowledgement (see the rule above)."""
-    return session.scalar(select(User.name).where(User.id == author_id)) == SYSTEM_USER
-
-
-def by_a_person() -> ColumnElement[bool]:
-    """`is_automatic` negated, as SQL on Reply: the replies a person wrote."""
-    return Reply.author_id.not_in(select(User.id).where(User.name == SYSTEM_USER))
 
 
 def ensure_system_user(tx: Transaction) -> int:

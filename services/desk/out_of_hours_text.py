@@ -21,9 +21,10 @@ from typing import Any
 
 import regex
 
-from services import replies, site_config
+from services.answers import replies
 from services.channels.protocol import Registry
 from services.errors import InvalidInput
+from services.workspace import site_config
 
 # The saved-reply placeholders an automatic text can use; any other would go out as written.
 PLACEHOLDERS = ("name", "full_name", "officer", "collar", "reference", "non_emergency", "force")

@@ -8,7 +8,7 @@ item. This module is the one home of those rules and of which replies count as p
 
 How others hear of it: `start` and `stop` (not heartbeats) add a row to the change feed
 with the kind PRESENCE and the item, in the same transaction. On PostgreSQL that row is
-announced with NOTIFY (services/change_feed.py), so another desktop polls at once; on
+announced with NOTIFY (services/workspace/change_feed.py), so another desktop polls at once; on
 SQLite its desktop finds the row on its next poll (every second).
 
 Decision: presence is not audited. It records no decision about the public's message
@@ -26,14 +26,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from services import change_feed
-from services.actor import Actor, Permission
-from services.changes import ChangeKind, Changes
-from services.conversation import ReplyView
 from services.errors import NotFound
+from services.inbox.conversation import ReplyView
 from services.store.db import SessionFactory
 from services.store.models import Change, Item, ReplyState, User, utcnow
 from services.store.models_presence import Presence
+from services.workspace import change_feed
+from services.workspace.actor import Actor, Permission
+from services.workspace.changes import ChangeKind, Changes
 
 # The composer beats every HEARTBEAT; a row three beats old belongs to a desktop that is gone.
 HEARTBEAT = timedelta(seconds=15)

@@ -14,15 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from services.actor import Actor, Permission
-from services.audit_actions import AuditAction
-from services.changes import ChangeKind
 from services.desk.risk import Rule, RuleError, RuleSet, explain
 from services.desk.risk_store import ActiveRules, active_rules, digest
 from services.errors import InvalidInput
+from services.records.audit_actions import AuditAction
 from services.store.db import SessionFactory
 from services.store.models import RiskRuleSet
-from services.unit_of_work import Transaction, write_transaction
+from services.workspace.actor import Actor, Permission
+from services.workspace.changes import ChangeKind
+from services.workspace.unit_of_work import Transaction, write_transaction
 
 MAX_SOURCE_BYTES = 2_000_000
 MAX_TEST_CHARS = 100_000

@@ -1,8 +1,8 @@
 """Risk triage stored on items: the level views filter on, its reasons, and a person's override.
 
 The classifier (services/desk/risk.py) reads an inbound item's text when it
-arrives and again when it is edited on its platform (services/ingest.py,
-services/sync.py's reconcile). Its finding is kept whole (`risk_reasons`, the
+arrives and again when it is edited on its platform (services/channels/ingest.py,
+services/channels/sync.py's reconcile). Its finding is kept whole (`risk_reasons`, the
 rules version that produced it); `risk_level` is that finding unless a person
 set an override, which re-classification never undoes. Every move of the
 level is a `risk_change` row (the report's flags raised and cleared); a rise
@@ -24,15 +24,15 @@ from typing import Any
 from sqlalchemy import Table, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
-from services.actor import Actor, Permission
-from services.audit_actions import AuditAction
-from services.changes import ChangeKind, Changes
 from services.desk.risk import Assessment, Reason, RiskLevel, RuleSet, classify
 from services.errors import InvalidInput
-from services.item_versions import load_items
+from services.inbox.item_versions import load_items
+from services.records.audit_actions import AuditAction
 from services.store.db import SessionFactory
 from services.store.models import Direction, Item, RiskChange, RiskRuleSet, Setting, Status
-from services.unit_of_work import write_transaction
+from services.workspace.actor import Actor, Permission
+from services.workspace.changes import ChangeKind, Changes
+from services.workspace.unit_of_work import write_transaction
 
 URGENT, WATCH = RiskLevel.URGENT.value, RiskLevel.WATCH.value
 OVERRIDES = (URGENT, WATCH, "none")

@@ -16,13 +16,11 @@ from typing import Any
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from services import site_config, workspace_settings
-from services.actor import Actor, Permission
-from services.audit_actions import AuditAction
-from services.desk import out_of_hours_admin
+from services.desk import automatic_replies
 from services.desk.risk import Reason
 from services.desk.risk_store import URGENT, auto_level, reasons_from_json
 from services.errors import InvalidInput, NotFound
+from services.records.audit_actions import AuditAction
 from services.store.db import SessionFactory
 from services.store.models import (
     Channel,
@@ -38,7 +36,10 @@ from services.store.models import (
     Status,
     User,
 )
-from services.unit_of_work import write_transaction
+from services.workspace import settings as workspace_settings
+from services.workspace import site_config
+from services.workspace.actor import Actor, Permission
+from services.workspace.unit_of_work import write_transaction
 
 GUIDANCE_KEY = workspace_settings.RISK_GUIDANCE.key
 DEFAULT_GUIDANCE = (
@@ -120,7 +121,7 @@ def untaken_urgent(factory: SessionFactory, limit: int = MAX_ALERTS) -> list[Urg
     An item lowered from urgent is no longer here either.
     """
     replied = exists().where(
-        Reply.item_id == Item.id, Reply.state != ReplyState.DRAFT, out_of_hours_admin.by_a_person()
+        Reply.item_id == Item.id, Reply.state != ReplyState.DRAFT, automatic_replies.by_a_person()
     )
     escalated = exists().where(Escalation.item_id == Item.id)
     stmt = (

@@ -20,9 +20,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from services.audit_actions import AuditAction
 from services.desk.sla_policy import PolicySet
 from services.desk.sla_timers import ItemTimers, Pause, SlaFacts, item_timers
+from services.records.audit_actions import AuditAction
 from services.store.models import AuditEvent, Direction, Item, Reply, Status
 
 WAITING = Status.PENDING.value

@@ -4,7 +4,7 @@ The worker sweeps the open items (`Sweeper`, once a minute): a running timer at 
 quarters of its working time gone) gets a warning, a breached one a breach notice, each
 recorded once per item, timer, kind and round (services/store/models_sla.py), with one
 recipient row for the assignee and each active supervisor. Where the applicable policy says so
-(`auto_escalate`), a breach also escalates the item through services/escalation.py, audited
+(`auto_escalate`), a breach also escalates the item through services/desk/escalation.py, audited
 there like any escalation, raised in the name of the admin who switched it on.
 """
 
@@ -19,16 +19,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services import escalation, response
-from services.actor import Actor
-from services.changes import ChangeKind
-from services.desk import sla_policy
+from services.desk import escalation, response, sla_policy
 from services.desk.sla_facts import ItemBasics, Place, timers_for
 from services.errors import KnownError
 from services.store.db import SessionFactory
 from services.store.models import Escalation, Item, ItemTag, Role, Status, Tag, User, utcnow
 from services.store.models_sla import SlaNotice, SlaNoticeRecipient
-from services.unit_of_work import write_transaction
+from services.workspace.actor import Actor
+from services.workspace.changes import ChangeKind
+from services.workspace.unit_of_work import write_transaction
 
 log = logging.getLogger(__name__)
 WARNING, BREACH = "warning", "breach"

@@ -1,8 +1,8 @@
 """The SLA policy with its three targets, per channel and per tag: which policy applies to an item.
 
-Stored in the workspace setting SLA_POLICY (services/workspace_settings.py), one JSON object:
+Stored in the workspace setting SLA_POLICY (services/workspace/settings.py), one JSON object:
 
-    target_hours      first response (the key services/sla.py always had)
+    target_hours      first response (the key services/desk/sla.py always had)
     update_hours      a reply due after the public writes again (absent: no update timer)
     resolution_hours  the item done by (absent: no resolution timer)
     business_hours    {start, end, weekdays}: the timers count working time only
@@ -28,13 +28,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services import sla, teams, workspace_settings
-from services.actor import Actor, Permission
-from services.audit_actions import AuditAction
+from services.desk import sla, teams
 from services.errors import InvalidInput, NotFound
+from services.records.audit_actions import AuditAction
 from services.store.db import SessionFactory
 from services.store.models import Channel, User
-from services.unit_of_work import write_transaction
+from services.workspace import settings as workspace_settings
+from services.workspace.actor import Actor, Permission
+from services.workspace.unit_of_work import write_transaction
 
 TARGET_KEYS = ("target_hours", "update_hours", "resolution_hours")
 

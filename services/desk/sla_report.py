@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from services.desk import sla_facts, sla_policy
+from services.desk.response import NOT_APPLICABLE, SlaClock
 from services.desk.sla_facts import Place
 from services.desk.sla_timers import (
     FIRST_RESPONSE,
@@ -34,7 +35,6 @@ from services.desk.sla_timers import (
     item_timers,
     update_round_timers,
 )
-from services.response import NOT_APPLICABLE, SlaClock
 
 NOT_TIMED = "n/a"
 

@@ -4,7 +4,7 @@ The list's chip, `inbox --json`, the worker's warnings and breach notices and th
 all ask `item_timers`; the facts it needs come from services/desk/sla_facts.py in bulk.
 
 - First response: starts when the public posted the item; met by the first sent reply that
-  answers it (services/response.py keeps that). Applies where response figures count.
+  answers it (services/desk/response.py keeps that). Applies where response figures count.
 - Update: once we have answered, the public writing again in the same thread (the same contact)
   starts it; met by our next sent reply to that person in the thread. Only the open round is
   timed: with no unanswered follow-up there is no update timer.
@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from services.desk.response import NOT_APPLICABLE, SlaClock
 from services.desk.sla_policy import Calendar, PolicySet
 from services.errors import InvalidInput
-from services.response import NOT_APPLICABLE, SlaClock
 
 AT_RISK_SHARE = 0.75
 FIRST_RESPONSE, UPDATE, RESOLUTION = "first_response", "update", "resolution"
@@ -75,7 +75,7 @@ class SlaFacts:
     tags: tuple[str, ...]
     posted_at: datetime
     counts: bool
-    """Counts for response figures (services/response.py): otherwise no timer applies."""
+    """Counts for response figures (services/desk/response.py): otherwise no timer applies."""
     first_response_at: datetime | None
     resolved_at: datetime | None
     """When it was marked done, if it is done."""

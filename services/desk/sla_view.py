@@ -1,6 +1,6 @@
 """One item's three SLA timers in words, for `item show`: due time, state and countdown.
 
-The timers are the list's own: `item_clocks` reads the item's display row (services/inbox.py,
+The timers are the list's own: `item_clocks` reads the item's display row (services/inbox/listing.py,
 which asks services/desk/sla_facts.py's `timers_for`), so `item show`, the list's chip,
 `inbox --json`, the notices and the report never disagree. Nothing here re-derives a timer;
 it only words what services/desk/sla_timers.py decided.
@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from services import inbox
 from services.desk import sla_policy
 from services.desk.sla_policy import Targets
 from services.desk.sla_timers import (
@@ -25,6 +24,7 @@ from services.desk.sla_timers import (
     Timer,
 )
 from services.errors import NotFound
+from services.inbox import listing as inbox
 from services.store.db import SessionFactory
 
 TIMER_TITLES = {FIRST_RESPONSE: "First response", UPDATE: "Update", RESOLUTION: "Resolution"}

@@ -1,6 +1,6 @@
 """Staffed hours: when somebody is watching the inbox, and the out-of-hours period a moment falls in.
 
-Stored as the `staffed_hours` workspace setting (services/workspace_settings.py):
+Stored as the `staffed_hours` workspace setting (services/workspace/settings.py):
 the weekdays staffed (0 = Monday), one daily window [start, end) in the
 force's time zone, and whole-day holidays. A window never runs past midnight:
 a desk staffed overnight is out of scope (two windows a day would be needed).

@@ -30,14 +30,15 @@ from zoneinfo import ZoneInfo
 import keyring.errors
 from sqlalchemy import select
 
-from services import secrets, workspace_settings
-from services.actor import Actor, Permission
-from services.audit import ChainReport, verify_chain
-from services.audit_actions import AuditAction
 from services.errors import InvalidInput, KnownError
+from services.records.audit import ChainReport, verify_chain
+from services.records.audit_actions import AuditAction
 from services.store.db import SessionFactory
 from services.store.models import AuditEvent, AuditHead, Setting, utcnow
-from services.unit_of_work import write_transaction
+from services.workspace import secrets
+from services.workspace import settings as workspace_settings
+from services.workspace.actor import Actor, Permission
+from services.workspace.unit_of_work import write_transaction
 
 KEY_USER = "audit-anchor-key"
 FILE_NAME = "audit-anchors.jsonl"

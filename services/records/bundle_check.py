@@ -19,9 +19,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from services.audit import event_hash
-from services.audit_actions import AuditAction
 from services.errors import InvalidInput
+from services.records.audit import event_hash
+from services.records.audit_actions import AuditAction
 from services.store.db import SessionFactory
 from services.store.models import AuditEvent
 

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from sqlalchemy import delete, func, select
 
-from services import attachments
-from services.audit_actions import AuditAction
-from services.changes import ChangeKind
+from services.records import attachments
+from services.records.audit_actions import AuditAction
 from services.store.models import Contact, Item, Note, RawPayload, Reply, Tombstone
-from services.unit_of_work import Transaction
+from services.workspace.changes import ChangeKind
+from services.workspace.unit_of_work import Transaction
 
 ERASED_TEXT = ""
 ERASED_NAME = "(erased)"

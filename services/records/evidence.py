@@ -26,16 +26,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from services.actor import Actor, Permission
-from services.audit_actions import AuditAction
-from services.changes import ChangeKind
+from services.channels.outside_text import unescape_raw
 from services.errors import InvalidInput, NotFound
-from services.outside_text import unescape_raw
 from services.records import anchor, payloads, transcript
+from services.records.audit_actions import AuditAction
 from services.records.bundle_check import BundleCheck, event_record, verify_bundle
 from services.store.db import SessionFactory
 from services.store.models import AuditEvent, AuditHead, Contact, Item, User, utcnow
-from services.unit_of_work import write_transaction
+from services.workspace.actor import Actor, Permission
+from services.workspace.changes import ChangeKind
+from services.workspace.unit_of_work import write_transaction
 
 __all__ = ["Bundle", "BundleCheck", "PdfRenderer", "Scope", "export_evidence", "verify_bundle"]
 

@@ -15,13 +15,13 @@ from typing import Literal
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from services.actor import Actor, Permission
-from services.audit_actions import AuditAction
-from services.changes import ChangeKind
 from services.errors import InvalidInput, NotFound
+from services.records.audit_actions import AuditAction
 from services.store.db import SessionFactory
 from services.store.models import Contact, Item, LegalHold, Thread, User
-from services.unit_of_work import write_transaction
+from services.workspace.actor import Actor, Permission
+from services.workspace.changes import ChangeKind
+from services.workspace.unit_of_work import write_transaction
 
 SubjectType = Literal["item", "thread", "contact"]
 SUBJECTS: tuple[SubjectType, ...] = ("item", "thread", "contact")

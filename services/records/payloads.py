@@ -1,6 +1,6 @@
 """Raw payloads: each item's bytes exactly as its platform sent them, for evidence.
 
-`Item.raw` keeps the parsed JSON (escaped by services.outside_text so both
+`Item.raw` keeps the parsed JSON (escaped by services.channels.outside_text so both
 databases take it): good for re-reading fields, but a court asks for what was
 received, and a re-serialised dict is not that (key order, spacing, `\\u00e9`
 against `é`, number forms all change). So a connector that has the response
@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.http import Response
+from services.channels.http import Response
 from services.store.models import RawPayload, Tombstone
 
 JSON = "application/json"

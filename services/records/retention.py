@@ -17,14 +17,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select
 
-from services import workspace_settings
-from services.actor import Actor, Permission
-from services.audit_actions import AuditAction
 from services.errors import InvalidInput, NotFound
 from services.records import erasure, holds
+from services.records.audit_actions import AuditAction
 from services.store.db import SessionFactory
 from services.store.models import AuditEvent, Channel, Item, ItemTag, Setting, Tag, Tombstone
-from services.unit_of_work import write_transaction
+from services.workspace import settings as workspace_settings
+from services.workspace.actor import Actor, Permission
+from services.workspace.unit_of_work import write_transaction
 
 KINDS = ("status", "tag", "channel", "risk")
 SETTING = workspace_settings.RETENTION_POLICY

@@ -1,7 +1,7 @@
 """A member of the public's rights: everything held about them (subject access), and erasure.
 
 One person may write on several platforms: their contacts are linked by the person
-key (services.ingest sets it from the handle; the same e-mail address or handle on
+key (services.channels.ingest sets it from the handle; the same e-mail address or handle on
 two channels is one person), and an officer may add contacts the key does not link.
 `export_person` is an evidence bundle of every item from those contacts, with the
 contacts' details and the internal notes elsewhere that name them. `forget_person`
@@ -20,10 +20,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from services.actor import Actor, Permission
-from services.audit_actions import AuditAction
 from services.errors import InvalidInput
 from services.records import erasure, holds
+from services.records.audit_actions import AuditAction
 from services.records.evidence import (
     Bundle,
     PdfRenderer,
@@ -33,7 +32,8 @@ from services.records.evidence import (
 )
 from services.store.db import SessionFactory
 from services.store.models import Channel, Contact, Item, Note
-from services.unit_of_work import write_transaction
+from services.workspace.actor import Actor, Permission
+from services.workspace.unit_of_work import write_transaction
 
 _SHORTEST_NAME = 4  # a shorter name or handle matches too many notes to mean this person
 

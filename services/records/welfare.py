@@ -20,14 +20,14 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from services import item_versions, triage
-from services.actor import Actor, Permission
-from services.audit_actions import AuditAction
-from services.changes import ChangeKind, Changes
 from services.errors import InvalidInput, NotFound
+from services.inbox import item_versions, triage
+from services.records.audit_actions import AuditAction
 from services.store.db import SessionFactory
 from services.store.models import AuditEvent, Item, ItemTag, ReadMark, Tag, WelfarePreference
-from services.unit_of_work import write_transaction
+from services.workspace.actor import Actor, Permission
+from services.workspace.changes import ChangeKind, Changes
+from services.workspace.unit_of_work import write_transaction
 
 DISTRESSING_TAG = "distressing"
 DISTRESSING_CATEGORIES = frozenset(

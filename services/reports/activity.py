@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import QueryableAttribute, Session
 
-from services.audit_actions import AuditAction
-from services.search import unindexed
+from services.inbox.search import unindexed
+from services.records.audit_actions import AuditAction
 from services.store.models import AuditEvent, Escalation, Item, Reply, ReplyState
 
 ID_CHUNK = 5_000  # ids bound per IN list

@@ -43,8 +43,7 @@ from typing import Any
 from sqlalchemy import Row, and_, func, select
 from sqlalchemy.orm import Session
 
-from services import response, sla
-from services.desk import references
+from services.desk import references, response, sla
 from services.desk.sla_facts import Place
 from services.desk.sla_report import StateCounts, WeekClocks
 from services.records import welfare
@@ -84,7 +83,7 @@ class ItemFacts:
     channel: str
     kind: str
     author: str
-    received_at: datetime  # arrival: when the public posted it (services/response.py)
+    received_at: datetime  # arrival: when the public posted it (services/desk/response.py)
     local_day: date
     needs_answer: bool
     status: str

@@ -20,7 +20,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.desk import out_of_hours_admin
+from services.desk import automatic_replies
 from services.reports.activity import minutes
 from services.store.models import AuditEvent, Reply, RiskChange
 
@@ -57,7 +57,7 @@ def _first_actions(s: Session, raised: dict[int, datetime], as_of: datetime) -> 
                 keep(int(item_id), at)
         for item_id, at in s.execute(
             select(Reply.item_id, func.min(Reply.created_at))
-            .where(Reply.item_id.in_(chunk), out_of_hours_admin.by_a_person())
+            .where(Reply.item_id.in_(chunk), automatic_replies.by_a_person())
             .group_by(Reply.item_id)
         ):
             keep(int(item_id), at)

@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from services import workspace_settings
-from services.actor import Actor, Permission
-from services.audit_actions import AuditAction
 from services.errors import InvalidInput
+from services.records.audit_actions import AuditAction
 from services.reports.week import Week, last_full_week
 from services.store.db import SessionFactory
 from services.store.models import Setting
-from services.unit_of_work import write_transaction
+from services.workspace import settings as workspace_settings
+from services.workspace.actor import Actor, Permission
+from services.workspace.unit_of_work import write_transaction
 
 KEY = workspace_settings.REPORT_SCHEDULE.key
 LAST_KEY = workspace_settings.REPORT_LAST_WEEK.key

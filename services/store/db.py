@@ -61,7 +61,7 @@ def with_keyring_password(url: URL) -> URL:
     """
     if url.password is not None or os.environ.get("PGPASSWORD"):
         return url
-    from services import secrets  # keyring loads only for PostgreSQL
+    from services.workspace import secrets  # keyring loads only for PostgreSQL
 
     key = secrets.database_key(url.username, url.host, url.port, url.database)
     found = secrets.load_database_password(key)
@@ -104,7 +104,7 @@ def _sqlite_pragmas(dbapi_connection: Any) -> None:
 def _sqlite_optimize(dbapi_connection: Any, _record: Any) -> None:
     """Refresh the planner's statistics where SQLite thinks they would help, as a connection closes.
 
-    The views' plans do not depend on them (services/search.py), but fresh ones help every
+    The views' plans do not depend on them (services/inbox/search.py), but fresh ones help every
     other query. analysis_limit bounds the work on a million-row table to milliseconds.
     """
     try:

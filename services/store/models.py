@@ -238,7 +238,7 @@ class Item(Base):
     needs_reply: Mapped[bool] = mapped_column(Boolean, default=True)
     sentiment: Mapped[str | None] = mapped_column(String(20))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    # Kept by services/response.py only: the first sent reply that answers this item, and its author.
+    # Kept by services/desk/response.py only: the first sent reply that answers this item, and its author.
     first_response_at: Mapped[datetime | None]
     first_responder_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     resolved_at: Mapped[datetime | None]
@@ -368,7 +368,7 @@ class AuditEvent(Base):
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
     # Who was at the keyboard (the OS login), beside the acting user; None on events before
-    # it was recorded, which are hashed without it (services/audit.py event_hash).
+    # it was recorded, which are hashed without it (services/records/audit.py event_hash).
     os_login: Mapped[str | None] = mapped_column(String(64))
 
 
@@ -426,7 +426,7 @@ class QuarantinedItem(Base):
     """An item a platform sent that could not be stored: kept with the reason, retried every run.
 
     `payload` is the whole mapped item (the raw platform data inside it), escaped by
-    services.outside_text so either database stores it; the row goes once the item stores.
+    services.channels.outside_text so either database stores it; the row goes once the item stores.
     """
 
     __tablename__ = "quarantined_item"

@@ -2,7 +2,7 @@
 
 The bytes never go into the database: they are written once per distinct content
 to a folder beside the SQLite file (or the folder configured for PostgreSQL) by
-services/attachments.py, and read back only when a person asks for one. A row
+services/records/attachments.py, and read back only when a person asks for one. A row
 whose `sha256` is None lists an attachment that was not kept; `note` says why
 (too large, no folder), so the list still tells the officer it existed.
 """

@@ -1,7 +1,7 @@
 """`item_count`: items per channel, tag and assignee in each status, kept by triggers (0017).
 
 No code writes these rows but the database's own triggers (in the transaction of every
-change to `item` and `item_tag`) and `services.item_counts.recount` (the repair).
+change to `item` and `item_tag`) and `services.inbox.item_counts.recount` (the repair).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from services.store.models import Base, Item
 
 # Snoozed items in wake-up order (migration 0017): the few whose time has come join the
 # Inbox without a write, so the sidebar counts them live from here. `+status` on SQLite:
-# the Inbox's status index never serves it (services/search.py's `unindexed`).
+# the Inbox's status index never serves it (services/inbox/search.py's `unindexed`).
 SNOOZE_DUE = Index(
     "ix_item_snooze_due",
     Item.snoozed_until,

@@ -8,7 +8,7 @@ import re
 
 from services.desk import presence
 from services.store.db import make_engine, make_session_factory
-from services.users import find_user
+from services.workspace.users import find_user
 from tests.e2e.test_cli import demo_db, run
 
 __all__ = ["demo_db"]  # the fixture, shared with test_cli

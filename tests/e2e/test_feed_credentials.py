@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from services.changes import ChangeKind
 from services.store.db import make_engine, make_session_factory
 from services.store.models import Channel
-from services.unit_of_work import write_transaction
+from services.workspace.changes import ChangeKind
+from services.workspace.unit_of_work import write_transaction
 from tests.e2e.test_cli import run
 from tests.fakes.feeds import RSS
 from tests.fakes.http_server import FakeServer, Reply, Request

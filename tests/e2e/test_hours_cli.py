@@ -6,7 +6,7 @@ import json
 
 from sqlalchemy import select
 
-from services.audit_actions import AuditAction
+from services.records.audit_actions import AuditAction
 from services.store.db import make_engine, make_session_factory
 from services.store.models import AuditEvent
 from tests.e2e.test_cli import demo_db, run

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from services import sidebar
 from services.channels.protocol import Registry
+from services.inbox import sidebar
 from services.store.db import make_engine, make_session_factory
 from tests.e2e.test_cli import run
 

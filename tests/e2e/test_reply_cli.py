@@ -6,8 +6,8 @@ import json
 
 from services.store.db import make_engine, make_session_factory
 from services.store.models import Reply, ReplyState
-from services.unit_of_work import write_transaction
-from services.users import find_user
+from services.workspace.unit_of_work import write_transaction
+from services.workspace.users import find_user
 from tests.builders import add_channel, add_item
 from tests.e2e.test_cli import demo_db, run
 

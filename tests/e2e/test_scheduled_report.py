@@ -17,7 +17,7 @@ from services import demo
 from services.reports import schedule
 from services.store.db import make_engine, make_session_factory
 from services.store.models import utcnow
-from services.users import resolve_actor
+from services.workspace.users import resolve_actor
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from services.store.db import make_engine, make_session_factory
-from services.users import resolve_actor
+from services.workspace.users import resolve_actor
 from tests.builders import feed_channel
 from tests.fakes.feeds import FakeFeeds
 

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from services import replies, review
+from services.answers import replies, review
 from services.channels.protocol import Registry
 from services.store.db import SessionFactory, make_engine, make_session_factory
 from services.store.models import Item, Reply, ReplyState, Role
-from services.users import add_user, resolve_actor
+from services.workspace.users import add_user, resolve_actor
 from tests.builders import wordpress_channel
 from tests.fakes.wordpress import FakeWordPress
 

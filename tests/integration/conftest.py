@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import pytest
 import stamina
 
-from services.actor import Actor
 from services.channels.protocol import Registry
+from services.channels.sync import SyncEngine
 from services.store.db import SessionFactory
-from services.sync import SyncEngine
+from services.workspace.actor import Actor
 from tests.builders import wordpress_channel
 from tests.fakes.wordpress import FakeWordPress
 

@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, select, text, update
 
-from services import audit, triage
-from services.actor import Actor
-from services.records import anchor
+from services.inbox import triage
+from services.records import anchor, audit
 from services.store.db import SessionFactory
 from services.store.models import AuditEvent, AuditHead, utcnow
+from services.workspace.actor import Actor
 from tests.builders import add_channel, add_item
 
 LONDON = ZoneInfo("Europe/London")

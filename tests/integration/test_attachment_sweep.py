@@ -13,16 +13,18 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from services import attachments, channels_admin, site_config
-from services.actor import Actor
-from services.attachments import IncomingFile
-from services.attachments_sweep import sweep, sweep_daily
-from services.audit_actions import AuditAction
-from services.changes import ChangeKind
-from services.ingest import Author, Incoming, ThreadRef, upsert
+from services.channels import admin as channels_admin
+from services.channels.ingest import Author, Incoming, ThreadRef, upsert
+from services.records import attachments
+from services.records.attachments import IncomingFile
+from services.records.attachments_sweep import sweep, sweep_daily
+from services.records.audit_actions import AuditAction
 from services.store.db import SessionFactory
 from services.store.models import AuditEvent, ItemKind, utcnow
-from services.unit_of_work import write_transaction
+from services.workspace import site_config
+from services.workspace.actor import Actor
+from services.workspace.changes import ChangeKind
+from services.workspace.unit_of_work import write_transaction
 from tests.builders import add_channel
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from console.context import open_context
-from services import attachments, site_config
-from services.actor import Actor
+from services.records import attachments
 from services.store.db import SessionFactory
+from services.workspace import site_config
+from services.workspace.actor import Actor
 from tests.builders import add_channel
 from tests.integration.test_attachment_sweep import STATEMENT, content_files, mail_with_files
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, text
 
-from services import audit, triage
-from services.actor import Actor
+from services.inbox import triage
+from services.records import audit
 from services.store.db import SessionFactory
+from services.workspace.actor import Actor
 from tests.builders import add_channel, add_item
 
 

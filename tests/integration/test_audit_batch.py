@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from services import audit, triage, undo, unit_of_work
-from services.actor import Actor
-from services.audit_actions import AuditAction
+from services.inbox import triage, undo
+from services.records import audit
+from services.records.audit_actions import AuditAction
 from services.store.db import SessionFactory
 from services.store.models import AuditEvent, Status
+from services.workspace import unit_of_work
+from services.workspace.actor import Actor
 from tests.builders import add_channel, add_item
 
 

@@ -6,14 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from services import channels_admin, conversation, moderation, outbox, replies, review
-from services.actor import Actor
+from services.answers import outbox, replies, review
+from services.channels import admin as channels_admin
+from services.channels import moderation
 from services.channels.bluesky_text import too_long
 from services.channels.protocol import Registry
+from services.channels.sync import SyncEngine
 from services.errors import InvalidInput
+from services.inbox import conversation
 from services.store.db import SessionFactory
 from services.store.models import Item, Reply, ReplyState
-from services.sync import SyncEngine
+from services.workspace.actor import Actor
 from tests.e2e.test_cli import run as run_cli
 from tests.fakes.bluesky import FakeBluesky
 from tests.integration.test_bluesky_sync import bsky, bsky_channel, items

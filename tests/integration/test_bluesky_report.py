@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from services import moderation
-from services.actor import Actor
+from services.channels import moderation
 from services.channels.protocol import Registry
+from services.channels.sync import SyncEngine
 from services.errors import InvalidInput
 from services.store.db import SessionFactory
 from services.store.models import Item
-from services.sync import SyncEngine
+from services.workspace.actor import Actor
 from tests.fakes.bluesky import FakeBluesky
 from tests.integration.test_bluesky_sync import bsky, bsky_channel, items
 

@@ -7,12 +7,12 @@ from collections.abc import Mapping, Sequence
 import pytest
 from sqlalchemy import select, update
 
-from services import item_versions, triage
-from services.actor import Actor
 from services.errors import ConflictError
+from services.inbox import item_versions, triage
 from services.store.db import SessionFactory, make_engine
 from services.store.models import Item, Status
-from services.unit_of_work import Transaction
+from services.workspace.actor import Actor
+from services.workspace.unit_of_work import Transaction
 from tests.builders import add_channel, add_item
 
 

@@ -10,16 +10,18 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from services import channels_admin, channels_setup, secrets
-from services.actor import Actor
+from services.channels import admin as channels_admin
 from services.channels import mastodon_oauth
+from services.channels import setup as channels_setup
 from services.channels.errors import ChannelError, CredentialsRejected
 from services.channels.protocol import Registry
+from services.channels.sync import SyncEngine
 from services.channels.x_oauth import KeyringTokens
 from services.store.db import SessionFactory
 from services.store.models import Channel
 from services.store.states import ChannelState
-from services.sync import SyncEngine
+from services.workspace import secrets
+from services.workspace.actor import Actor
 from tests.e2e.test_cli import run as run_cli
 from tests.fakes import facebook_oauth as fb
 from tests.fakes import x as xf

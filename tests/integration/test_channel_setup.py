@@ -10,12 +10,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from services import channels_admin, channels_setup, secrets
-from services.actor import Actor
+from services.channels import admin as channels_admin
 from services.channels import forms
+from services.channels import setup as channels_setup
 from services.errors import InvalidInput, PermissionDenied
 from services.store.db import SessionFactory
 from services.store.models import AuditEvent, Channel
+from services.workspace import secrets
+from services.workspace.actor import Actor
 from tests.e2e.test_cli import run as run_cli
 from tests.fakes.mastodon import FakeMastodon
 from tests.integration.test_mastodon_sync import masto

@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from services import secrets
 from services.store.db import make_engine
+from services.workspace import secrets
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct-horse-7731"

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from services import channels_admin
-from services.actor import Actor
+from services.channels import admin as channels_admin
 from services.channels.email_items import message_item
-from services.ingest import upsert
-from services.outside_text import unescape_raw
+from services.channels.ingest import upsert
+from services.channels.outside_text import unescape_raw
 from services.store.db import SessionFactory
 from services.store.models import Item, Thread
-from services.unit_of_work import write_transaction
+from services.workspace.actor import Actor
+from services.workspace.unit_of_work import write_transaction
 from tests.real import mail_samples as samples
 
 OURS = "counter@force.example"

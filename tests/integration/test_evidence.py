@@ -10,14 +10,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine, text
 
-from services import audit, triage
-from services.actor import Actor
+from services.channels.sync import SyncEngine
 from services.errors import InvalidInput
-from services.records import anchor
+from services.inbox import triage
+from services.records import anchor, audit
 from services.records.evidence import Scope, export_evidence, verify_bundle
 from services.store.db import SessionFactory
 from services.store.models import Item
-from services.sync import SyncEngine
+from services.workspace.actor import Actor
 from tests.fakes.http_server import Reply, Request
 from tests.fakes.wordpress import FakeWordPress
 

@@ -8,13 +8,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from services import audit, triage
-from services.actor import Actor
-from services.records import holds
+from services.inbox import triage
+from services.records import audit, holds
 from services.records.evidence import verify_bundle
 from services.records.subject_access import export_person, forget_person
 from services.store.db import SessionFactory
 from services.store.models import Contact, Item, Tombstone
+from services.workspace.actor import Actor
 from tests.builders import add_channel, add_item
 
 LONDON = ZoneInfo("Europe/London")

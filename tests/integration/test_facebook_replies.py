@@ -6,12 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from services import conversation, moderation, outbox, replies, review
-from services.actor import Actor
+from services.answers import outbox, replies, review
+from services.channels import moderation
 from services.channels.protocol import Registry
+from services.channels.sync import SyncEngine
+from services.inbox import conversation
 from services.store.db import SessionFactory
 from services.store.models import Item, Reply, ReplyState
-from services.sync import SyncEngine
+from services.workspace.actor import Actor
 from tests.e2e.test_cli import run as run_cli
 from tests.fakes.facebook import FakeGraph
 from tests.integration.test_facebook_sync import fb_channel, graph, items

@@ -5,13 +5,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from services import channels_admin, replies
-from services.actor import Actor
+from services.answers import replies
+from services.channels import admin as channels_admin
 from services.channels.protocol import Registry
+from services.channels.sync import SyncEngine
 from services.errors import InvalidInput
 from services.store.db import SessionFactory
 from services.store.models import Item, ItemKind
-from services.sync import SyncEngine
+from services.workspace.actor import Actor
 from tests.builders import feed_channel
 from tests.fakes.feeds import FakeFeeds
 
@@ -129,7 +130,7 @@ def test_an_entry_without_a_date_arrives_at_the_fetch_time_and_says_so(
     sync_engine: SyncEngine,
     registry: Registry,
 ) -> None:
-    from services import conversation
+    from services.inbox import conversation
 
     feeds.docs["/undated"] = (UNDATED, "application/rss+xml")
     ch = _add(factory, admin, feeds.url("/undated"))

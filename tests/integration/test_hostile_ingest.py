@@ -14,14 +14,15 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from services import channels_admin, quarantine
-from services.actor import Actor
+from services.channels import admin as channels_admin
+from services.channels import quarantine
+from services.channels.ingest import Author, Incoming, ThreadRef
+from services.channels.outside_text import unescape_raw
 from services.channels.protocol import Batch, ChannelConfig, Registry, ReplyTarget, SentReply
-from services.ingest import Author, Incoming, ThreadRef
-from services.outside_text import unescape_raw
+from services.channels.sync import SyncEngine
 from services.store.db import SessionFactory
 from services.store.models import Contact, Item, ItemKind, QuarantinedItem
-from services.sync import SyncEngine
+from services.workspace.actor import Actor
 from tests.fakes.feeds import FakeFeeds
 from tests.fakes.wordpress import FakeWordPress
 

@@ -6,10 +6,11 @@ from datetime import timedelta
 
 import pytest
 
-from services import inbox, triage
-from services.actor import Actor
+from services.inbox import listing as inbox
+from services.inbox import triage
 from services.store.db import SessionFactory
 from services.store.models import utcnow
+from services.workspace.actor import Actor
 from tests.builders import add_channel, add_item
 
 
@@ -64,8 +65,8 @@ def test_view_counts(factory: SessionFactory, officer: Actor) -> None:
 def test_probed_first_pages_equal_the_plain_plan(
     factory: SessionFactory, officer: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from services import inbox as inbox_module
-    from services import search_plan
+    from services.inbox import listing as inbox_module
+    from services.inbox import search_plan
 
     # Tiny thresholds make a small workspace take the probing paths (whole index, bounded window).
     monkeypatch.setattr(search_plan, "BROAD_MATCHES", 2)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from services import conversation, demo, inbox
-from services.audit import verify_chain
+from services import demo
+from services.channels.ingest import Author, Incoming, ThreadRef, upsert
 from services.channels.protocol import Registry
-from services.ingest import Author, Incoming, ThreadRef, upsert
+from services.inbox import conversation
+from services.inbox import listing as inbox
+from services.records.audit import verify_chain
 from services.store.db import SessionFactory
 from services.store.models import Item, ItemKind, utcnow
-from services.unit_of_work import write_transaction
+from services.workspace.unit_of_work import write_transaction
 from tests.builders import add_channel
 
 HOSTILE = (

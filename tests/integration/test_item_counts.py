@@ -12,15 +12,16 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, text, update
 
-from services import item_counts, response, sidebar, triage, undo
-from services.actor import Actor
-from services.changes import Applied
+from services.channels.admin import remove_channel
 from services.channels.protocol import Registry
-from services.channels_admin import remove_channel
+from services.desk import response
 from services.errors import ConflictError, NotFound
-from services.search import inbox_condition
+from services.inbox import item_counts, sidebar, triage, undo
+from services.inbox.search import inbox_condition
 from services.store.db import SessionFactory
 from services.store.models import Channel, Item, ItemTag, Status, Tag, utcnow
+from services.workspace.actor import Actor
+from services.workspace.changes import Applied
 from tests.builders import add_channel, add_item
 
 TAGS = ("complaint", "road-safety", "praise")

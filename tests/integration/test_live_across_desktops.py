@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from services import change_feed
-from services.actor import Actor
-from services.change_feed import ChangeListener
-from services.changes import ChangeKind
 from services.desk import presence, risk_view
 from services.store.db import SessionFactory, make_engine, make_session_factory, origin_of, upgrade
 from services.store.models import Role
-from services.users import add_first_admin, add_user, resolve_actor
+from services.workspace import change_feed
+from services.workspace.actor import Actor
+from services.workspace.change_feed import ChangeListener
+from services.workspace.changes import ChangeKind
+from services.workspace.users import add_first_admin, add_user, resolve_actor
 from tests.builders import add_channel, add_item, wordpress_channel
 from tests.conftest import PG_ADMIN_URL, _truncate_pg
 from tests.fakes.wordpress import FakeWordPress

@@ -6,13 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from services import conversation, moderation, outbox, replies, review
-from services.actor import Actor
+from services.answers import outbox, replies, review
+from services.channels import moderation
 from services.channels.protocol import Registry
+from services.channels.sync import SyncEngine
 from services.errors import InvalidInput
+from services.inbox import conversation
 from services.store.db import SessionFactory
 from services.store.models import Channel, Item, Reply, ReplyState
-from services.sync import SyncEngine
+from services.workspace.actor import Actor
 from tests.e2e.test_cli import run as run_cli
 from tests.fakes.mastodon import FakeMastodon
 from tests.integration.test_mastodon_sync import connect, items, masto, masto_channel

@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from services import channels_admin
-from services.actor import Actor
+from services.channels import admin as channels_admin
+from services.channels.sync import SyncEngine
 from services.store.db import SessionFactory
 from services.store.models import Channel, Contact, Item, ItemKind, Thread
-from services.sync import SyncEngine
+from services.workspace.actor import Actor
 from tests.fakes.mastodon import FakeMastodon
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from alembic import command
 from sqlalchemy import text
 
-from services import inbox
+from services.inbox import listing as inbox
 from services.store.db import _alembic_config, make_engine, make_session_factory, upgrade
 from tests.builders import add_channel, add_item
 

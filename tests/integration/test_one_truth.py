@@ -1,6 +1,6 @@
 """One definition per rule: the list, the sidebar, `inbox --json` and the report agree item by item.
 
-Answered, first response and SLA state come from services/response.py; this
+Answered, first response and SLA state come from services/desk/response.py; this
 workspace holds one item of every case, and every reader must say the same of each.
 """
 
@@ -16,15 +16,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services import inbox, response, sidebar
-from services.actor import Actor
+from services.channels.ingest import Author, Incoming, ThreadRef, upsert
 from services.channels.protocol import Registry
-from services.ingest import Author, Incoming, ThreadRef, upsert
+from services.desk import response
+from services.inbox import listing as inbox
+from services.inbox import sidebar
 from services.reports import metrics
 from services.reports.week import week_of
 from services.store.db import SessionFactory
 from services.store.models import Channel, Item, ItemKind, Reply, ReplyState, Status, utcnow
-from services.unit_of_work import write_transaction
+from services.workspace.actor import Actor
+from services.workspace.unit_of_work import write_transaction
 
 LONDON = ZoneInfo("Europe/London")
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,20 +10,22 @@ import pytest
 from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import IntegrityError
 
-from services import outbox, review, review_policy, worker_events, workspace_settings
-from services.actor import Actor
-from services.audit import verify_chain
+from services import worker_events
+from services.answers import outbox, review, review_policy
 from services.channels.protocol import Registry
+from services.channels.sync import SyncEngine
 from services.desk import out_of_hours, out_of_hours_admin, risk_view
+from services.desk.response import unanswered_condition
 from services.desk.staffed_hours import StaffedHours, parse_days
-from services.response import unanswered_condition
+from services.records.audit import verify_chain
 from services.store.db import SessionFactory
 from services.store.models import Channel, Item, Reply, User, utcnow
 from services.store.models_out_of_hours import OutOfHoursAck
-from services.sync import SyncEngine
-from services.unit_of_work import write_transaction
 from services.worker import Worker, WorkerOptions
 from services.worker_events import OnCallPaged, OutOfHoursReplied, WorkerEvent
+from services.workspace import settings as workspace_settings
+from services.workspace.actor import Actor
+from services.workspace.unit_of_work import write_transaction
 from tests.builders import add_channel, add_item
 from tests.fakes.wordpress import FakeWordPress
 

@@ -14,7 +14,6 @@ import pytest
 from sqlalchemy import select, update
 
 from services import worker_events
-from services.actor import Actor
 from services.channels.protocol import Registry
 from services.desk import out_of_hours, out_of_hours_admin
 from services.desk.staffed_hours import StaffedHours, parse_days
@@ -22,8 +21,9 @@ from services.errors import InvalidInput
 from services.store.db import SessionFactory
 from services.store.models import Channel, Reply, utcnow
 from services.store.models_out_of_hours import OutOfHoursAck
-from services.unit_of_work import write_transaction
 from services.worker_events import OutOfHoursNotSent, OutOfHoursReplied
+from services.workspace.actor import Actor
+from services.workspace.unit_of_work import write_transaction
 from tests.builders import add_channel, add_item
 
 LONDON = ZoneInfo("Europe/London")

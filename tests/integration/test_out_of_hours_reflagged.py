@@ -12,8 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from services import outbox
-from services.actor import Actor
+from services.answers import outbox
 from services.channels.protocol import Registry, SentReply
 from services.desk import out_of_hours, out_of_hours_admin, risk_view
 from services.desk.staffed_hours import StaffedHours, parse_days
@@ -21,6 +20,7 @@ from services.reports import risk_figures
 from services.store.db import SessionFactory
 from services.store.models import Item, Reply, ReplyState, utcnow
 from services.worker_events import OnCallPaged, OutOfHoursReplied
+from services.workspace.actor import Actor
 from tests.builders import add_channel, add_item
 
 LONDON = ZoneInfo("Europe/London")

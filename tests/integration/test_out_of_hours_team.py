@@ -15,15 +15,15 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from services import audit
 from services.channels.protocol import Registry
 from services.desk import out_of_hours, out_of_hours_admin
 from services.desk.staffed_hours import StaffedHours, parse_days
+from services.records import audit
 from services.store import roles
 from services.store.db import upgrade
 from services.store.models import Reply, Role, utcnow
-from services.users import add_first_admin, add_user, resolve_actor
 from services.worker_events import OnCallPaged, OutOfHoursReplied
+from services.workspace.users import add_first_admin, add_user, resolve_actor
 from tests.builders import add_channel, add_item
 from tests.team_db import TeamDatabase, team_database
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from sqlalchemy import func, select, update
 
-from services import change_feed, conversation, replies
-from services.actor import Actor
-from services.changes import ChangeKind
+from services.answers import replies
 from services.channels.protocol import Registry
 from services.desk import presence
+from services.inbox import conversation
 from services.store.db import SessionFactory, make_session_factory
 from services.store.models import AuditEvent, utcnow
 from services.store.models_presence import Presence
+from services.workspace import change_feed
+from services.workspace.actor import Actor
+from services.workspace.changes import ChangeKind
 from tests.builders import add_channel, add_item
 
 

@@ -17,13 +17,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from services import channels_admin
-from services.actor import Actor
+from services.channels import admin as channels_admin
+from services.channels.sync import SyncEngine
 from services.records import payloads
 from services.records.evidence import Scope, export_evidence, verify_bundle
 from services.store.db import SessionFactory
 from services.store.models import Direction, Item
-from services.sync import SyncEngine
+from services.workspace.actor import Actor
 from tests.builders import feed_channel
 from tests.fakes.bluesky import FakeBluesky
 from tests.fakes.facebook import FakeGraph

@@ -8,19 +8,21 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from services import change_feed, conversation, inbox
-from services.actor import Actor
-from services.audit import verify_chain
-from services.audit_actions import AuditAction
-from services.changes import ChangeKind
 from services.channels.protocol import Registry
 from services.desk import references
 from services.desk.references import Subject
 from services.errors import InvalidInput, NotFound
+from services.inbox import conversation
+from services.inbox import listing as inbox
+from services.records.audit import verify_chain
+from services.records.audit_actions import AuditAction
 from services.reports import export, metrics
 from services.reports.week import parse_week
 from services.store.db import SessionFactory
 from services.store.models import AuditEvent, Change, Item, utcnow
+from services.workspace import change_feed
+from services.workspace.actor import Actor
+from services.workspace.changes import ChangeKind
 from tests.builders import add_channel, add_item
 
 LONDON = ZoneInfo("Europe/London")

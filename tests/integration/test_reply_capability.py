@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from services import outbox, replies, review
-from services.actor import Actor
+from services.answers import outbox, replies, review
 from services.channels.protocol import Connector, Registry, ReplyTarget, SentReply
+from services.channels.sync import SyncEngine
 from services.errors import InvalidInput
 from services.store.db import SessionFactory
 from services.store.models import Channel, Item, Reply, ReplyState
-from services.sync import SyncEngine
-from services.unit_of_work import write_transaction
+from services.workspace.actor import Actor
+from services.workspace.unit_of_work import write_transaction
 from tests.builders import add_channel, add_item
 from tests.fakes.wordpress import FakeWordPress
 

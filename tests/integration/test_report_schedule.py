@@ -6,9 +6,9 @@ from datetime import datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from services.actor import Actor
 from services.reports import schedule
 from services.store.db import SessionFactory
+from services.workspace.actor import Actor
 
 LONDON = ZoneInfo("Europe/London")
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from services import triage
-from services.actor import Actor
+from services.inbox import triage
 from services.reports import metrics
 from services.reports.week import week_of
 from services.store.db import SessionFactory
 from services.store.models import Status, utcnow
+from services.workspace.actor import Actor
 from tests.builders import add_channel, add_item
 
 LONDON = ZoneInfo("Europe/London")

@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from services import audit, triage
-from services.actor import Actor
 from services.errors import PermissionDenied
-from services.records import holds, retention
+from services.inbox import triage
+from services.records import audit, holds, retention
 from services.store.db import SessionFactory
 from services.store.models import Contact, Item, Note, RawPayload, Status, Tombstone, utcnow
+from services.workspace.actor import Actor
 from tests.builders import add_channel, add_item
 
 LONDON = ZoneInfo("Europe/London")

@@ -5,12 +5,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from services import escalation, replies, review, review_policy, triage
-from services.actor import Actor
+from services.answers import replies, review, review_policy
 from services.channels.protocol import Registry
+from services.desk import escalation
 from services.errors import PermissionDenied
+from services.inbox import triage
 from services.store.db import SessionFactory
 from services.store.models import Reply, ReplyState
+from services.workspace.actor import Actor
 from tests.builders import add_channel, add_item
 
 

@@ -9,13 +9,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from services import conversation, inbox, replies, triage
-from services.actor import Actor
-from services.audit_actions import AuditAction
+from services.answers import replies
+from services.channels.ingest import Author, Incoming, upsert
 from services.channels.protocol import Registry
+from services.channels.sync import SyncEngine
 from services.desk import risk_admin, risk_store, risk_view
 from services.errors import InvalidInput, PermissionDenied
-from services.ingest import Author, Incoming, upsert
+from services.inbox import conversation, triage
+from services.inbox import listing as inbox
+from services.records.audit_actions import AuditAction
 from services.reports import metrics
 from services.reports.week import parse_week
 from services.store.db import SessionFactory
@@ -28,8 +30,8 @@ from services.store.models import (
     Status,
     utcnow,
 )
-from services.sync import SyncEngine
-from services.unit_of_work import write_transaction
+from services.workspace.actor import Actor
+from services.workspace.unit_of_work import write_transaction
 from tests.fakes.wordpress import FakeWordPress
 
 KNIFE = "There is a man with a knife outside the school gates right now, please send someone"

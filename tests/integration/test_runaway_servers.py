@@ -10,12 +10,13 @@ from collections.abc import Callable, Iterator
 import pytest
 from sqlalchemy import func, select
 
-from services import channels_admin, http
-from services.actor import Actor
+from services.channels import admin as channels_admin
+from services.channels import http
 from services.channels.protocol import Registry
+from services.channels.sync import SyncEngine
 from services.store.db import SessionFactory
 from services.store.models import Contact, Item
-from services.sync import SyncEngine
+from services.workspace.actor import Actor
 from tests.builders import wordpress_channel
 from tests.fakes.feeds import FakeFeeds
 from tests.fakes.http_server import FakeServer, Reply, Request

@@ -7,11 +7,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services import escalation, inbox, teams, triage
-from services.actor import Actor
+from services.desk import escalation, teams
 from services.errors import QuerySyntaxError
+from services.inbox import listing as inbox
+from services.inbox import triage
 from services.store.db import SessionFactory
 from services.store.models import ItemKind, Status
+from services.workspace.actor import Actor
 from tests.builders import add_channel, add_item
 
 LONDON = ZoneInfo("Europe/London")
@@ -143,7 +145,7 @@ def test_first_page_probe_plan_finds_the_same_items(
 ) -> None:
     from sqlalchemy import select
 
-    from services.search import SearchContext, to_condition
+    from services.inbox.search import SearchContext, to_condition
     from services.store.models import Item, utcnow
 
     with factory() as s:

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from services import inbox
-from services.actor import Actor
 from services.errors import QuerySyntaxError
+from services.inbox import listing as inbox
 from services.store.db import SessionFactory
+from services.workspace.actor import Actor
 from tests.builders import add_channel, add_item
 
 

@@ -6,9 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from services import inbox, search_plan
 from services.errors import SearchCancelled
-from services.search import Term
+from services.inbox import listing as inbox
+from services.inbox import search_plan
+from services.inbox.search import Term
 from services.store.db import SessionFactory
 from services.store.models import utcnow
 from tests.builders import add_channel, add_item

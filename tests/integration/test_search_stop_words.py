@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from services import inbox
-from services.stop_words import STOP_WORDS
+from services.inbox import listing as inbox
+from services.inbox.stop_words import STOP_WORDS
 from services.store.db import SessionFactory, make_engine
 from tests.builders import add_channel, add_item
 

@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from services import channels_admin, secrets
-from services.actor import Actor
+from services.channels import admin as channels_admin
+from services.channels.sync import SyncEngine
 from services.store.db import SessionFactory
 from services.store.models import AuditEvent, Channel
-from services.sync import SyncEngine
+from services.workspace import secrets
+from services.workspace.actor import Actor
 from tests.fakes.wordpress import FakeWordPress
 
 SECRET = "abcd efgh ijkl mnop qrst uvwx"

@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 
 from console.context import open_context
-from services import replies, site_config
-from services.actor import Actor
+from services.answers import replies
 from services.channels.protocol import Registry
+from services.channels.sync import SyncEngine
 from services.desk import risk_view
 from services.store.db import SessionFactory
-from services.sync import SyncEngine
+from services.workspace import site_config
+from services.workspace.actor import Actor
 from tests.builders import add_channel, add_item, feed_channel
 from tests.fakes.feeds import FakeFeeds
 from tests.fakes.proxy import FakeProxy

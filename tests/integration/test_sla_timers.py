@@ -9,14 +9,15 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from services import inbox, response, triage
-from services.actor import Actor
-from services.audit_actions import AuditAction
-from services.desk import sla_notices, sla_policy
+from services.desk import response, sla_notices, sla_policy
 from services.desk.sla_facts import ItemBasics, Place, timers_for
+from services.inbox import listing as inbox
+from services.inbox import triage
+from services.records.audit_actions import AuditAction
 from services.store.db import SessionFactory
 from services.store.models import AuditEvent, Escalation, Item, Reply, ReplyState, utcnow
-from services.unit_of_work import write_transaction
+from services.workspace.actor import Actor
+from services.workspace.unit_of_work import write_transaction
 from tests.builders import add_channel, add_item
 
 LONDON = ZoneInfo("Europe/London")  # GMT in December: local times are UTC times below

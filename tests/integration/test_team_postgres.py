@@ -11,16 +11,17 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from services import audit, replies, review, review_policy
-from services.actor import Actor
-from services.change_feed import ChangeListener
+from services.answers import replies, review, review_policy
 from services.channels.protocol import Registry
 from services.errors import PermissionDenied
+from services.records import audit
 from services.store import roles
 from services.store.db import SessionFactory, make_engine, origin_of, upgrade
 from services.store.models import ReplyState, Role
 from services.store.worker_lock import WAITING, single_worker
-from services.users import add_first_admin, add_user, resolve_actor, set_user
+from services.workspace.actor import Actor
+from services.workspace.change_feed import ChangeListener
+from services.workspace.users import add_first_admin, add_user, resolve_actor, set_user
 from tests.builders import add_channel, add_item
 from tests.team_db import TeamDatabase, team_database
 

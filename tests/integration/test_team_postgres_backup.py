@@ -10,12 +10,13 @@ import pytest
 from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from services import audit, demo
-from services.actor import Actor
+from services import demo
 from services.errors import InvalidInput
+from services.records import audit
 from services.store import backup
 from services.store.db import SessionFactory, make_engine, make_session_factory
 from services.store.models import AuditEvent, Item
+from services.workspace.actor import Actor
 from tests.conftest import PG_ADMIN_URL
 
 

@@ -6,11 +6,11 @@ import getpass
 
 from sqlalchemy import select, update
 
-from services import audit
-from services.actor import Actor
+from services.records import audit
 from services.store.db import SessionFactory
 from services.store.models import AuditEvent, AuditHead, Role
-from services.users import add_user, resolve_actor, set_own_profile
+from services.workspace.actor import Actor
+from services.workspace.users import add_user, resolve_actor, set_own_profile
 
 
 def test_acting_as_someone_else_shows_who_was_at_the_keyboard(

@@ -7,13 +7,15 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from services import conversation, escalation, inbox, teams, triage
-from services.actor import Actor
 from services.channels.protocol import Registry
+from services.desk import escalation, teams
 from services.errors import ConflictError, InvalidInput, NotFound, PermissionDenied
+from services.inbox import conversation, triage
+from services.inbox import listing as inbox
 from services.store.db import SessionFactory
 from services.store.models import AuditEvent, Role, Status, utcnow
-from services.users import add_user
+from services.workspace.actor import Actor
+from services.workspace.users import add_user
 from tests.builders import add_channel, add_item
 
 

@@ -6,14 +6,15 @@ from datetime import timedelta
 
 import pytest
 
-from services import conversation, inbox, triage
-from services.actor import Actor
-from services.changes import Applied
 from services.channels.protocol import Registry
 from services.errors import ConflictError
+from services.inbox import conversation, triage
+from services.inbox import listing as inbox
+from services.inbox.undo import undo
 from services.store.db import SessionFactory
 from services.store.models import Status, utcnow
-from services.undo import undo
+from services.workspace.actor import Actor
+from services.workspace.changes import Applied
 from tests.builders import add_channel, add_item
 
 

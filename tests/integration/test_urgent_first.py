@@ -6,10 +6,11 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
-from services import inbox, triage
-from services.actor import Actor
+from services.inbox import listing as inbox
+from services.inbox import triage
 from services.store.db import SessionFactory
 from services.store.models import Item, utcnow
+from services.workspace.actor import Actor
 from tests.builders import add_channel, add_item
 
 

@@ -13,10 +13,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services import response, sla
-from services.actor import Actor
-from services.audit_actions import AuditAction
-from services.ingest import Author, Incoming, ThreadRef, upsert
+from services.channels.ingest import Author, Incoming, ThreadRef, upsert
+from services.desk import response, sla
+from services.records.audit_actions import AuditAction
 from services.reports import export, metrics
 from services.reports.week import parse_week
 from services.store.db import SessionFactory
@@ -29,7 +28,8 @@ from services.store.models import (
     ReplyState,
     Status,
 )
-from services.unit_of_work import write_transaction
+from services.workspace.actor import Actor
+from services.workspace.unit_of_work import write_transaction
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -42,7 +42,7 @@ def utc(day: int, hour: int, minute: int = 0, month: int = 10) -> datetime:
 def week_world(
     factory: SessionFactory, officer: Actor, supervisor: Actor, admin: Actor
 ) -> dict[str, int]:
-    from services.users import Role, add_user
+    from services.workspace.users import Role, add_user
 
     aisha = add_user(factory, admin, "aisha", Role.OFFICER, "PCSO Aisha Moran")
     ids: dict[str, int] = {}

@@ -7,14 +7,14 @@ import csv
 from datetime import datetime
 from pathlib import Path
 
-from services import response
-from services.actor import Actor
-from services.ingest import Author, Incoming, ThreadRef, upsert
+from services.channels.ingest import Author, Incoming, ThreadRef, upsert
+from services.desk import response
 from services.reports import export, metrics
 from services.reports.week import parse_week
 from services.store.db import SessionFactory
 from services.store.models import Channel, Item, ItemKind, Reply, ReplyState
-from services.unit_of_work import write_transaction
+from services.workspace.actor import Actor
+from services.workspace.unit_of_work import write_transaction
 from tests.integration.test_weekly_report import LONDON, utc, week_world
 
 __all__ = ["week_world"]  # the fixture, shared with test_weekly_report

@@ -6,11 +6,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from services import audit, triage
-from services.actor import Actor
-from services.records import welfare
+from services.inbox import triage
+from services.records import audit, welfare
 from services.store.db import SessionFactory
 from services.store.models import AuditEvent, User, utcnow
+from services.workspace.actor import Actor
 from tests.builders import add_channel, add_item
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from services import audit
-from services.actor import Actor
 from services.errors import InvalidInput
-from services.records import welfare
+from services.records import audit, welfare
 from services.store.db import SessionFactory
 from services.store.models import AuditEvent
+from services.workspace.actor import Actor
 from tests.builders import add_channel, add_item
 
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from services import conversation, moderation, outbox, replies, review
-from services.actor import Actor
-from services.audit_actions import AuditAction
+from services.answers import outbox, replies, review
+from services.channels import moderation
 from services.channels.protocol import Registry
+from services.channels.sync import SyncEngine
 from services.errors import PermissionDenied
+from services.inbox import conversation
+from services.records.audit_actions import AuditAction
 from services.store.db import SessionFactory
 from services.store.models import Direction, Item, Reply, ReplyState
-from services.sync import SyncEngine
+from services.workspace.actor import Actor
 from tests.fakes.wordpress import FakeWordPress
 
 
@@ -250,7 +252,7 @@ def test_nobody_approves_their_own_reply_even_when_review_is_required(
     officer: Actor,
     registry: Registry,
 ) -> None:
-    from services import triage
+    from services.inbox import triage
 
     cid = wp.add_comment(812, "a sensitive matter")
     sync_engine.sync_channel(wp_channel)

@@ -8,13 +8,16 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from services import channels_admin, conversation, http, inbox
-from services.actor import Actor
+from services.channels import admin as channels_admin
+from services.channels import http
 from services.channels.protocol import Registry
+from services.channels.sync import SyncEngine
 from services.channels.wordpress import WordPressConnector
+from services.inbox import conversation
+from services.inbox import listing as inbox
 from services.store.db import SessionFactory
 from services.store.models import Channel, Item, Thread
-from services.sync import SyncEngine
+from services.workspace.actor import Actor
 from tests.fakes.wordpress import FakeWordPress
 
 SPAM_SCRIPT = "<p>Cheap pills <script>alert('x')</script><a href='http://spam.example'>here</a></p>"

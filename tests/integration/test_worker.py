@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import Engine
 
 from services import demo, worker_events
-from services.actor import Actor
 from services.channels.protocol import Registry
 from services.reports import schedule
 from services.reports.metrics import WeeklyReport
@@ -29,6 +28,7 @@ from services.worker_events import (
     WorkerEvent,
     WorkerStopped,
 )
+from services.workspace.actor import Actor
 
 LONDON = ZoneInfo("Europe/London")
 

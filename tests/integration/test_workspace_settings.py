@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from services import review_policy, sla, workspace_settings
-from services.actor import Actor
-from services.audit_actions import AuditAction
+from services.answers import review_policy
+from services.desk import sla
+from services.records.audit_actions import AuditAction
 from services.store.db import SessionFactory
 from services.store.models import AuditEvent
+from services.workspace import settings as workspace_settings
+from services.workspace.actor import Actor
 
 
 def test_a_fresh_workspace_applies_the_declared_defaults(factory: SessionFactory) -> None:
@@ -36,7 +38,7 @@ def test_a_change_is_stored_and_audited_under_its_declared_action(
 
 
 def test_an_undeclared_key_cannot_be_written(factory: SessionFactory) -> None:
-    from services.unit_of_work import write_transaction
+    from services.workspace.unit_of_work import write_transaction
 
     with (
         pytest.raises(ValueError, match="not a declared workspace setting"),

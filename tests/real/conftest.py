@@ -11,11 +11,11 @@ from collections.abc import Iterator
 import pytest
 import stamina
 
-from services import channels_admin
-from services.actor import Actor
+from services.channels import admin as channels_admin
 from services.channels.protocol import Registry
+from services.channels.sync import SyncEngine
 from services.store.db import SessionFactory
-from services.sync import SyncEngine
+from services.workspace.actor import Actor
 from tests.conftest import UNDER_CI
 from tests.real.wordpress_site import MariaDB, Seed, WordPressSite, missing_parts
 

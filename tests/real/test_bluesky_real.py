@@ -13,12 +13,13 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from services import channels_admin, outbox, replies, review
-from services.actor import Actor
+from services.answers import outbox, replies, review
+from services.channels import admin as channels_admin
 from services.channels.protocol import Registry
+from services.channels.sync import SyncEngine
 from services.store.db import SessionFactory
 from services.store.models import Contact, Item, ItemKind, Reply, ReplyState, Thread
-from services.sync import SyncEngine
+from services.workspace.actor import Actor
 from tests.conftest import UNDER_CI
 from tests.real.atproto_network import AtprotoNetwork, install, missing_parts
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from services import moderation
-from services.actor import Actor
+from services.channels import moderation
+from services.channels.sync import SyncEngine
 from services.store.db import SessionFactory
 from services.store.models import Item
-from services.sync import SyncEngine
+from services.workspace.actor import Actor
 from tests.real.atproto_network import AtprotoNetwork
 from tests.real.test_bluesky_real import _connect, _items, atproto
 

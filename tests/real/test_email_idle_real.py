@@ -11,13 +11,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine, select, update
 
-from services import channels_admin
-from services.actor import Actor
+from services.channels import admin as channels_admin
 from services.channels.protocol import Registry
 from services.store.db import SessionFactory
 from services.store.models import Channel, Item, utcnow
 from services.worker import Worker, WorkerOptions
 from services.worker_events import SyncFinished, WorkerEvent
+from services.workspace.actor import Actor
 from tests.real import mail_samples as samples
 from tests.real.mail_server import WITHOUT_IDLE, Dovecot, SmtpServer, missing_parts
 from tests.real.test_email_real import Mailbox, _config, _unavailable, dovecot, mailbox, smtp

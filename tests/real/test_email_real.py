@@ -17,14 +17,15 @@ from typing import Any, cast
 import pytest
 from sqlalchemy import inspect, select, text
 
-from services import channels_admin, outbox, replies, review
-from services.actor import Actor
+from services.answers import outbox, replies, review
+from services.channels import admin as channels_admin
 from services.channels import email_smtp
 from services.channels.email import EmailConnector
 from services.channels.protocol import Connector, Registry, ReplyTarget, SentReply
+from services.channels.sync import SyncEngine
 from services.store.db import SessionFactory
 from services.store.models import Channel, Contact, Direction, Item, Reply, ReplyState, Thread
-from services.sync import SyncEngine
+from services.workspace.actor import Actor
 from tests.conftest import UNDER_CI
 from tests.e2e.test_cli import run as run_cli
 from tests.real import mail_samples as samples

@@ -14,15 +14,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from services import attachments, channels_setup, outbox
-from services.actor import Actor
+from services.answers import outbox
 from services.channels import email_smtp
+from services.channels import setup as channels_setup
 from services.channels.protocol import Registry
 from services.errors import NotFound
-from services.records import retention
+from services.records import attachments, retention
 from services.store.db import SessionFactory
 from services.store.models import Item, RawPayload, utcnow
 from services.store.models_attachments import Attachment
+from services.workspace.actor import Actor
 from tests.e2e.test_cli import run as run_cli
 from tests.real import mail_samples as samples
 from tests.real.mail_server import SENT_NAME, Dovecot, SmtpServer

@@ -10,12 +10,13 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from services import channels_setup, secrets
-from services.actor import Actor
 from services.channels import mastodon_oauth
+from services.channels import setup as channels_setup
 from services.channels.errors import CredentialsRejected
 from services.channels.protocol import Registry
 from services.store.db import SessionFactory
+from services.workspace import secrets
+from services.workspace.actor import Actor
 from tests.real.snac_server import SnacServer
 from tests.real.test_mastodon_real import snac
 

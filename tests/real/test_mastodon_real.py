@@ -17,13 +17,15 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from services import channels_admin, moderation, outbox, replies, review
-from services.actor import Actor
+from services.answers import outbox, replies, review
+from services.channels import admin as channels_admin
+from services.channels import moderation
 from services.channels.errors import ChannelError
 from services.channels.protocol import Registry, ReplyTarget
+from services.channels.sync import SyncEngine
 from services.store.db import SessionFactory
 from services.store.models import Channel, Contact, Item, ItemKind, Reply, ReplyState
-from services.sync import SyncEngine
+from services.workspace.actor import Actor
 from tests.conftest import UNDER_CI
 from tests.real.snac_server import SnacServer, snac_binary
 

@@ -7,9 +7,9 @@ import json
 import httpx
 import pytest
 
+from services.channels.sync import SyncEngine
 from services.records import payloads
 from services.store.db import SessionFactory
-from services.sync import SyncEngine
 from tests.real.snac_server import SnacServer
 from tests.real.test_mastodon_real import _arrived, _post, channel_id, snac, tokens
 

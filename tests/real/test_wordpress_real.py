@@ -13,12 +13,14 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from services import channels_admin, moderation, outbox, replies, review
-from services.actor import Actor
+from services.answers import outbox, replies, review
+from services.channels import admin as channels_admin
+from services.channels import moderation
 from services.channels.protocol import Connector, Registry, ReplyTarget, SentReply
+from services.channels.sync import SyncEngine
 from services.store.db import SessionFactory
 from services.store.models import Channel, Contact, Item, Reply, ReplyState, Thread
-from services.sync import SyncEngine
+from services.workspace.actor import Actor
 from tests.e2e.test_cli import run as run_cli
 from tests.real.conftest import connect
 from tests.real.wordpress_site import PLAIN, PRETTY, Seed, WordPressSite

@@ -12,10 +12,10 @@ from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from services import demo
-from services.actor import Actor
 from services.channels.protocol import Registry
 from services.store.db import SessionFactory, make_engine, make_session_factory
-from services.users import find_user, resolve_actor
+from services.workspace.actor import Actor
+from services.workspace.users import find_user, resolve_actor
 from ui.app import build_window
 from ui.main_window import MainWindow
 

@@ -14,13 +14,13 @@ from zoneinfo import ZoneInfo
 from PySide6.QtGui import QTextDocument
 from pytestqt.qtbot import QtBot
 
-from services import conversation, triage
-from services.actor import Actor
-from services.changes import ChangeKind
 from services.channels.protocol import Registry
+from services.inbox import conversation, triage
 from services.store.db import SessionFactory
 from services.store.models import Item
-from services.unit_of_work import write_transaction
+from services.workspace.actor import Actor
+from services.workspace.changes import ChangeKind
+from services.workspace.unit_of_work import write_transaction
 from tests.builders import add_channel, add_item
 from ui.main_window import MainWindow
 from ui.models.inbox_model import COL_TAGS

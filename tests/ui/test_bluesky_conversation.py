@@ -13,11 +13,12 @@ import pytest
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from services import channels_admin, conversation
+from services.channels import admin as channels_admin
 from services.channels.protocol import Registry
+from services.channels.sync import SyncEngine
+from services.inbox import conversation
 from services.store.models import Item
-from services.sync import SyncEngine
-from services.users import find_user
+from services.workspace.users import find_user
 from tests.fakes.bluesky import FakeBluesky
 from tests.ui.conftest import save_shot
 from ui.main_window import MainWindow

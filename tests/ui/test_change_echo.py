@@ -10,10 +10,11 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
-import services.sidebar as sidebar_module
-from services import change_feed, triage
+import services.inbox.sidebar as sidebar_module
+from services.inbox import triage
 from services.store.db import SessionFactory, make_session_factory
 from services.store.models import Status
+from services.workspace import change_feed
 from tests.ui.conftest import settle
 from ui.main_window import MainWindow
 

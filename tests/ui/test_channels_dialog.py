@@ -8,8 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
-from services import channels_admin, secrets
+from services.channels import admin as channels_admin
 from services.store.db import SessionFactory
+from services.workspace import secrets
 from tests.fakes.mastodon import FakeMastodon
 
 pytestmark = pytest.mark.qt

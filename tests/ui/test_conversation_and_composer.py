@@ -8,12 +8,13 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import Qt, QUrl
 from pytestqt.qtbot import QtBot
 
-from services import conversation, replies
-from services.changes import ChangeKind
+from services.answers import replies
+from services.channels.ingest import Author, Incoming, ThreadRef, upsert
 from services.channels.protocol import Registry
-from services.ingest import Author, Incoming, ThreadRef, upsert
+from services.inbox import conversation
 from services.store.models import Channel, ItemKind, Reply, ReplyState, utcnow
-from services.unit_of_work import write_transaction
+from services.workspace.changes import ChangeKind
+from services.workspace.unit_of_work import write_transaction
 from tests.builders import add_channel, add_item
 from tests.ui.conftest import save_shot, settle
 from ui.main_window import MainWindow
@@ -195,8 +196,8 @@ def test_composer_says_when_the_policy_holds_a_supervisors_reply(
 def test_a_returned_reply_is_fixed_in_the_composer_and_that_reply_goes_back(
     qtbot: QtBot, make_window: Callable[..., MainWindow], registry: Registry
 ) -> None:
-    from services import review
-    from services.users import find_user
+    from services.answers import review
+    from services.workspace.users import find_user
 
     w = make_window("d.hughes")
     f = w._ctx.factory

@@ -12,14 +12,15 @@ from zoneinfo import ZoneInfo
 
 from pytestqt.qtbot import QtBot
 
-from services import channels_admin, conversation
-from services.changes import ChangeKind
+from services.channels import admin as channels_admin
 from services.channels.email_items import message_item
+from services.channels.ingest import upsert
 from services.channels.protocol import Registry
-from services.ingest import upsert
+from services.inbox import conversation
 from services.store.db import SessionFactory
-from services.unit_of_work import write_transaction
-from services.users import find_user
+from services.workspace.changes import ChangeKind
+from services.workspace.unit_of_work import write_transaction
+from services.workspace.users import find_user
 from tests.real import mail_samples as samples
 from tests.ui.conftest import save_shot, settle
 from ui.main_window import MainWindow

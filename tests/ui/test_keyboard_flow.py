@@ -8,8 +8,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from services import conversation, inbox
 from services.channels.protocol import Registry
+from services.inbox import conversation
+from services.inbox import listing as inbox
 from tests.ui.conftest import save_shot, settle
 from ui.dialogs.triage_dialogs import AssignDialog, EscalateDialog, TagDialog
 from ui.main_window import MainWindow

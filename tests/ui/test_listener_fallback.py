@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, text
 from services import demo
 from services.channels.protocol import Registry
 from services.store.db import SessionFactory, make_engine, make_session_factory
-from services.users import find_user, resolve_actor
+from services.workspace.users import find_user, resolve_actor
 from tests.conftest import PG_ADMIN_URL, _truncate_pg
 from tests.ui.conftest import settle
 

@@ -10,12 +10,12 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from services import inbox
-from services.changes import ChangeKind
-from services.ingest import Author, Incoming, ThreadRef, upsert
+from services.channels.ingest import Author, Incoming, ThreadRef, upsert
+from services.inbox import listing as inbox
 from services.store.db import make_session_factory
 from services.store.models import Channel, ItemKind, utcnow
-from services.unit_of_work import write_transaction
+from services.workspace.changes import ChangeKind
+from services.workspace.unit_of_work import write_transaction
 from tests.ui.conftest import settle
 from ui.main_window import MainWindow
 
@@ -73,7 +73,7 @@ def test_other_desktop_and_new_items_show_up_keeping_selection(
 def test_done_items_leave_the_list_in_place_without_recomputing_it(
     qtbot: QtBot, make_window: Callable[..., MainWindow]
 ) -> None:
-    from services import triage
+    from services.inbox import triage
     from services.store.models import Status
 
     w = make_window("d.hughes")
@@ -85,7 +85,7 @@ def test_done_items_leave_the_list_in_place_without_recomputing_it(
     assert status_above == "new"  # the demo's second-newest item is unread
     calls: list[str] = []
     real_item_ids = inbox.item_ids
-    import services.inbox as inbox_module
+    import services.inbox.listing as inbox_module
 
     def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
         calls.append("item_ids")

@@ -31,7 +31,7 @@ def test_a_page_for_the_on_call_supervisor_shows_on_their_window(
     from services.desk.staffed_hours import StaffedHours, parse_days
     from services.store.db import make_session_factory
     from services.store.models import Channel, utcnow
-    from services.users import find_user
+    from services.workspace.users import find_user
     from tests.builders import add_item
     from tests.ui.conftest import settle
     from ui.main_window import MainWindow
@@ -89,8 +89,8 @@ def test_the_worker_out_of_hours_events_read_as_lines_in_the_status_bar(
     from PySide6.QtCore import QSettings
 
     from services import worker_events
-    from services.users import find_user
     from services.worker_events import OnCallPaged, OutOfHoursNotSent, OutOfHoursReplied
+    from services.workspace.users import find_user
     from ui.app import build_window
 
     actor = find_user(demo_factory, "g.okafor")

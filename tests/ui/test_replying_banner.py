@@ -13,11 +13,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from pytestqt.qtbot import QtBot
 
-from services import demo, replies
+from services import demo
+from services.answers import replies
 from services.channels.protocol import Registry
 from services.desk import presence
 from services.store.db import SessionFactory, make_engine, make_session_factory
-from services.users import find_user, resolve_actor
+from services.workspace.users import find_user, resolve_actor
 from tests.ui.conftest import save_shot, settle
 
 ROOT = Path(__file__).resolve().parents[2]

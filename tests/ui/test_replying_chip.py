@@ -10,7 +10,7 @@ from pytestqt.qtbot import QtBot
 
 from services.desk import presence
 from services.store.db import SessionFactory, make_session_factory
-from services.users import find_user
+from services.workspace.users import find_user
 
 
 def _chip_texts(window: object, row: int) -> list[str]:

@@ -9,11 +9,12 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from services import inbox, replies
+from services.answers import replies
 from services.channels.protocol import Registry
+from services.inbox import listing as inbox
 from services.store.db import make_session_factory
 from services.store.models import Reply, ReplyState
-from services.users import find_user
+from services.workspace.users import find_user
 from tests.ui.conftest import save_shot, settle
 from tests.ui.test_keyboard_flow import modal
 from ui.dialogs.triage_dialogs import NameDialog
@@ -109,7 +110,7 @@ def test_author_is_notified_when_a_reply_is_returned(
     item_id = next(iter(inbox.item_ids(f, inbox.Query("is:inbox channel:blog"))))
     draft = replies.save_draft(f, dan, item_id, "A reply", registry=registry)
     replies.submit(f, dan, draft.reply_id, registry=registry)
-    from services import review
+    from services.answers import review
 
     sergeants_desktop = make_session_factory(f.kw["bind"])  # another desktop on the database
     with qtbot.waitSignal(dan_window.notifier.notified, timeout=5000) as blocker:

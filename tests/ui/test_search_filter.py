@@ -10,7 +10,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
-from services import inbox
+from services.inbox import listing as inbox
 from tests.ui.conftest import save_shot, settle
 from ui.main_window import MainWindow
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from services.desk.sla_timers import ItemTimers, Timer
-from services.inbox import ItemRow
+from services.inbox.listing import ItemRow
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
@@ -75,7 +75,7 @@ def test_the_desktop_list_shows_each_items_nearest_deadline_and_my_breach_notice
 
     from services.desk import sla_notices, sla_policy
     from services.store.db import SessionFactory
-    from services.users import find_user
+    from services.workspace.users import find_user
     from tests.ui.conftest import settle
     from ui.main_window import MainWindow
 

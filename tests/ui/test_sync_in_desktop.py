@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from services.channels.protocol import Registry
 from services.store.db import make_engine, make_session_factory
-from services.users import resolve_actor
+from services.workspace.users import resolve_actor
 from tests.builders import wordpress_channel
 from tests.fakes.wordpress import FakeWordPress
 from tests.ui.conftest import save_shot

@@ -12,11 +12,11 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from services import replies
+from services.answers import replies
 from services.channels.protocol import Registry
 from services.store.db import make_session_factory
 from services.store.models import AuditEvent, Channel, Item, Status
-from services.users import find_user
+from services.workspace.users import find_user
 from tests.builders import add_item
 from tests.ui.conftest import save_shot, settle
 from ui.dialogs.triage_dialogs import ReasonDialog

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from services import escalation, replies, triage
-from services.actor import Actor
+from services.answers import replies
 from services.channels.protocol import Registry
-from services.desk import risk_view
+from services.desk import escalation, risk_view
+from services.inbox import triage
 from services.store.db import SessionFactory
 from services.store.models import Status, utcnow
+from services.workspace.actor import Actor
 from tests.builders import add_channel, add_item
 
 KNIFE = "There is a man with a knife outside my house right now trying to get in, please help"

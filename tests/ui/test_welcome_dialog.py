@@ -11,7 +11,7 @@ import pytest
 from services import demo
 from services.channels.protocol import Registry
 from services.store.db import SessionFactory, make_engine, make_session_factory
-from services.users import find_user, resolve_actor
+from services.workspace.users import find_user, resolve_actor
 
 if TYPE_CHECKING:
     from pytestqt.qtbot import QtBot

@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from services.channels.protocol import Registry
 from services.store.db import SessionFactory
-from services.users import find_user
+from services.workspace.users import find_user
 from tests.ui.conftest import save_shot
 from ui.app import build_window
 from ui.main_window import MainWindow
@@ -25,7 +25,7 @@ FAKE_WORKER = """
 import json, os, sys, time
 if os.environ.get("FC_TEST_NO_KEYRING"):
     print("Traceback (most recent call last):", file=sys.stderr)
-    print('  File "services/secrets.py", line 51, in backend', file=sys.stderr)
+    print('  File "services/workspace/secrets.py", line 51, in backend', file=sys.stderr)
     print("keyring.errors.NoKeyringError: No recommended backend was available.", file=sys.stderr)
     sys.exit(1)
 print(json.dumps({"event": "sync_started", "channel": "Force blog"}), flush=True)

@@ -16,9 +16,9 @@ from PySide6.QtWidgets import QWidget
 
 from services import demo
 from services.channels.registry import build_registry
-from services.conversation import Conversation
+from services.inbox.conversation import Conversation
 from services.store.db import make_engine, make_session_factory
-from services.users import find_user, resolve_actor
+from services.workspace.users import find_user, resolve_actor
 from ui.app import application, build_window
 
 

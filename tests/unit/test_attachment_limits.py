@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.attachments import MAX_FILE_BYTES, MAX_MESSAGE_BYTES, within_limits
+from services.records.attachments import MAX_FILE_BYTES, MAX_MESSAGE_BYTES, within_limits
 
 
 def test_one_attachment_over_the_file_cap_is_not_kept_and_the_rest_are() -> None:

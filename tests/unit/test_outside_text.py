@@ -8,7 +8,13 @@ from typing import Any
 import pytest
 
 from services.channels.feed_bounds import bound_names
-from services.outside_text import clean_id, clean_name, clean_text, escape_raw, unescape_raw
+from services.channels.outside_text import (
+    clean_id,
+    clean_name,
+    clean_text,
+    escape_raw,
+    unescape_raw,
+)
 
 
 def test_body_text_loses_control_characters_but_keeps_its_lines() -> None:

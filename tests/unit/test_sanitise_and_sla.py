@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services import sla
 from services.channels.protocol import Registry
-from services.sanitise import html_to_text, sanitise_html
+from services.channels.sanitise import html_to_text, sanitise_html
+from services.desk import sla
 
 LONDON = ZoneInfo("Europe/London")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from services.channels.http import Response
 from services.channels.wordpress_discovery import (
     api_address,
     home_url,
@@ -12,7 +13,6 @@ from services.channels.wordpress_discovery import (
     read_home_page,
     site_of_comment_feed,
 )
-from services.http import Response
 
 
 def _page(url: str, body: str = "", link: str | None = None) -> Response:

@@ -1,6 +1,6 @@
 """Add or edit one channel: a form drawn from the kind's fields as services declare them.
 
-Secrets are typed hidden and go to the keyring through services.channels_setup,
+Secrets are typed hidden and go to the keyring through services.channels.setup,
 the same calls `channel add` and `channel edit` make; a stored secret is never
 shown again (editing shows "stored — type to replace"). A Mastodon channel can
 get its token by signing in: the server's authorize page opens in the browser
@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from services import channels_setup
 from services.channels import forms, mastodon_oauth
+from services.channels import setup as channels_setup
 from ui.context import UiContext
 
 STORED = "stored — type to replace"

@@ -26,9 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from services import channels_admin, channels_setup
-from services.actor import Permission
+from services.channels import admin as channels_admin
 from services.channels import forms
+from services.channels import setup as channels_setup
+from services.workspace.actor import Permission
 from ui.context import UiContext
 from ui.dialogs.channel_form import ChannelFormDialog
 

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from services.errors import KnownError
-from services.site_config import CentralConfig, CentralSetting
+from services.workspace.site_config import CentralConfig, CentralSetting
 
 
 def _label(setting: CentralSetting) -> str:

@@ -18,8 +18,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from services import demo, users
-from services.actor import Actor
+from services import demo
+from services.workspace import users
+from services.workspace.actor import Actor
 from ui.context import UiContext
 
 

@@ -23,7 +23,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFont
 
 from services.channels.capabilities import ChannelLook
-from services.inbox import ItemRow
+from services.inbox.listing import ItemRow
 from services.store.models import utcnow
 from ui.bidi import isolate
 from ui.chips import Chip, item_chips
@@ -39,7 +39,7 @@ COL_CHANNEL, COL_AUTHOR, COL_SNIPPET, COL_AGE, COL_TAGS, COL_ASSIGNEE, COL_BADGE
 
 RowLoader = Callable[[Sequence[int]], list[ItemRow]]
 UnreadLoader = Callable[[Sequence[int]], set[int]]
-"""Which of these ids are unread for the person at the desk (services/read_marks.py)."""
+"""Which of these ids are unread for the person at the desk (services/inbox/read_marks.py)."""
 AnyIndex = QModelIndex | QPersistentModelIndex
 
 

@@ -18,10 +18,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from services import replies
-from services.actor import Permission
-from services.changes import Changes
-from services.conversation import Conversation
+from services.answers import replies
+from services.inbox.conversation import Conversation
+from services.workspace.actor import Permission
+from services.workspace.changes import Changes
 from ui.context import UiContext
 from ui.panes.reply_watch import ReplyWatch
 

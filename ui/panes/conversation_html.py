@@ -7,8 +7,8 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-from services.attachments import AttachmentView
-from services.conversation import Conversation, MessageView
+from services.inbox.conversation import Conversation, MessageView
+from services.records.attachments import AttachmentView
 from ui.bidi import isolate
 
 STYLE = """

@@ -14,8 +14,8 @@ from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
-from services.attachments import AttachmentView
-from services.conversation import Conversation
+from services.inbox.conversation import Conversation
+from services.records.attachments import AttachmentView
 from ui.panes.conversation_html import render
 
 SAFE_SCHEMES = {"http", "https", "mailto"}

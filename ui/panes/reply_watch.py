@@ -17,10 +17,10 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 from shiboken6 import isValid
 
-from services.changes import ChangeKind, Changes
-from services.conversation import ReplyView
 from services.desk import presence
 from services.desk.presence import Replier
+from services.inbox.conversation import ReplyView
+from services.workspace.changes import ChangeKind, Changes
 from ui.context import UiContext
 
 _PENDING_WORDS = {

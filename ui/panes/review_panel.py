@@ -16,10 +16,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from services import review
-from services.actor import Permission
-from services.changes import Changes
-from services.conversation import Conversation, ReplyView
+from services.answers import review
+from services.inbox.conversation import Conversation, ReplyView
+from services.workspace.actor import Permission
+from services.workspace.changes import Changes
 from ui.bidi import isolate
 from ui.context import UiContext
 from ui.dialogs.triage_dialogs import NameDialog

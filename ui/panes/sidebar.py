@@ -10,7 +10,7 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QWidget
 
 from services.channels.capabilities import ChannelLook
-from services.sidebar import SidebarData
+from services.inbox.sidebar import SidebarData
 from ui.delegates import CountDelegate
 from ui.icons import channel_icon
 from ui.theme import LIGHT, Theme, Tone
@@ -119,7 +119,7 @@ class Sidebar(QTreeWidget):
             self.view_selected.emit(query, item.text(0).split("\n")[0])  # not the marker line
 
     def set_saved_searches(self, searches: list[tuple[str, str]]) -> None:
-        """(name, query) pairs, as services/saved_searches.py lists them."""
+        """(name, query) pairs, as services/inbox/saved_searches.py lists them."""
         self._saved_root.takeChildren()
         for title, query in searches:
             item = QTreeWidgetItem(self._saved_root, [title, ""])

@@ -6,7 +6,7 @@ Create Date: 2026-12-02
 
 - ix_item_waiting: the items that may be in the Inbox (new, open, snoozed), in date order,
   covering what the Inbox's condition and the sidebar's per-channel counts read. SQLite
-  uses a partial index only where the query repeats its WHERE term: services/search.py's
+  uses a partial index only where the query repeats its WHERE term: services/inbox/search.py's
   `inbox_condition` does.
 - ix_item_unanswered: the sidebar's "unanswered" count without reading the whole table.
 - ix_reply_sent, ix_escalation_created: the weekly report's week of replies and escalations.
@@ -25,7 +25,7 @@ down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# On SQLite the term is `+status …`: see services/search.py's `inbox_condition` for why.
+# On SQLite the term is `+status …`: see services/inbox/search.py's `inbox_condition` for why.
 WAITING = "status IN ('new', 'open', 'snoozed')"
 UNANSWERED = "first_response_at IS NULL AND status != 'done'"
 

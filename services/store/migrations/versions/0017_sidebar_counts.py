@@ -8,7 +8,7 @@ Create Date: 2026-11-29
 many wait for an answer (ref_id 0), in each status. Database triggers keep it in the same transaction as every change to `item` and
 `item_tag` (whichever code path makes it: a use case, undo, a bulk UPDATE, a cascade), so
 the sidebar reads a few hundred rows instead of counting a million. `python -m console db
-recount` rebuilds it from the items (services/item_counts.py holds the same SQL).
+recount` rebuilds it from the items (services/inbox/item_counts.py holds the same SQL).
 
 SQLite: row triggers. PostgreSQL: statement triggers over transition tables for inserts
 (one aggregated upsert per statement, so a 100-row ingest page touches each count row
@@ -34,7 +34,7 @@ UPSERT = "ON CONFLICT (dim, ref_id, status) DO UPDATE SET n = item_count.n + exc
 
 
 def unanswered(row: str) -> str:
-    """services/response.py's unanswered condition without its status terms (read per status).
+    """services/desk/response.py's unanswered condition without its status terms (read per status).
 
     tests/integration/test_item_counts.py holds the two to the same numbers.
     """
@@ -221,7 +221,7 @@ PG_TRIGGERS = (
     ("item_tag", "item_tag_count_clear"),
 )
 
-# The same as services/item_counts.py's recount (a migration keeps its own copy).
+# The same as services/inbox/item_counts.py's recount (a migration keeps its own copy).
 RECOUNT = (
     "INSERT INTO item_count (dim, ref_id, status, n)"
     " SELECT 'channel', channel_id, status, count(*) FROM item GROUP BY channel_id, status"
@@ -235,7 +235,7 @@ RECOUNT = (
 
 
 # The snoozed items in wake-up order: the few whose time has come are in the Inbox (counted
-# live, the counts cannot hold time). `+status` on SQLite, as services/search.py explains.
+# live, the counts cannot hold time). `+status` on SQLite, as services/inbox/search.py explains.
 SNOOZED = "status = 'snoozed'"
 
 

@@ -6,7 +6,7 @@ Create Date: 2026-11-29
 
 A new table only: `attachment` lists each e-mail attachment of an item (name, type,
 size) with the SHA-256 of its bytes, which live in a file of that name beside the
-database (services/attachments.py). On PostgreSQL every group may write it like any
+database (services/records/attachments.py). On PostgreSQL every group may write it like any
 work table: `db.upgrade` runs services/store/roles.py's grants after the migrations.
 
 Never rebuild `item` in SQLite batch mode: that drops its FTS triggers.

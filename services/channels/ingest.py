@@ -1,0 +1,367 @@
+"""Idempotent ingest: public items upserted by (channel, external id), with their threads and contacts.
+
+Connectors and the demo loader hand over `Incoming` values (the common item
+model of CHANNELS.md §8); `upsert` inserts newcomers, updates edits and marks
+deletions, so running the same input twice leaves the same database.
+
+Every text from outside is normalised here first (services.channels.outside_text), so
+one hostile name or NUL byte cannot make the database refuse a whole batch;
+an item repeated within one batch is stored once, the later copy winning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import String, func, select
+from sqlalchemy.orm import Session
+
+from services.channels.outside_text import clean_id, clean_name, clean_text, cut, escape_raw
+from services.channels.sanitise import html_to_text, sanitise_html, text_to_html
+from services.desk.risk_store import IngestRisk
+from services.records import attachments, payloads
+from services.store.models import (
+    Contact,
+    Direction,
+    Item,
+    ItemKind,
+    Status,
+    Thread,
+)
+
+
+@dataclass(frozen=True)
+class Author:
+    external_id: str
+    display_name: str
+    handle: str | None = None
+    profile_url: str | None = None
+
+
+@dataclass(frozen=True)
+class ThreadRef:
+    external_id: str
+    title: str | None = None
+    url: str | None = None
+    body_text: str | None = None
+
+
+@dataclass(frozen=True)
+class Incoming:
+    external_id: str
+    kind: ItemKind
+    # When the public posted it, as the platform says; None where the platform gives no time
+    # (the fetch time stands in and the item says so).
+    created_at: datetime | None
+    author: Author | None
+    thread: ThreadRef | None
+    body_html: str | None = None
+    body_text: str | None = None
+    parent_external_id: str | None = None
+    permalink: str | None = None
+    source_state: str = "published"
+    source_updated_at: datetime | None = None
+    direction: Direction = Direction.INBOUND
+    needs_reply: bool = True
+    raw: dict[str, Any] | None = field(default=None, compare=False)
+    # The item's bytes exactly as the platform sent them (kept for evidence, services/records).
+    raw_bytes: bytes | None = field(default=None, compare=False, repr=False)
+    raw_media_type: str = "application/json"
+    # Attachments' bytes (e-mail), kept beside the database within limits (services/attachments).
+    files: tuple[attachments.IncomingFile, ...] = field(default=(), compare=False, repr=False)
+
+
+@dataclass
+class UpsertResult:
+    inserted: list[int] = field(default_factory=list)
+    updated: list[int] = field(default_factory=list)
+    # Items whose risk level rose to urgent in this batch (a "risk" change for the desktop).
+    urgent: list[int] = field(default_factory=list)
+
+    @property
+    def item_ids(self) -> list[int]:
+        return self.inserted + self.updated
+
+
+def _length(column: Any) -> int:
+    kind = column.type
+    assert isinstance(kind, String) and kind.length is not None
+    return kind.length
+
+
+_CONTACT_ID = _length(Contact.__table__.c.external_id)
+_NAME = _length(Contact.__table__.c.display_name)
+_HANDLE = _length(Contact.__table__.c.handle)
+_THREAD_ID = _length(Thread.__table__.c.external_id)
+_ITEM_ID = _length(Item.__table__.c.external_id)
+_STATE = _length(Item.__table__.c.source_state)
+
+
+def _optional(text: str | None) -> str | None:
+    return None if text is None else clean_text(text)
+
+
+def item_key(external_id: str) -> str:
+    """The external id as stored: what (channel, external id) lookups must use."""
+    return clean_id(external_id, _ITEM_ID)
+
+
+def normalised(incoming: Incoming) -> Incoming:
+    """The item as it may be stored: clean texts, names without invisible tricks, ids that fit."""
+    author = incoming.author
+    if author is not None:
+        author = Author(
+            clean_id(author.external_id, _CONTACT_ID),
+            clean_name(author.display_name, _NAME),
+            clean_name(author.handle, _HANDLE) if author.handle is not None else None,
+            _optional(author.profile_url),
+        )
+    thread = incoming.thread
+    if thread is not None:
+        thread = ThreadRef(
+            clean_id(thread.external_id, _THREAD_ID),
+            _optional(thread.title),
+            _optional(thread.url),
+            _optional(thread.body_text),
+        )
+    return replace(
+        incoming,
+        external_id=item_key(incoming.external_id),
+        author=author,
+        thread=thread,
+        body_html=_optional(incoming.body_html),
+        body_text=_optional(incoming.body_text),
+        parent_external_id=(
+            item_key(incoming.parent_external_id)
+            if incoming.parent_external_id is not None
+            else None
+        ),
+        permalink=_optional(incoming.permalink),
+        source_state=cut(clean_text(incoming.source_state), _STATE),
+        raw=escape_raw(incoming.raw) if incoming.raw is not None else None,
+    )
+
+
+def _once_each(batch: Iterable[Incoming]) -> list[Incoming]:
+    """Normalised items, one per external id: a feed repeating a GUID keeps its later copy."""
+    latest: dict[str, Incoming] = {}
+    for incoming in batch:
+        clean = normalised(incoming)
+        latest.pop(clean.external_id, None)  # re-insert so order follows the winning copy
+        latest[clean.external_id] = clean
+    return list(latest.values())
+
+
+def _contacts(
+    session: Session, channel_id: int, new: list[Incoming], now: datetime
+) -> dict[str, int]:
+    """Contact ids of the new items' authors: found in one query, the missing ones added at once.
+
+    A lookup per author used to flush the pending items before it: 24,000 flushes for a
+    10,000-comment sync. A new contact takes its details from the author's first item.
+    """
+    authors: dict[str, Author] = {}
+    for incoming in new:
+        if incoming.author is not None:
+            authors.setdefault(incoming.author.external_id, incoming.author)
+    if not authors:
+        return {}
+    ids: dict[str, int] = dict(
+        session.execute(  # rows of (external id, id)
+            select(Contact.external_id, Contact.id).where(
+                Contact.channel_id == channel_id, Contact.external_id.in_(authors)
+            )
+        ).all()
+    )
+    added = [
+        Contact(
+            channel_id=channel_id,
+            external_id=author.external_id,
+            handle=author.handle,
+            display_name=author.display_name or author.handle or author.external_id,
+            profile_url=author.profile_url,
+            person_key=(author.handle or "").lower() or None,
+            first_seen_at=now,
+        )
+        for key, author in authors.items()
+        if key not in ids
+    ]
+    if added:
+        _number_new(session, added)
+        session.add_all(added)
+        session.flush()
+        ids.update((c.external_id, c.id) for c in added)
+    return ids
+
+
+def _threads(session: Session, channel_id: int, new: list[Incoming]) -> dict[str, int]:
+    """Thread ids of the new items, in one query; a thread's details come from its first item."""
+    refs: dict[str, ThreadRef] = {}
+    for incoming in new:
+        if incoming.thread is not None:
+            refs.setdefault(incoming.thread.external_id, incoming.thread)
+    if not refs:
+        return {}
+    ids: dict[str, int] = {}
+    for thread in session.scalars(
+        select(Thread).where(Thread.channel_id == channel_id, Thread.external_id.in_(refs))
+    ):
+        ref = refs[thread.external_id]
+        thread.title = ref.title or thread.title
+        thread.url = ref.url or thread.url
+        thread.body_text = ref.body_text or thread.body_text
+        ids[thread.external_id] = thread.id
+    added = [
+        Thread(
+            channel_id=channel_id,
+            external_id=ref.external_id,
+            title=ref.title,
+            url=ref.url,
+            body_text=ref.body_text,
+        )
+        for key, ref in refs.items()
+        if key not in ids
+    ]
+    if added:
+        _number_new(session, added)
+        session.add_all(added)
+        session.flush()
+        ids.update((t.external_id, t.id) for t in added)
+    return ids
+
+
+def _bodies(incoming: Incoming) -> tuple[str, str | None]:
+    if incoming.body_html is not None:
+        text = incoming.body_text or html_to_text(incoming.body_html)
+        return text, sanitise_html(incoming.body_html)
+    text = incoming.body_text or ""
+    return text, text_to_html(text)
+
+
+def upsert(
+    session: Session, channel_id: int, batch: Iterable[Incoming], now: datetime
+) -> UpsertResult:
+    result = UpsertResult()
+    incoming_list = _once_each(batch)
+    # One query for the batch's existing rows instead of one per item.
+    existing = (
+        {
+            i.external_id: i
+            for i in session.scalars(
+                select(Item).where(
+                    Item.channel_id == channel_id,
+                    Item.external_id.in_({x.external_id for x in incoming_list}),
+                )
+            )
+        }
+        if incoming_list
+        else {}
+    )
+    erased = payloads.erased_ids(session, [i.id for i in existing.values()])
+    # Contacts and threads first, each in one query and one insert; then the new items go in
+    # by one flush at the end (no lookup in between flushes them one by one).
+    arriving = [x for x in incoming_list if x.external_id not in existing]
+    contacts = _contacts(session, channel_id, arriving, now)
+    threads = _threads(session, channel_id, arriving)
+    new_items: list[Item] = []
+    risk = IngestRisk(session, now)  # every new text and every edited one is classified
+    with session.no_autoflush:
+        for incoming in incoming_list:
+            text, safe_html = _bodies(incoming)
+            item = existing.get(incoming.external_id)
+            if item is None:
+                item = Item(
+                    channel_id=channel_id,
+                    external_id=incoming.external_id,
+                    thread_id=threads[incoming.thread.external_id] if incoming.thread else None,
+                    parent_external_id=incoming.parent_external_id,
+                    contact_id=contacts[incoming.author.external_id] if incoming.author else None,
+                    direction=incoming.direction,
+                    kind=incoming.kind,
+                    body_text=text,
+                    body_html=safe_html,
+                    raw=incoming.raw,
+                    permalink=incoming.permalink,
+                    created_at=incoming.created_at or now,
+                    posted_at_estimated=incoming.created_at is None,
+                    received_at=now,
+                    source_updated_at=incoming.source_updated_at,
+                    source_state=incoming.source_state,
+                    status=_initial_status(incoming),
+                    needs_reply=incoming.needs_reply,
+                    resolved_at=now if incoming.direction == Direction.OUTBOUND else None,
+                )
+                risk.assess(item)
+                session.add(item)
+                existing[incoming.external_id] = item
+                new_items.append(item)
+                continue
+            if item.id in erased:
+                continue  # erased (retention, a person's erasure): a re-fetch never brings it back
+            if (item.body_text, item.body_html, item.source_state) == (
+                text,
+                safe_html,
+                incoming.source_state,
+            ):
+                continue
+            edited = item.body_text != text
+            item.body_text = text
+            item.body_html = safe_html
+            if edited:
+                risk.assess(item)
+            item.raw = incoming.raw
+            item.source_state = incoming.source_state
+            item.source_updated_at = incoming.source_updated_at or now
+            if incoming.source_state == "spam" and item.status in (Status.NEW, Status.OPEN):
+                item.status = Status.SPAM
+            result.updated.append(item.id)
+    _number_new(session, new_items)
+    session.flush()  # one flush for the batch inserts every new item
+    result.inserted.extend(i.id for i in new_items)
+    _keep_raw_bytes(session, incoming_list, existing, erased, now)
+    result.urgent.extend(risk.record())
+    return result
+
+
+def _number_new(session: Session, rows: Sequence[Item | Contact | Thread]) -> None:
+    """On SQLite, give new rows their ids before the flush, so it inserts them together.
+
+    SQLite cannot say which id a multi-row INSERT gave which row, so the ORM inserted new
+    rows one statement each (10,000 INSERTs for a 10,000-comment sync). Every ingest runs in
+    a write transaction (services.workspace.unit_of_work.write_transaction), which holds SQLite's write lock
+    from its first statement: the ids after the largest are ours, exactly as SQLite would
+    have chosen them.
+    """
+    if len(rows) < 2 or session.get_bind().dialect.name != "sqlite":
+        return
+    model = type(rows[0])
+    with session.no_autoflush:
+        largest = session.scalar(select(func.max(model.id))) or 0
+    for n, row in enumerate(rows, start=1):
+        row.id = largest + n
+
+
+def _keep_raw_bytes(
+    session: Session,
+    batch: list[Incoming],
+    items: dict[str, Item],
+    erased: set[int],
+    now: datetime,
+) -> None:
+    for incoming in batch:
+        item = items[incoming.external_id]
+        if incoming.raw_bytes is not None and item.id not in erased:
+            payloads.keep(session, item.id, incoming.raw_bytes, incoming.raw_media_type, now)
+        if incoming.files and item.id not in erased:
+            attachments.keep(session, item.id, incoming.files, now)
+
+
+def _initial_status(incoming: Incoming) -> Status:
+    if incoming.direction == Direction.OUTBOUND:
+        return Status.DONE
+    if incoming.source_state == "spam":
+        return Status.SPAM
+    return Status.NEW
