@@ -149,6 +149,11 @@ def render(
             f"<div class='meta'><a href='{escape(conv.thread_url, quote=True)}'>"
             f"{_outside(conv.thread_url)}</a></div>"
         )
+    refs = [r for r in conv.references if r.removed_at is None]
+    if refs:
+        on = {"item": "", "thread": " (thread)", "contact": " (contact)"}
+        listed = " · ".join(f"<b>{escape(r.label)}</b>{on.get(r.subject_type, '')}" for r in refs)
+        parts.append(f"<div class='meta'>Force references: {listed}</div>")
     for esc in conv.escalations:
         state = f"resolved {_when(esc.resolved_at, tz)}" if esc.resolved_at else "open"
         parts.append(
