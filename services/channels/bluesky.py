@@ -2,61 +2,36 @@
 
 Mentions, replies and quotes come from listNotifications, newest first; there
 is no "since", so a run pages down from the top until it meets what the last
-run stored (CHANNELS.md §7). A reply is a post record carrying the thread's
-root and the parent as strong refs (uri + cid); links and @handles become
-facets over UTF-8 byte ranges. Deletions are never announced: `reconcile`
-asks getPosts for the posts we hold.
+run stored (CHANNELS.md §7). Deletions are never announced: `reconcile`
+asks getPosts for the posts we hold. A post record read as an item is in
+bluesky_posts; sending a reply (root and parent as strong refs, facets over
+UTF-8 byte ranges) is in bluesky_replies.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any, ClassVar
 
 import httpx
 
+from services.channels import bluesky_replies as replies
 from services.channels import bluesky_text as text
-from services.channels.bluesky_api import BlueskyApi, KeyringSession, SessionStore, error_of
+from services.channels.bluesky_api import BlueskyApi, KeyringSession, SessionStore
 from services.channels.bluesky_moderation import moderate
+from services.channels.bluesky_posts import body_html, clip, parse_time, post_item, ref
 from services.channels.capabilities import Capabilities
-from services.channels.errors import BadPayload, ChannelError, Rejected
-from services.channels.ingest import Author, Incoming, ThreadRef
+from services.channels.errors import BadPayload, ChannelError
+from services.channels.ingest import Incoming, ThreadRef
 from services.channels.protocol import Batch, ChannelConfig, ReplyTarget, SentReply, SourceState
-from services.store.models import Direction, ItemKind
+from services.store.models import ItemKind
 
 PAGE = 50
 NOTIFICATIONS = "app.bsky.notification.listNotifications"
 REASONS = ("mention", "reply", "quote")
 # Posts re-checked per reconcile run, 25 per getPosts call.
 MAX_RECONCILE = 100
-_TITLE = 80
-# A post may claim any creation time; one claimed this far past its indexing is not believed.
-_CLOCK_SLACK = timedelta(minutes=5)
-
-
-def parse_time(value: Any, where: str, name: str) -> datetime:
-    if not isinstance(value, str):
-        raise BadPayload(f"{where}: field {name!r} is missing")
-    try:
-        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise BadPayload(f"{where}: field {name!r} is unreadable ({value[:40]!r})") from None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
-
-
-def _clip(words: str, size: int = _TITLE) -> str:
-    words = " ".join(words.split())
-    return words if len(words) <= size else words[: size - 1].rstrip() + "…"
-
-
-def _ref(value: Any) -> dict[str, str] | None:
-    """A strong ref {uri, cid}, or None when either is missing."""
-    if not isinstance(value, dict):
-        return None
-    uri, cid = value.get("uri"), value.get("cid")
-    return {"uri": uri, "cid": cid} if isinstance(uri, str) and isinstance(cid, str) else None
 
 
 class BlueskyConnector(Capabilities):
@@ -166,7 +141,7 @@ class BlueskyConnector(Capabilities):
             raise BadPayload(f"{where}: a post without its record text")
         if not isinstance(n.get("cid"), str):
             raise BadPayload(f"{where}: a post without its 'cid'")
-        incoming = self._post(uri, record, n.get("author"), n.get("indexedAt"), where)
+        incoming = post_item(uri, record, n.get("author"), n.get("indexedAt"), where)
         return Incoming(
             external_id=uri,
             kind=ItemKind.REPLY if n.get("reason") == "reply" else ItemKind.MENTION,
@@ -180,48 +155,12 @@ class BlueskyConnector(Capabilities):
             raw_bytes=raw_bytes,
         )
 
-    def _post(
-        self, uri: str, record: dict[str, Any], author: Any, indexed_at: Any, where: str
-    ) -> Incoming:
-        """A post as an item, without its thread: the fields every use shares."""
-        if not isinstance(author, dict) or not isinstance(author.get("did"), str):
-            raise BadPayload(f"{where}: a post without its author's 'did'")
-        handle = author.get("handle") if isinstance(author.get("handle"), str) else None
-        name = author.get("displayName")
-        did = str(author["did"])
-        indexed = parse_time(indexed_at, where, "indexedAt") if indexed_at else None
-        created: datetime | None
-        try:
-            created = parse_time(record.get("createdAt"), where, "createdAt")
-        except BadPayload:
-            created = indexed
-        if created is None or (indexed is not None and created > indexed + _CLOCK_SLACK):
-            created = indexed  # a clock in the future would sort the item above everything
-        reply = record.get("reply")
-        parent = _ref(reply.get("parent")) if isinstance(reply, dict) else None
-        return Incoming(
-            external_id=uri,
-            kind=ItemKind.MENTION,
-            created_at=created,
-            author=Author(
-                did,
-                name if isinstance(name, str) and name.strip() else (handle or did),
-                f"@{handle}" if handle else None,
-                text.profile_url(handle or did),
-            ),
-            thread=None,
-            body_html=_body_html(record),
-            parent_external_id=parent["uri"] if parent else None,
-            permalink=text.permalink(handle or did, uri),
-            raw=record,
-        )
-
     def _thread(self, uri: str, record: dict[str, Any], where: str) -> ThreadRef:
         """The conversation, named after its first post (found through getPostThread)."""
         reply = record.get("reply")
-        root = _ref(reply.get("root")) if isinstance(reply, dict) else None
+        root = ref(reply.get("root")) if isinstance(reply, dict) else None
         if root is None:
-            return ThreadRef(uri, _clip(str(record["text"])) or None, None, str(record["text"]))
+            return ThreadRef(uri, clip(str(record["text"])) or None, None, str(record["text"]))
         if root["uri"] not in self._threads:
             resp = self._api.call(
                 "GET",
@@ -247,7 +186,7 @@ class BlueskyConnector(Capabilities):
                     str(author.get("handle") or author.get("did") or ""), root["uri"]
                 )
                 self._threads[root["uri"]] = ThreadRef(
-                    root["uri"], _clip(words) or None, link, words
+                    root["uri"], clip(words) or None, link, words
                 )
             else:  # the first post is gone or hidden from us: keep the thread by its id
                 self._threads[root["uri"]] = ThreadRef(root["uri"])
@@ -274,111 +213,18 @@ class BlueskyConnector(Capabilities):
                         out.append(SourceState(uri, "deleted"))
                     continue
                 record = post.get("record")
-                shown = _body_html(record) if isinstance(record, dict) else None
+                shown = body_html(record) if isinstance(record, dict) else None
                 state = "hidden" if known[uri] == "hidden" else "published"
                 out.append(SourceState(uri, state, shown))
         return out
 
     # ---- writing --------------------------------------------------------------
-    def _refs(self, target: ReplyTarget) -> tuple[dict[str, str], dict[str, str]]:
-        """(root, parent) strong refs for a reply: root is the parent's root if it is a reply."""
-        n = target.reply_target
-        parent = _ref(n)
-        if parent is None:
-            raise Rejected(
-                "this item lacks the post's reference (uri and cid): sync the channel again"
-            )
-        record = n.get("record")
-        reply = record.get("reply") if isinstance(record, dict) else None
-        root = _ref(reply.get("root")) if isinstance(reply, dict) else None
-        return root or parent, parent
-
     def send_reply(self, target: ReplyTarget, body: str) -> SentReply:
-        root, parent = self._refs(target)
-        words = body.strip()
-        problem = text.too_long(words)
-        if problem:
-            raise Rejected(problem)
-        record: dict[str, Any] = {
-            "$type": text.POST,
-            "text": words,
-            "createdAt": datetime.now(UTC)
-            .isoformat(timespec="milliseconds")
-            .replace("+00:00", "Z"),
-            "reply": {"root": root, "parent": parent},
-        }
-        found = text.facets(words, self._resolve)
-        if found:
-            record["facets"] = found
-        resp = self._api.call(
-            "POST",
-            "com.atproto.repo.createRecord",
-            body={"repo": self._api.did, "collection": text.POST, "record": record},
-            retry=False,
-            ok=(400,),
-        )
-        if resp.status == 400:
-            name, message = error_of(resp)
-            raise Rejected(
-                f"Bluesky refused the reply ({name or 400}: {message or 'no reason given'})"
-            )
-        made = _ref(resp.json())
-        if made is None:
-            raise BadPayload("com.atproto.repo.createRecord did not return the post's uri and cid")
-        return self._sent(made["uri"], record, target)
-
-    def _resolve(self, handle: str) -> str | None:
-        resp = self._api.call(
-            "GET", "com.atproto.identity.resolveHandle", params={"handle": handle}, ok=(400, 404)
-        )
-        did = resp.json().get("did") if resp.status == 200 else None
-        return did if isinstance(did, str) and did.startswith("did:") else None
-
-    def _sent(self, uri: str, record: dict[str, Any], target: ReplyTarget) -> SentReply:
-        mine = self._post(
-            uri,
-            record,
-            {"did": self._api.did, "handle": self._api.handle},
-            record.get("createdAt"),
-            "com.atproto.repo.createRecord",
-        )
-        outbound = Incoming(
-            external_id=uri,
-            kind=ItemKind.REPLY,
-            created_at=mine.created_at,
-            author=mine.author,
-            thread=ThreadRef(target.thread_external_id) if target.thread_external_id else None,
-            body_html=mine.body_html,
-            parent_external_id=target.item_external_id,
-            permalink=mine.permalink,
-            direction=Direction.OUTBOUND,
-            needs_reply=False,
-            raw={"uri": uri, "record": record},
-        )
-        return SentReply(uri, mine.permalink, outbound)
+        return replies.send_reply(self._api, target, body)
 
     def find_reply(self, target: ReplyTarget, body: str) -> SentReply | None:
         """Our post answering the parent with this text, among our newest records (read from the PDS)."""
-        _, parent = self._refs(target)
-        words = body.strip()
-        listed = self._api.get(
-            "com.atproto.repo.listRecords",
-            {"repo": self._api.did, "collection": text.POST, "limit": "100"},
-        )
-        records = listed.get("records")
-        for entry in records if isinstance(records, list) else []:
-            value = entry.get("value") if isinstance(entry, dict) else None
-            if not isinstance(value, dict) or not isinstance(entry.get("uri"), str):
-                continue
-            reply = value.get("reply")
-            said = _ref(reply.get("parent")) if isinstance(reply, dict) else None
-            if (
-                said
-                and said["uri"] == parent["uri"]
-                and text.same_text(str(value.get("text")), words)
-            ):
-                return self._sent(str(entry["uri"]), value, target)
-        return None
+        return replies.find_reply(self._api, target, body)
 
     def moderate(self, external_id: str, action: str) -> str:
         if action not in self.moderation_actions:
@@ -386,35 +232,3 @@ class BlueskyConnector(Capabilities):
                 f"Bluesky cannot {action!r}: use one of {', '.join(self.moderation_actions)}"
             )
         return moderate(self._api, external_id, action)
-
-
-def _body_html(record: dict[str, Any]) -> str:
-    """The text with its facets as links, and what the post embeds named for the officer."""
-    words = record.get("text")
-    parts = [text.to_html(words if isinstance(words, str) else "", record.get("facets"))]
-    embed = record.get("embed")
-    notes: list[str] = []
-    if isinstance(embed, dict):
-        media = embed.get("media") if isinstance(embed.get("media"), dict) else embed
-        images = media.get("images") if isinstance(media, dict) else None
-        for image in images if isinstance(images, list) else []:
-            alt = image.get("alt") if isinstance(image, dict) else None
-            notes.append(f"image: {_attr(str(alt or 'no description'))}")
-        external = embed.get("external")
-        if isinstance(external, dict) and isinstance(external.get("uri"), str):
-            notes.append(
-                f'<a href="{_attr(external["uri"])}">link card: {_attr(str(external.get("title") or external["uri"]))}</a>'
-            )
-        quoted = embed.get("record")
-        quoted = quoted.get("record", quoted) if isinstance(quoted, dict) else None
-        if isinstance(quoted, dict) and isinstance(quoted.get("uri"), str):
-            notes.append(f"quotes {_attr(quoted['uri'])}")
-        if embed.get("$type") == "app.bsky.embed.video":
-            notes.append("video")
-    if notes:
-        parts.append("<ul>" + "".join(f"<li>{n}</li>" for n in notes) + "</ul>")
-    return "".join(parts)
-
-
-def _attr(value: str) -> str:
-    return html.escape(value)

@@ -7,10 +7,8 @@ has not the channel says so without failing the comments. Graph never flags
 an edit and deleted comments just vanish from lists, so both are found by
 `reconcile`. See CHANNELS.md §4.
 
-A private reply (a Messenger message to the author of a public comment,
-once per comment, within 7 days) is chosen by the officer by starting the
-reply with `/private`: the word is visible to the reviewer, and removed
-before sending.
+Replies (a comment, a private reply chosen by starting the reply with
+`/private`, or a Messenger message) are sent by facebook_replies.
 """
 
 from __future__ import annotations
@@ -23,10 +21,11 @@ from typing import Any, ClassVar
 import httpx
 
 from services.channels import facebook_api as graph
+from services.channels import facebook_replies as replies
 from services.channels.capabilities import Capabilities
-from services.channels.errors import BadPayload, ChannelError, Gone, PermissionMissing, Rejected
-from services.channels.facebook_api import GraphApi, id_of, parse_time
-from services.channels.facebook_text import body_html, clip, same_text, split_private
+from services.channels.errors import BadPayload, ChannelError, Gone, PermissionMissing
+from services.channels.facebook_api import CONVERSATION_FIELDS, GraphApi, id_of, parse_time
+from services.channels.facebook_text import body_html, clip
 from services.channels.ingest import Author, Incoming, ThreadRef
 from services.channels.protocol import Batch, ChannelConfig, ReplyTarget, SentReply, SourceState
 from services.store.models import Direction, ItemKind
@@ -36,11 +35,6 @@ COMMENT_FIELDS = (
     "id,message,created_time,from{id,name},parent{id},permalink_url,attachment,"
     "is_hidden,can_hide,can_remove,can_reply_privately,comment_count"
 )
-CONVERSATION_FIELDS = (
-    "id,updated_time,participants,unread_count,"
-    "messages.limit(20){id,created_time,from,to,message,attachments}"
-)
-MESSAGE_FIELDS = "id,created_time,from,to,message,attachments"
 # Comments are re-read from a little before the last one seen: clocks and indexing lag.
 OVERLAP = timedelta(minutes=10)
 # Posts older than this are not scanned for new comments (config "days").
@@ -304,114 +298,12 @@ class FacebookConnector(Capabilities):
         return out
 
     # ---- writing --------------------------------------------------------------
-    def _sent(self, new_id: str, target: ReplyTarget, text: str, how: str) -> SentReply:
-        # A private reply is kept in the comment's thread, so the officer sees it was answered.
-        thread = target.thread_external_id
-        if how == "messenger":
-            thread = str(target.reply_target.get("conversation_id"))
-        outbound = Incoming(
-            external_id=new_id,
-            kind=ItemKind.REPLY if how == "comment" else ItemKind.DIRECT_MESSAGE,
-            created_at=datetime.now(UTC),
-            author=Author(self.page_id, "the Page"),
-            thread=ThreadRef(thread) if thread else None,
-            body_text=text,
-            parent_external_id=target.item_external_id,
-            direction=Direction.OUTBOUND,
-            needs_reply=False,
-            raw={"id": new_id, "message": text},
-        )
-        return SentReply(new_id, None, outbound)
-
-    def _where_to(self, target: ReplyTarget, body: str) -> tuple[str, str, dict[str, Any]]:
-        """(how: comment | private | messenger, the text, the Graph call's JSON body)."""
-        raw = target.reply_target
-        private, text = split_private(body)
-        if raw.get("conversation_id"):
-            psid = raw.get("psid")
-            if not psid:
-                raise Rejected("this Messenger conversation has no one to answer")
-            return (
-                "messenger",
-                text,
-                {
-                    "recipient": {"id": psid},
-                    "messaging_type": "RESPONSE",
-                    "message": {"text": text},
-                },
-            )
-        if private:
-            if raw.get("can_reply_privately") is False:
-                raise Rejected(
-                    "Facebook allows no private reply to this comment (one per comment, "
-                    "within 7 days of it)"
-                )
-            return (
-                "private",
-                text,
-                {"recipient": {"comment_id": target.item_external_id}, "message": {"text": text}},
-            )
-        parent = raw.get("parent")
-        if isinstance(parent, dict) and parent.get("id"):
-            # Comments nest two levels: answer a reply on its top-level comment, naming the person.
-            who = raw.get("from")
-            name = who.get("name") if isinstance(who, dict) else None
-            if isinstance(name, str) and name and not text.startswith(name):
-                text = f"{name}, {text}"
-        return "comment", text, {"message": text}
-
-    def _top(self, target: ReplyTarget) -> str:
-        parent = target.reply_target.get("parent")
-        if isinstance(parent, dict) and parent.get("id"):
-            return str(parent["id"])
-        return target.item_external_id
-
     def send_reply(self, target: ReplyTarget, body: str) -> SentReply:
-        how, text, payload = self._where_to(target, body)
-        if not text:
-            raise Rejected("the reply is empty")
-        path = f"/{self._top(target)}/comments" if how == "comment" else f"/{self.page_id}/messages"
-        needs = "pages_manage_engagement" if how == "comment" else "pages_messaging"
-        try:
-            answer = self._api.call("POST", path, json_body=payload, needs=needs).json()
-        except Gone:
-            raise Rejected(
-                "the comment being answered was deleted, or the Page can no longer see it"
-            ) from None
-        new_id = answer.get("id") or answer.get("message_id") if isinstance(answer, dict) else None
-        if not isinstance(new_id, (str, int)) or not new_id:
-            raise BadPayload(f"POST {path} did not return the new id")
-        return self._sent(str(new_id), target, text, how)
+        return replies.send_reply(self._api, self.page_id, target, body)
 
     def find_reply(self, target: ReplyTarget, body: str) -> SentReply | None:
         """Our comment under the same comment, or our Messenger message, with this text."""
-        how, text, _ = self._where_to(target, body)
-        if how == "comment":
-            try:
-                found = self._api.pages(
-                    f"/{self._top(target)}/comments",
-                    {"filter": "stream", "fields": "id,message,from,created_time", "limit": "100"},
-                )
-                for c in found:
-                    who = c.get("from") if isinstance(c, dict) else None
-                    mine = isinstance(who, dict) and str(who.get("id")) == self.page_id
-                    if mine and same_text(str(c.get("message") or ""), text):
-                        return self._sent(id_of(c, "comments"), target, text, how)
-            except Gone:
-                return None
-            return None
-        conv = target.reply_target.get("conversation_id")
-        path = f"/{conv}/messages" if conv else f"/{self.page_id}/conversations"
-        fields = MESSAGE_FIELDS if conv else CONVERSATION_FIELDS
-        for entry in self._api.pages(path, {"fields": fields, "limit": "25"}, "pages_messaging", 2):
-            box = entry.get("messages") if isinstance(entry, dict) and not conv else None
-            messages = box.get("data") if isinstance(box, dict) else [entry]
-            for m in messages if isinstance(messages, list) else []:
-                who = m.get("from") if isinstance(m, dict) else None
-                mine = isinstance(who, dict) and str(who.get("id")) == self.page_id
-                if mine and same_text(str(m.get("message") or ""), text):
-                    return self._sent(id_of(m, "messages"), target, text, how)
-        return None
+        return replies.find_reply(self._api, self.page_id, target, body)
 
     def moderate(self, external_id: str, action: str) -> str:
         if action not in self.moderation_actions:

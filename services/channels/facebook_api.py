@@ -36,6 +36,11 @@ from services.channels.http import Response, make_client, redact, request
 from services.records.payloads import Received
 
 DEFAULT_API = "https://graph.facebook.com/v21.0"
+CONVERSATION_FIELDS = (
+    "id,updated_time,participants,unread_count,"
+    "messages.limit(20){id,created_time,from,to,message,attachments}"
+)
+MESSAGE_FIELDS = "id,created_time,from,to,message,attachments"
 # Percent of any allowance at which the channel stops polling until Meta's regain time.
 PARK_AT = 90
 # Percent at which the channel says it is close to the limit.

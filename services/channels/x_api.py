@@ -29,6 +29,18 @@ from services.channels.http import Response, make_client, redact, request
 from services.records.payloads import Received
 
 DEFAULT_API = "https://api.x.com"
+DM = "dm:"  # external ids of direct messages: event ids and post ids share one number space
+TWEET_FIELDS = (
+    "created_at,author_id,conversation_id,in_reply_to_user_id,referenced_tweets,"
+    "attachments,entities,lang,edit_history_tweet_ids"
+)
+DM_PARAMS = {
+    "dm_event.fields": "id,text,event_type,created_at,dm_conversation_id,sender_id,"
+    "participant_ids,attachments",
+    "expansions": "sender_id",
+    "user.fields": "username,name",
+    "max_results": "100",
+}
 # Without any reset header, wait one of X's windows.
 DEFAULT_WAIT = 15 * 60.0
 _ID = re.compile(r"/\d{4,}(?=/|$)")  # ids, not the /2 version

@@ -1,4 +1,4 @@
-"""How X counts a post: twitter-text's weighted length (configuration v3), shared by the composer check and the connector.
+"""How X counts and reads a post: twitter-text's weighted length (configuration v3), shared by the composer check and the connector, and a post's plain text.
 
 The text is NFC-normalised; every URL counts 23 (`transformedURLLength`),
 every emoji sequence 2, and every other code point 1 inside the published
@@ -14,6 +14,7 @@ counts 23 on X too).
 
 from __future__ import annotations
 
+import html
 import unicodedata
 from collections.abc import Mapping
 from typing import Any
@@ -92,3 +93,18 @@ def reply_problem(
 ) -> str | None:
     """Why X would refuse this reply (the connector's capability; raw and cursor unused)."""
     return too_long(body.strip())
+
+
+def plain(post: dict[str, Any]) -> str:
+    """The text as written: HTML entities undone, t.co links shown as their real target."""
+    text = str(post.get("text") or "")
+    entities = post.get("entities")
+    urls = entities.get("urls") if isinstance(entities, dict) else None
+    for u in urls if isinstance(urls, list) else []:
+        if isinstance(u, dict) and isinstance(u.get("url"), str) and u.get("expanded_url"):
+            text = text.replace(u["url"], str(u["expanded_url"]))
+    return html.unescape(text)
+
+
+def same_text(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()

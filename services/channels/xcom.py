@@ -6,7 +6,7 @@ history and answered at its newest. Direct messages are read where the
 app's access level allows, and where it does not the channel says so without
 failing the mentions. Deletions are never announced: `reconcile` looks them
 up. Every answer's `x-rate-limit-*` is obeyed and shown on the channel. See
-CHANNELS.md §5. (The module is not called `x.py`: `x` is everyone's loop variable.)
+CHANNELS.md §5. Replies are sent by x_replies. (The module is not called `x.py`: `x` is everyone's loop variable.)
 """
 
 from __future__ import annotations
@@ -17,15 +17,19 @@ from typing import Any, ClassVar
 
 import httpx
 
+from services.channels import x_replies as replies
 from services.channels import x_text
 from services.channels.capabilities import Capabilities
-from services.channels.errors import BadPayload, ChannelError, Gone, PermissionMissing, Rejected
+from services.channels.errors import BadPayload, ChannelError, Gone, PermissionMissing
 from services.channels.ingest import Author, Incoming, ThreadRef
 from services.channels.mastodon_api import parse_time
 from services.channels.protocol import Batch, ChannelConfig, ReplyTarget, SentReply, SourceState
 from services.channels.sanitise import text_to_html
 from services.channels.x_api import (
     DEFAULT_API,
+    DM,
+    DM_PARAMS,
+    TWEET_FIELDS,
     TokenSource,
     XApi,
     data_list,
@@ -34,27 +38,15 @@ from services.channels.x_api import (
     problem_text,
 )
 from services.channels.x_oauth import token_source
-from services.channels.x_text import too_long
+from services.channels.x_text import plain
 from services.store.models import Direction, ItemKind
 
-DM = "dm:"  # external ids of direct messages: event ids and post ids share one number space
-TWEET_FIELDS = (
-    "created_at,author_id,conversation_id,in_reply_to_user_id,referenced_tweets,"
-    "attachments,entities,lang,edit_history_tweet_ids"
-)
 LIST_PARAMS = {
     "max_results": "100",
     "tweet.fields": TWEET_FIELDS,
     "expansions": "author_id,referenced_tweets.id,attachments.media_keys",
     "user.fields": "username,name,profile_image_url",
     "media.fields": "type,url,preview_image_url,alt_text",
-}
-DM_PARAMS = {
-    "dm_event.fields": "id,text,event_type,created_at,dm_conversation_id,sender_id,"
-    "participant_ids,attachments",
-    "expansions": "sender_id",
-    "user.fields": "username,name",
-    "max_results": "100",
 }
 MAX_PAGES = 8  # 800 mentions: all X keeps reachable
 MAX_RECONCILE = 100  # one GET /2/tweets?ids= call
@@ -64,21 +56,6 @@ _TITLE = 80
 def _clip(text: str, size: int = _TITLE) -> str:
     text = " ".join(text.split())
     return text if len(text) <= size else text[: size - 1].rstrip() + "…"
-
-
-def _plain(post: dict[str, Any]) -> str:
-    """The text as written: HTML entities undone, t.co links shown as their real target."""
-    text = str(post.get("text") or "")
-    entities = post.get("entities")
-    urls = entities.get("urls") if isinstance(entities, dict) else None
-    for u in urls if isinstance(urls, list) else []:
-        if isinstance(u, dict) and isinstance(u.get("url"), str) and u.get("expanded_url"):
-            text = text.replace(u["url"], str(u["expanded_url"]))
-    return html.unescape(text)
-
-
-def _same(a: str, b: str) -> bool:
-    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
 class XConnector(Capabilities):
@@ -206,7 +183,7 @@ class XConnector(Capabilities):
         )
         conversation = str(post.get("conversation_id") or first)
         username = users.get(str(post.get("author_id")), {}).get("username")
-        body = text_to_html(_plain(post)) + self._media(post, includes)
+        body = text_to_html(plain(post)) + self._media(post, includes)
         return Incoming(
             external_id=first,
             kind=ItemKind.REPLY if post.get("in_reply_to_user_id") == me else ItemKind.MENTION,
@@ -231,7 +208,7 @@ class XConnector(Capabilities):
         tweets = includes.get("tweets") if isinstance(includes, dict) else None
         for t in tweets if isinstance(tweets, list) else []:
             if isinstance(t, dict) and t.get("id") == conversation:
-                text = _plain(t)
+                text = plain(t)
                 return ThreadRef(
                     conversation, _clip(text), f"https://x.com/i/status/{conversation}", text
                 )
@@ -297,7 +274,7 @@ class XConnector(Capabilities):
             created_at=parse_time(event.get("created_at"), "/2/dm_events", "created_at"),
             author=author,
             thread=ThreadRef(DM + conv, f"Direct messages with {who}" if not ours else None),
-            body_html=text_to_html(_plain(event)),
+            body_html=text_to_html(plain(event)),
             direction=Direction.OUTBOUND if ours else Direction.INBOUND,
             needs_reply=not ours,
             raw=event,
@@ -332,89 +309,16 @@ class XConnector(Capabilities):
             first = id_of(post, "/2/tweets")
             shown = latest.get(newer.get(first, ""), post)
             state = "hidden" if known.get(first) == "hidden" else "published"
-            out.append(SourceState(first, state, text_to_html(_plain(shown))))
+            out.append(SourceState(first, state, text_to_html(plain(shown))))
         return out
 
     # ---- writing --------------------------------------------------------------
-    def _sent(self, new_id: str, target: ReplyTarget, text: str, dm: bool) -> SentReply:
-        me = self.me()
-        link = None if dm else f"https://x.com/{me.get('username')}/status/{new_id}"
-        outbound = Incoming(
-            external_id=(DM + new_id) if dm else new_id,
-            kind=ItemKind.DIRECT_MESSAGE if dm else ItemKind.REPLY,
-            created_at=None,
-            author=Author(
-                str(me.get("id")),
-                str(me.get("name") or me.get("username")),
-                f"@{me.get('username')}",
-            ),
-            thread=ThreadRef(target.thread_external_id) if target.thread_external_id else None,
-            body_text=text,
-            parent_external_id=target.item_external_id,
-            permalink=link,
-            direction=Direction.OUTBOUND,
-            needs_reply=False,
-            raw={"id": new_id, "text": text},
-        )
-        return SentReply(outbound.external_id, link, outbound)
-
     def send_reply(self, target: ReplyTarget, body: str) -> SentReply:
-        text = body.strip()
-        refused = too_long(text)
-        if refused:
-            raise Rejected(refused)
-        raw = target.reply_target
-        dm = raw.get("dm_conversation_id")
-        if dm:
-            path = f"/2/dm_conversations/{dm}/messages"
-            resp = self._api.call(
-                "POST", path, json_body={"text": text}, ok=(400, 403, 404), needs="dm.write"
-            )
-        else:
-            parent = str(raw.get("id") or target.item_external_id)  # the newest edit
-            payload = {"text": text, "reply": {"in_reply_to_tweet_id": parent}}
-            path = "/2/tweets"
-            resp = self._api.call(
-                "POST", path, json_body=payload, ok=(400, 403, 404), needs="tweet.write"
-            )
-        if resp.status >= 400:
-            raise Rejected(
-                f"X refused the reply ({problem_text(resp)}): the post may be deleted, or its "
-                "author limits who can reply"
-            )
-        created = resp.json()
-        data = created.get("data") if isinstance(created, dict) else None
-        new_id = (data or {}).get("dm_event_id" if dm else "id") if isinstance(data, dict) else None
-        if not isinstance(new_id, str) or not new_id:
-            raise BadPayload(f"POST {path} did not return the new id")
-        return self._sent(new_id, target, text, bool(dm))
+        return replies.send_reply(self._api, self.me, target, body)
 
     def find_reply(self, target: ReplyTarget, body: str) -> SentReply | None:
         """Our post answering the target with this text (our timeline), or our message in the DM."""
-        text = body.strip()
-        raw = target.reply_target
-        dm = raw.get("dm_conversation_id")
-        if dm:
-            path = f"/2/dm_conversations/{dm}/dm_events"
-            page = self._api.get(path, DM_PARAMS, needs="dm.read")
-            me = str(self.me().get("id"))
-            for event in data_list(page, path):
-                if str(event.get("sender_id")) == me and _same(_plain(event), text):
-                    return self._sent(id_of(event, path), target, text, True)
-            return None
-        parents = {str(raw.get("id") or ""), target.item_external_id}
-        me = id_of(self.me(), "/2/users/me")
-        path = f"/2/users/{me}/tweets"
-        page = self._api.get(path, {"max_results": "100", "tweet.fields": TWEET_FIELDS})
-        for post in data_list(page, path):
-            answered = {
-                str(r.get("id"))
-                for r in post.get("referenced_tweets") or []
-                if isinstance(r, dict) and r.get("type") == "replied_to"
-            }
-            if answered & parents and _same(_plain(post), text):
-                return self._sent(id_of(post, path), target, text, False)
-        return None
+        return replies.find_reply(self._api, self.me, target, body)
 
     def moderate(self, external_id: str, action: str) -> str:
         if action not in self.moderation_actions or external_id.startswith(DM):
