@@ -226,11 +226,11 @@ def cmd_screenshot(ctx: object, actor: object, args: argparse.Namespace) -> int:
         window.jobs.wait_until_idle()
     target: QWidget = window
     if args.cheatsheet:
-        window.show_cheat_sheet()
+        window.dialogs.show_cheat_sheet()
         QApplication.processEvents()
         target = QApplication.activeModalWidget() or window
     if args.reports:
-        target = window.show_reports()
+        target = window.dialogs.show_reports()
         target.resize(width, height)
         window.jobs.wait_until_idle()
     args.out.parent.mkdir(parents=True, exist_ok=True)

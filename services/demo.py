@@ -23,7 +23,6 @@ from services.store.db import SessionFactory
 from services.store.models import (
     Channel,
     Direction,
-    Escalation,
     Item,
     ItemKind,
     ItemTag,
@@ -34,9 +33,9 @@ from services.store.models import (
     SavedReply,
     Status,
     Tag,
-    Team,
     User,
 )
+from services.store.models_desk import Escalation, Team
 from services.workspace.changes import ChangeKind, Changes
 from services.workspace.unit_of_work import Transaction, write_transaction
 

@@ -16,7 +16,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
 
 from services.desk.sla_view import span_text  # the same words as `item show`
-from services.inbox.listing import ItemRow
+from services.inbox.item_rows import ItemRow
 from ui.theme import Theme, Tone
 
 

@@ -9,9 +9,9 @@ from PySide6.QtCore import QItemSelection, QItemSelectionModel, QObject, Signal
 from PySide6.QtWidgets import QAbstractItemView, QTableView
 
 from services.errors import QuerySyntaxError
+from services.inbox import item_rows, read_marks, search_plan
 from services.inbox import listing as inbox
-from services.inbox import read_marks, search_plan
-from services.inbox.listing import ItemRow
+from services.inbox.item_rows import ItemRow
 from services.inbox.search_plan import Plan
 from services.workspace.changes import ChangeKind, Changes
 from ui.context import UiContext
@@ -38,7 +38,7 @@ class InboxController(QObject):
         self._ctx = ctx
         self._view = view
         self.model = InboxModel(
-            lambda ids: inbox.rows(ctx.factory, ids, viewer=ctx.actor.id),
+            lambda ids: item_rows.rows(ctx.factory, ids, viewer=ctx.actor.id),
             lambda ids: read_marks.unread_among(ctx.factory, ctx.actor.id, ids),
             self,
             looks=ctx.registry.look,

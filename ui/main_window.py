@@ -3,39 +3,28 @@
 The parts that do something live beside it: InboxController (the list),
 ConversationController (the open item and its read mark), SavedSearchController,
 SyncStatus (the status bar's sync text), DisplayPrefs (text size and theme),
-UrgentAlerts (the banner while an urgent item waits).
+UrgentAlerts (the banner while an urgent item waits), WindowDialogs (the dialogs it opens)
+and window_menus (the menu bar, toolbar and context menu built from the action specs).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt
-from PySide6.QtGui import QActionGroup, QCloseEvent
-from PySide6.QtWidgets import (
-    QApplication,
-    QMainWindow,
-    QSplitter,
-    QToolBar,
-    QVBoxLayout,
-    QWidget,
-)
+from collections.abc import Callable
+
+from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QApplication, QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from services.inbox import sidebar
 from services.inbox.sidebar import SidebarData
 from services.workspace import users
 from services.workspace.actor import Actor
 from services.workspace.changes import ChangeKind, Changes
-from ui.actions import SPECS, ActionRegistry
+from ui.actions import ActionRegistry
 from ui.change_poller import ChangePoller
 from ui.context import UiContext
 from ui.conversation_controller import ConversationController
-from ui.dialogs.about_dialog import show_about
-from ui.dialogs.channels_dialog import ChannelsDialog
-from ui.dialogs.cheat_sheet import CheatSheet
-from ui.dialogs.reports_dialog import ReportsDialog
-from ui.dialogs.settings_dialog import show_settings
-from ui.dialogs.welcome_dialog import WelcomeDialog
 from ui.display import DisplayPrefs
-from ui.icons import action_icon
 from ui.inbox_controller import InboxController
 from ui.item_list import fit_rows_to_text, make_item_list, size_columns
 from ui.jobs import Jobs
@@ -55,7 +44,9 @@ from ui.sync_status import SyncStatus
 from ui.theme import LIGHT, palette
 from ui.triage_actions import TriageActions
 from ui.urgent_alerts import UrgentAlerts
-from ui.welfare_actions import DistressingActions, install_context_menu
+from ui.welfare_actions import DistressingActions
+from ui.window_dialogs import WindowDialogs
+from ui.window_menus import build_menus, recolour_toolbar_icons
 
 
 class MainWindow(QMainWindow):
@@ -93,6 +84,7 @@ class MainWindow(QMainWindow):
         self.urgent_banner = UrgentBanner()  # shows only while an urgent item waits to be taken
         self.urgent = UrgentAlerts(ctx, self.urgent_banner, self.inbox, self._show_inbox, self)
         self.actions_ = ActionRegistry()
+        self.dialogs = WindowDialogs(ctx, self.actions_, self)
         self._build_layout()
         w = build_status_bar(self.statusBar())
         self.status_label, self.sync_label = w.message, w.sync
@@ -100,7 +92,9 @@ class MainWindow(QMainWindow):
         self.sync_status = SyncStatus(
             ctx, sync, self.sync_label, self.progress, lambda: self.display.theme, self
         )
-        self._build_actions()
+        self.toolbar = build_menus(
+            self, self.actions_, self._handlers(), self.display.choice, self.list
+        )
         self.poller = ChangePoller(ctx, self)
         self._wire()
         self._restore()
@@ -147,7 +141,7 @@ class MainWindow(QMainWindow):
         cl.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
 
-    def _handlers(self) -> dict[str, object]:
+    def _handlers(self) -> dict[str, Callable[[], object]]:
         d = self.display
         return {
             "next": lambda: self.inbox.move(1),
@@ -169,13 +163,13 @@ class MainWindow(QMainWindow):
             "refresh": self.refresh_all,
             "sync_now": self.sync_status.sync_now,
             "save_search": self.save_search,
-            "reports": self.show_reports,
-            "channels": self.show_channels,
+            "reports": self.dialogs.show_reports,
+            "channels": self.dialogs.show_channels,
             "moderate": self.triage.moderate,
             "approve": self.review_panel.approve,
-            "cheatsheet": self.show_cheat_sheet,
-            "about": lambda: show_about(self, self._ctx.factory),
-            "settings": lambda: show_settings(self, self._ctx.central),
+            "cheatsheet": self.dialogs.show_cheat_sheet,
+            "about": self.dialogs.show_about,
+            "settings": self.dialogs.show_settings,
             "zoom_in": d.zoom_in,
             "zoom_out": d.zoom_out,
             "zoom_reset": d.zoom_reset,
@@ -183,33 +177,6 @@ class MainWindow(QMainWindow):
             "theme_light": lambda: d.set_choice("light"),
             "theme_dark": lambda: d.set_choice("dark"),
         }
-
-    def _build_actions(self) -> None:
-        handlers = self._handlers()
-        self.toolbar = QToolBar("Actions")
-        self.toolbar.setObjectName("toolbar")
-        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.toolbar.setIconSize(QSize(18, 18))
-        self.toolbar.setMovable(False)
-        self.addToolBar(self.toolbar)
-        menus: dict[str, object] = {}
-        themes = QActionGroup(self)
-        for spec in SPECS:
-            action = self.actions_.add(spec, handlers[spec.id], self)  # type: ignore[arg-type]
-            if spec.menu not in menus:
-                menus[spec.menu] = self.menuBar().addMenu(spec.menu)
-            menus[spec.menu].addAction(action)  # type: ignore[attr-defined]  # QMenu
-            (self.list if spec.list_only else self).addAction(action)
-            if spec.id.startswith("theme_"):
-                action.setCheckable(True)
-                action.setChecked(spec.id == f"theme_{self.display.choice}")
-                themes.addAction(action)
-            if spec.toolbar:
-                action.setIconText(spec.label.rstrip("…"))
-                self.toolbar.addAction(action)
-        self.actions_.set_item_selected(False)
-        item_actions = [self.actions_.actions[s.id] for s in SPECS if s.menu == "Item"]
-        install_context_menu(self.list, item_actions)
 
     def _wire(self) -> None:
         self.sidebar.view_selected.connect(self._on_view_selected)
@@ -234,6 +201,9 @@ class MainWindow(QMainWindow):
         self.sync_status.message.connect(self.show_message)
         self.conversation.attachments.message.connect(self.show_message)
         self.saved_searches.dialog_closed.connect(self._return_focus_to_list)
+        self.dialogs.closed.connect(self._return_focus_to_list)
+        self.dialogs.profile_saved.connect(self._on_profile_saved)
+        self.dialogs.demo_loaded.connect(self.refresh_all)
         self.sync_status.changes_applied.connect(self.apply_changes)
         self.sync_status.channel_finished.connect(self.refresh_sidebar)
         self.poller.changes_seen.connect(self.apply_changes)
@@ -277,14 +247,7 @@ class MainWindow(QMainWindow):
         # Keyboard first: j, k and the triage keys work at once, without a click.
         self.list.setFocus()
         if offer_demo or users.needs_profile(self._actor):
-            self.welcome(offer_demo)
-
-    def welcome(self, offer_demo: bool) -> WelcomeDialog:
-        dialog = WelcomeDialog(self._ctx, offer_demo, self)
-        dialog.done_.connect(self._on_profile_saved)
-        dialog.demo_loaded.connect(self.refresh_all)
-        dialog.show()
-        return dialog
+            self.dialogs.welcome(offer_demo)
 
     def _on_profile_saved(self, actor: Actor) -> None:
         self._actor = actor
@@ -363,8 +326,7 @@ class MainWindow(QMainWindow):
         theme = self.display.theme
         fit_rows_to_text(self.list)
         self.inbox.model.set_base_font(QApplication.font())
-        for spec in (s for s in SPECS if s.toolbar):
-            self.actions_.actions[spec.id].setIcon(action_icon(spec.id, theme.text))
+        recolour_toolbar_icons(self.actions_, theme.text)
         self.conversation.refresh_chips()
         self.list.viewport().update()
         self.sidebar.viewport().update()
@@ -410,23 +372,6 @@ class MainWindow(QMainWindow):
     def save_search(self) -> None:
         self.saved_searches.ask_name(self.inbox.query_text, self.search.text().strip(), self)
 
-    def show_channels(self) -> ChannelsDialog:
-        dialog = ChannelsDialog(self._ctx, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.show()
-        return dialog
-
-    def show_reports(self) -> ReportsDialog:
-        dialog = ReportsDialog(self._ctx, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.show()
-        return dialog
-
     def _return_focus_to_list(self) -> None:
         self.activateWindow()
         self.list.setFocus()
-
-    def show_cheat_sheet(self) -> None:
-        sheet = CheatSheet(self.actions_.cheat_sheet(), self)
-        sheet.finished.connect(self._return_focus_to_list)
-        sheet.open()

@@ -16,7 +16,7 @@ from services.channels import moderation
 from services.desk import escalation, teams
 from services.errors import KnownError
 from services.inbox import triage
-from services.inbox.listing import ItemRow
+from services.inbox.item_rows import ItemRow
 from services.inbox.undo import undo as undo_change
 from services.store.models import Status, utcnow
 from services.workspace import users

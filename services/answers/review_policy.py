@@ -16,7 +16,8 @@ from services.errors import InvalidInput
 from services.records.audit_actions import AuditAction
 from services.store import roles
 from services.store.db import SessionFactory
-from services.store.models import Escalation, ItemTag, Role, Tag
+from services.store.models import ItemTag, Role, Tag
+from services.store.models_desk import Escalation
 from services.workspace import settings as workspace_settings
 from services.workspace.actor import Actor, Permission
 from services.workspace.unit_of_work import write_transaction

@@ -18,7 +18,8 @@ from services.channels.x_oauth import KeyringTokens
 from services.errors import InvalidInput, NotFound
 from services.records.audit_actions import AuditAction
 from services.store.db import SessionFactory
-from services.store.models import Channel, QuarantinedItem
+from services.store.models import Channel
+from services.store.models_channels import QuarantinedItem
 from services.store.states import ChannelState
 from services.workspace import secrets
 from services.workspace.actor import Actor, Permission

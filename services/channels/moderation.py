@@ -11,7 +11,8 @@ from services.errors import InvalidInput, KnownError
 from services.inbox.item_versions import load_items
 from services.records.audit_actions import AuditAction
 from services.store.db import SessionFactory
-from services.store.models import Channel, Item, ModerationRequest, Status, User
+from services.store.models import Channel, Item, Status, User
+from services.store.models_channels import ModerationRequest
 from services.store.states import ModerationState
 from services.workspace.actor import Actor, Permission
 from services.workspace.changes import ChangeKind, Changes

@@ -24,7 +24,8 @@ from services.channels.ingest import Author, Incoming, ThreadRef, UpsertResult, 
 from services.channels.outside_text import cut, escape_raw, unescape_raw
 from services.errors import NotFound
 from services.store.db import SessionFactory
-from services.store.models import Channel, Direction, ItemKind, QuarantinedItem
+from services.store.models import Channel, Direction, ItemKind
+from services.store.models_channels import QuarantinedItem
 from services.workspace.changes import ChangeKind
 from services.workspace.unit_of_work import write_transaction
 

@@ -11,7 +11,8 @@ from services.errors import InvalidInput, NotFound
 from services.inbox.item_versions import load_items
 from services.records.audit_actions import AuditAction
 from services.store.db import SessionFactory
-from services.store.models import Escalation, Status, User
+from services.store.models import Status, User
+from services.store.models_desk import Escalation
 from services.workspace.actor import Actor, Permission
 from services.workspace.changes import ChangeKind, Changes
 from services.workspace.unit_of_work import write_transaction

@@ -29,7 +29,8 @@ from sqlalchemy.orm import Session
 from services.errors import NotFound
 from services.inbox.conversation import ReplyView
 from services.store.db import SessionFactory
-from services.store.models import Change, Item, ReplyState, User, utcnow
+from services.store.models import Item, ReplyState, User, utcnow
+from services.store.models_audit import Change
 from services.store.models_presence import Presence
 from services.workspace import change_feed
 from services.workspace.actor import Actor, Permission

@@ -19,7 +19,7 @@ from services.desk.risk_store import ActiveRules, active_rules, digest
 from services.errors import InvalidInput
 from services.records.audit_actions import AuditAction
 from services.store.db import SessionFactory
-from services.store.models import RiskRuleSet
+from services.store.models_desk import RiskRuleSet
 from services.workspace.actor import Actor, Permission
 from services.workspace.changes import ChangeKind
 from services.workspace.unit_of_work import Transaction, write_transaction

@@ -29,7 +29,9 @@ from services.errors import InvalidInput
 from services.inbox.item_versions import load_items
 from services.records.audit_actions import AuditAction
 from services.store.db import SessionFactory
-from services.store.models import Direction, Item, RiskChange, RiskRuleSet, Setting, Status
+from services.store.models import Direction, Item, Status
+from services.store.models_audit import Setting
+from services.store.models_desk import RiskChange, RiskRuleSet
 from services.workspace.actor import Actor, Permission
 from services.workspace.changes import ChangeKind, Changes
 from services.workspace.unit_of_work import write_transaction

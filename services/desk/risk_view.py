@@ -26,16 +26,15 @@ from services.store.models import (
     Channel,
     Contact,
     Direction,
-    Escalation,
     Item,
     Reply,
     ReplyState,
-    RiskChange,
     SavedReply,
-    Setting,
     Status,
     User,
 )
+from services.store.models_audit import Setting
+from services.store.models_desk import Escalation, RiskChange
 from services.workspace import settings as workspace_settings
 from services.workspace import site_config
 from services.workspace.actor import Actor, Permission

@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session
 from services.desk.sla_policy import PolicySet
 from services.desk.sla_timers import ItemTimers, Pause, SlaFacts, item_timers
 from services.records.audit_actions import AuditAction
-from services.store.models import AuditEvent, Direction, Item, Reply, Status
+from services.store.models import Direction, Item, Reply, Status
+from services.store.models_audit import AuditEvent
 
 WAITING = Status.PENDING.value
 """Our word for waiting on the public: the status `pending`."""

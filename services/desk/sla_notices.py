@@ -23,7 +23,8 @@ from services.desk import escalation, response, sla_policy
 from services.desk.sla_facts import ItemBasics, Place, timers_for
 from services.errors import KnownError
 from services.store.db import SessionFactory
-from services.store.models import Escalation, Item, ItemTag, Role, Status, Tag, User, utcnow
+from services.store.models import Item, ItemTag, Role, Status, Tag, User, utcnow
+from services.store.models_desk import Escalation
 from services.store.models_sla import SlaNotice, SlaNoticeRecipient
 from services.workspace.actor import Actor
 from services.workspace.changes import ChangeKind

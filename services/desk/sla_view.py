@@ -1,6 +1,6 @@
 """One item's three SLA timers in words, for `item show`: due time, state and countdown.
 
-The timers are the list's own: `item_clocks` reads the item's display row (services/inbox/listing.py,
+The timers are the list's own: `item_clocks` reads the item's display row (services/inbox/item_rows.py,
 which asks services/desk/sla_facts.py's `timers_for`), so `item show`, the list's chip,
 `inbox --json`, the notices and the report never disagree. Nothing here re-derives a timer;
 it only words what services/desk/sla_timers.py decided.
@@ -24,7 +24,7 @@ from services.desk.sla_timers import (
     Timer,
 )
 from services.errors import NotFound
-from services.inbox import listing as inbox
+from services.inbox import item_rows
 from services.store.db import SessionFactory
 
 TIMER_TITLES = {FIRST_RESPONSE: "First response", UPDATE: "Update", RESOLUTION: "Resolution"}
@@ -39,7 +39,7 @@ class ItemClocks:
 
 def item_clocks(factory: SessionFactory, item_id: int, tz: ZoneInfo) -> ItemClocks:
     """The item's timers as the list has them, with the targets of the policy that applies."""
-    found = inbox.rows(factory, [item_id], tz)
+    found = item_rows.rows(factory, [item_id], tz)
     if not found:
         raise NotFound(f"no item #{item_id}")
     row = found[0]

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from services.errors import InvalidInput, NotFound
 from services.records.audit_actions import AuditAction
 from services.store.db import SessionFactory
-from services.store.models import Escalation, Team
+from services.store.models_desk import Escalation, Team
 from services.workspace.actor import Actor, Permission
 from services.workspace.changes import ChangeKind
 from services.workspace.unit_of_work import write_transaction

@@ -18,19 +18,9 @@ from services.desk.risk_view import NO_RISK, RiskView
 from services.errors import NotFound
 from services.records.audit import AuditEntry, item_trail
 from services.store.db import SessionFactory
-from services.store.models import (
-    Channel,
-    Contact,
-    Escalation,
-    Item,
-    ItemTag,
-    ModerationRequest,
-    Note,
-    Reply,
-    Tag,
-    Thread,
-    User,
-)
+from services.store.models import Channel, Contact, Item, ItemTag, Note, Reply, Tag, Thread, User
+from services.store.models_channels import ModerationRequest
+from services.store.models_desk import Escalation
 
 HISTORY_LIMIT = 20
 THREAD_LIMIT = 200

@@ -18,7 +18,8 @@ from sqlalchemy.orm import attributes, defer
 from sqlalchemy.orm.attributes import set_committed_value
 
 from services.errors import ConflictError, InvalidInput, NotFound
-from services.store.models import AuditEvent, Item, User
+from services.store.models import Item, User
+from services.store.models_audit import AuditEvent
 from services.workspace.unit_of_work import Transaction
 
 

@@ -1,20 +1,17 @@
-"""Reading the inbox: filtered id lists, keyset pages and display rows, sized for a million items.
+"""Reading the inbox: filtered id lists and keyset pages, sized for a million items.
 
 The list is ordered urgent first, then newest first by (received_at, id): urgent items lead
 every view (issue 11). Each read makes two index-backed passes, urgent items then the rest, so
 neither needs a sort. `item_ids` returns every matching id in that order as a compact array
-(8 bytes an id) so a view can scroll anywhere; `rows` turns a slice of ids into display rows by
-primary key; `first_page` serves the first paint with keyset paging (`page_key`).
+(8 bytes an id) so a view can scroll anywhere; `first_page` serves the first paint with keyset
+paging (`page_key`). The display rows themselves are services/inbox/item_rows.py.
 """
 
 from __future__ import annotations
 
 from array import array
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
@@ -28,70 +25,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from services.desk import presence, response, sla_policy
-from services.desk.response import NOT_APPLICABLE, SlaClock
-from services.desk.risk import Reason
-from services.desk.risk_store import reasons_from_json
-from services.desk.sla_facts import ItemBasics, Place, timers_for
-from services.desk.sla_timers import NO_TIMERS, ItemTimers, first_response_clock
 from services.errors import SearchCancelled
 from services.inbox import search_plan
-from services.inbox.search import inbox_condition
-from services.inbox.search_plan import DEFAULT_TZ, PROBE_WINDOW, Plan, Probe, as_plan
+from services.inbox.item_rows import ItemRow, read_rows
+from services.inbox.search_plan import PROBE_WINDOW, Plan, Probe, as_plan
 from services.inbox.search_plan import (
     Query as Query,  # a list's search: callers know it as inbox.Query
 )
 from services.store.db import SessionFactory
-from services.store.models import (
-    Channel,
-    Contact,
-    Escalation,
-    Item,
-    ItemTag,
-    Reply,
-    Status,
-    Tag,
-    User,
-    utcnow,
-)
-
-SNIPPET_CHARS = 160
-
-
-@dataclass(frozen=True)
-class ItemRow:
-    id: int
-    version: int
-    channel_id: int
-    channel_name: str
-    channel_kind: str
-    kind: str
-    direction: str
-    author: str
-    author_handle: str | None
-    snippet: str
-    received_at: datetime
-    status: str
-    snoozed_until: datetime | None
-    assignee: str | None
-    tags: tuple[str, ...]
-    escalated: bool
-    needs_reply: bool
-    first_response_at: datetime | None
-    priority: int
-    reply_state: str | None = None
-    # Arrival and the SLA clock, decided by services/desk/response.py (the list only formats them).
-    posted_at: datetime | None = None
-    sla: SlaClock = NOT_APPLICABLE
-    answered: bool = False
-    # The three SLA timers (services/desk/sla_timers.py); the chip shows the nearest.
-    timers: ItemTimers = NO_TIMERS
-    # "urgent", "watch" or None, and why (services/desk/risk_store.py); the list formats them.
-    risk: str | None = None
-    risk_reasons: tuple[Reason, ...] = ()
-    # Who else has the composer open on it, as signed (services/desk/presence.py).
-    replying: tuple[str, ...] = ()
-
+from services.store.models import Item, utcnow
 
 PageKey = tuple[int, datetime, int]
 """Where a page ended: (phase, received_at, id); phase 0 holds urgent items, phase 1 the rest."""
@@ -220,7 +162,7 @@ def first_page(
             ids += _phase_page(session, p, phase, limit - len(ids), keyset)
             if len(ids) >= limit:
                 break
-        return _rows(session, ids, p.query.tz, p.query.user_id)
+        return read_rows(session, ids, p.query.tz, p.query.user_id)
 
 
 def _phase_page(
@@ -267,193 +209,3 @@ def _probed_first_page(
         cond = and_(cond, tuple_(Item.received_at, Item.id) >= tuple_(*edge))
     ids = list(session.scalars(_ordered_ids(cond).limit(limit)))
     return ids if len(ids) == limit or edge is None else None
-
-
-def rows(
-    factory: SessionFactory,
-    ids: Sequence[int],
-    tz: ZoneInfo = DEFAULT_TZ,
-    viewer: int | None = None,
-) -> list[ItemRow]:
-    """Display rows for `ids`, in the order given; ids no longer present are skipped."""
-    with factory() as session:
-        return _rows(session, list(ids), tz, viewer)
-
-
-def _rows(
-    session: Session, ids: list[int], tz: ZoneInfo = DEFAULT_TZ, viewer: int | None = None
-) -> list[ItemRow]:
-    if not ids:
-        return []
-    channels: dict[int, tuple[str, str]] = {}
-    connected: dict[int, datetime] = {}
-    for cid, cname, ckind, created in session.execute(
-        select(Channel.id, Channel.name, Channel.kind, Channel.created_at)
-    ):
-        channels[cid] = (cname, ckind)
-        connected[cid] = created
-    policy = sla_policy.load(session)
-    now = utcnow()
-    # Links first, names second: joined, PostgreSQL without statistics walked every link.
-    links = session.execute(
-        select(ItemTag.item_id, ItemTag.tag_id).where(ItemTag.item_id.in_(ids))
-    ).all()
-    names = dict(
-        session.execute(
-            select(Tag.id, Tag.name).where(Tag.id.in_({tag_id for _, tag_id in links}))
-        ).all()
-        if links
-        else ()
-    )
-    tags: dict[int, list[str]] = {}
-    for item_id, tag_id in links:
-        tags.setdefault(item_id, []).append(names[tag_id])
-    for found in tags.values():
-        found.sort()
-    escalated = set(
-        session.scalars(
-            select(Escalation.item_id).where(
-                Escalation.item_id.in_(ids), Escalation.resolved_at.is_(None)
-            )
-        )
-    )
-    reply_states: dict[int, str] = {}
-    for item_id, state in session.execute(
-        select(Reply.item_id, Reply.state).where(Reply.item_id.in_(ids)).order_by(Reply.id)
-    ):
-        reply_states[item_id] = str(state)  # the latest reply wins
-    stmt = (
-        select(
-            Item.id,
-            Item.version,
-            Item.channel_id,
-            Item.kind,
-            Item.direction,
-            Contact.display_name,
-            Contact.handle,
-            func.substr(Item.body_text, 1, SNIPPET_CHARS),
-            Item.received_at,
-            Item.status,
-            Item.snoozed_until,
-            User.name,
-            Item.needs_reply,
-            Item.first_response_at,
-            Item.priority,
-            Item.created_at,
-            Item.risk_level,
-            Item.risk_reasons,
-            Item.thread_id,
-            Item.contact_id,
-            Item.resolved_at,
-        )
-        .outerjoin(Contact, Contact.id == Item.contact_id)
-        .outerjoin(User, User.id == Item.assignee_id)
-        .where(Item.id.in_(ids))
-    )
-    by_id: dict[int, ItemRow] = {}
-    fetched: Sequence[Any] = session.execute(stmt).all()
-    basics = [
-        ItemBasics(
-            Place(r[0], r[18], r[19], str(r[9])),
-            r[2],
-            tuple(tags.get(r[0], ())),
-            r[15],
-            response.counts_for_response(
-                response.needs_answer(str(r[4]), bool(r[12]), str(r[9]), str(r[3])),
-                r[15],
-                connected.get(r[2]) or r[15],
-            ),
-            r[13],
-            r[20] if str(r[9]) == Status.DONE else None,
-        )
-        for r in fetched
-    ]
-    timers = timers_for(session, basics, policy, tz, now)
-    replying = presence.replying_on(session, ids, besides=viewer)  # one query for the page
-    for r in fetched:
-        channel_name, channel_kind = channels.get(r[2], ("?", "?"))
-        clock = timers.get(r[0], NO_TIMERS)
-        by_id[r[0]] = ItemRow(
-            id=r[0],
-            version=r[1],
-            channel_id=r[2],
-            channel_name=channel_name,
-            channel_kind=channel_kind,
-            kind=str(r[3]),
-            direction=str(r[4]),
-            author=r[5] or r[6] or "(unknown)",
-            author_handle=r[6],
-            snippet=" ".join((r[7] or "").split()),
-            received_at=r[8],
-            status=str(r[9]),
-            snoozed_until=r[10],
-            assignee=r[11],
-            tags=tuple(tags.get(r[0], ())),
-            escalated=r[0] in escalated,
-            needs_reply=bool(r[12]),
-            first_response_at=r[13],
-            priority=r[14],
-            reply_state=reply_states.get(r[0]),
-            posted_at=r[15],
-            sla=first_response_clock(clock),
-            answered=r[13] is not None,
-            timers=clock,
-            risk=r[16],
-            risk_reasons=reasons_from_json(r[17]),
-            replying=replying.get(r[0], ()),
-        )
-    return [by_id[i] for i in ids if i in by_id]
-
-
-@dataclass(frozen=True)
-class ViewCounts:
-    inbox: int
-    mine: int
-    escalated: int
-    snoozed: int
-    unread: int
-    unanswered: int = 0
-
-
-def view_counts(
-    factory: SessionFactory, user_id: int | None, inbox_total: int | None = None
-) -> ViewCounts:
-    """The views' counts; `inbox_total` when the caller has counted the Inbox already."""
-    now = utcnow()
-    with factory() as session:
-        inbox = inbox_total
-        if inbox is None:
-            cond = inbox_condition(now, session.get_bind().dialect.name)
-            inbox = session.scalar(select(func.count()).where(cond)) or 0
-        unread = session.scalar(select(func.count()).where(Item.status == Status.NEW)) or 0
-        mine = (
-            session.scalar(
-                select(func.count()).where(
-                    Item.assignee_id == user_id,
-                    Item.status.not_in((Status.DONE, Status.SPAM)),
-                )
-            )
-            if user_id is not None
-            else 0
-        ) or 0
-        escalated = (
-            session.scalar(
-                select(func.count(func.distinct(Escalation.item_id))).where(
-                    Escalation.resolved_at.is_(None)
-                )
-            )
-            or 0
-        )
-        snoozed = (
-            session.scalar(
-                select(func.count()).where(Item.status == Status.SNOOZED, Item.snoozed_until > now)
-            )
-            or 0
-        )
-        # Read through the partial index ix_item_unanswered (its WHERE terms are in the condition).
-        unanswered = (
-            session.scalar(select(func.count()).where(response.unanswered_condition())) or 0
-        )
-    return ViewCounts(
-        int(inbox), int(mine), int(escalated), int(snoozed), int(unread), int(unanswered)
-    )

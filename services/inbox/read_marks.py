@@ -18,7 +18,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from services.store.db import SessionFactory
-from services.store.models import Item, ReadMark
+from services.store.models import Item
+from services.store.models_inbox import ReadMark
 
 
 def mark(session: Session, user_id: int, item_id: int, now: datetime) -> None:

@@ -10,7 +10,7 @@ from services.errors import InvalidInput, NotFound
 from services.inbox import search
 from services.records.audit_actions import AuditAction
 from services.store.db import SessionFactory
-from services.store.models import SavedSearch
+from services.store.models_inbox import SavedSearch
 from services.workspace.actor import Actor
 from services.workspace.changes import ChangeKind
 from services.workspace.unit_of_work import write_transaction

@@ -45,7 +45,6 @@ from services.store.models import (
     Channel,
     Contact,
     Direction,
-    Escalation,
     Item,
     ItemTag,
     Reply,
@@ -54,6 +53,7 @@ from services.store.models import (
     Tag,
     User,
 )
+from services.store.models_desk import Escalation
 
 T = TypeVar("T")
 

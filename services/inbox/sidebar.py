@@ -9,18 +9,11 @@ from sqlalchemy import func, select
 
 from services.channels.protocol import Registry
 from services.inbox import item_counts
-from services.inbox.listing import ViewCounts
+from services.inbox.view_counts import ViewCounts
 from services.store.db import SessionFactory
-from services.store.models import (
-    Channel,
-    Escalation,
-    Reply,
-    ReplyState,
-    Status,
-    Tag,
-    utcnow,
-)
+from services.store.models import Channel, Reply, ReplyState, Status, Tag, utcnow
 from services.store.models_counts import CHANNEL, TAG
+from services.store.models_desk import Escalation
 
 
 @dataclass(frozen=True)

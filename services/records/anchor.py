@@ -34,7 +34,8 @@ from services.errors import InvalidInput, KnownError
 from services.records.audit import ChainReport, verify_chain
 from services.records.audit_actions import AuditAction
 from services.store.db import SessionFactory
-from services.store.models import AuditEvent, AuditHead, Setting, utcnow
+from services.store.models import utcnow
+from services.store.models_audit import AuditEvent, AuditHead, Setting
 from services.workspace import secrets
 from services.workspace import settings as workspace_settings
 from services.workspace.actor import Actor, Permission

@@ -38,8 +38,8 @@ from sqlalchemy.orm import Session
 from services.errors import InvalidInput, NotFound
 from services.records.audit_actions import AuditAction
 from services.store.db import SessionFactory
-from services.store.models import AuditEvent
 from services.store.models_attachments import Attachment
+from services.store.models_audit import AuditEvent
 from services.workspace import site_config
 from services.workspace.actor import Actor, Permission
 from services.workspace.unit_of_work import write_transaction

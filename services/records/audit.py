@@ -16,7 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.store.db import SessionFactory
-from services.store.models import AuditEvent, AuditHead, User
+from services.store.models import User
+from services.store.models_audit import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
 

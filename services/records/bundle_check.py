@@ -23,7 +23,7 @@ from services.errors import InvalidInput
 from services.records.audit import event_hash
 from services.records.audit_actions import AuditAction
 from services.store.db import SessionFactory
-from services.store.models import AuditEvent
+from services.store.models_audit import AuditEvent
 
 _FIELDS = (
     "at",

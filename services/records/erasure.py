@@ -19,7 +19,8 @@ from sqlalchemy import delete, func, select
 
 from services.records import attachments
 from services.records.audit_actions import AuditAction
-from services.store.models import Contact, Item, Note, RawPayload, Reply, Tombstone
+from services.store.models import Contact, Item, Note, Reply
+from services.store.models_records import RawPayload, Tombstone
 from services.workspace.changes import ChangeKind
 from services.workspace.unit_of_work import Transaction
 

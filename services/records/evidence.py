@@ -32,7 +32,8 @@ from services.records import anchor, payloads, transcript
 from services.records.audit_actions import AuditAction
 from services.records.bundle_check import BundleCheck, event_record, verify_bundle
 from services.store.db import SessionFactory
-from services.store.models import AuditEvent, AuditHead, Contact, Item, User, utcnow
+from services.store.models import Contact, Item, User, utcnow
+from services.store.models_audit import AuditEvent, AuditHead
 from services.workspace.actor import Actor, Permission
 from services.workspace.changes import ChangeKind
 from services.workspace.unit_of_work import write_transaction

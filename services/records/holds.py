@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from services.errors import InvalidInput, NotFound
 from services.records.audit_actions import AuditAction
 from services.store.db import SessionFactory
-from services.store.models import Contact, Item, LegalHold, Thread, User
+from services.store.models import Contact, Item, Thread, User
+from services.store.models_records import LegalHold
 from services.workspace.actor import Actor, Permission
 from services.workspace.changes import ChangeKind
 from services.workspace.unit_of_work import write_transaction

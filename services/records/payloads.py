@@ -32,7 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.channels.http import Response
-from services.store.models import RawPayload, Tombstone
+from services.store.models_records import RawPayload, Tombstone
 
 JSON = "application/json"
 _WHITESPACE = " \t\n\r"

@@ -21,7 +21,9 @@ from services.errors import InvalidInput, NotFound
 from services.records import erasure, holds
 from services.records.audit_actions import AuditAction
 from services.store.db import SessionFactory
-from services.store.models import AuditEvent, Channel, Item, ItemTag, Setting, Tag, Tombstone
+from services.store.models import Channel, Item, ItemTag, Tag
+from services.store.models_audit import AuditEvent, Setting
+from services.store.models_records import Tombstone
 from services.workspace import settings as workspace_settings
 from services.workspace.actor import Actor, Permission
 from services.workspace.unit_of_work import write_transaction

@@ -16,18 +16,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.store.models import (
-    Channel,
-    Contact,
-    Item,
-    ItemTag,
-    Note,
-    Reply,
-    Tag,
-    Thread,
-    Tombstone,
-    User,
-)
+from services.store.models import Channel, Contact, Item, ItemTag, Note, Reply, Tag, Thread, User
+from services.store.models_records import Tombstone
 
 
 @dataclass(frozen=True)

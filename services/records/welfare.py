@@ -24,7 +24,10 @@ from services.errors import InvalidInput, NotFound
 from services.inbox import item_versions, triage
 from services.records.audit_actions import AuditAction
 from services.store.db import SessionFactory
-from services.store.models import AuditEvent, Item, ItemTag, ReadMark, Tag, WelfarePreference
+from services.store.models import Item, ItemTag, Tag
+from services.store.models_audit import AuditEvent
+from services.store.models_inbox import ReadMark
+from services.store.models_records import WelfarePreference
 from services.workspace.actor import Actor, Permission
 from services.workspace.changes import ChangeKind, Changes
 from services.workspace.unit_of_work import write_transaction

@@ -13,7 +13,9 @@ from sqlalchemy.orm import QueryableAttribute, Session
 
 from services.inbox.search import unindexed
 from services.records.audit_actions import AuditAction
-from services.store.models import AuditEvent, Escalation, Item, Reply, ReplyState
+from services.store.models import Item, Reply, ReplyState
+from services.store.models_audit import AuditEvent
+from services.store.models_desk import Escalation
 
 ID_CHUNK = 5_000  # ids bound per IN list
 

@@ -22,7 +22,9 @@ from sqlalchemy.orm import Session
 
 from services.desk import automatic_replies
 from services.reports.activity import minutes
-from services.store.models import AuditEvent, Reply, RiskChange
+from services.store.models import Reply
+from services.store.models_audit import AuditEvent
+from services.store.models_desk import RiskChange
 
 _RANK = {None: 0, "watch": 1, "urgent": 2}
 

@@ -10,7 +10,7 @@ from services.errors import InvalidInput
 from services.records.audit_actions import AuditAction
 from services.reports.week import Week, last_full_week
 from services.store.db import SessionFactory
-from services.store.models import Setting
+from services.store.models_audit import Setting
 from services.workspace import settings as workspace_settings
 from services.workspace.actor import Actor, Permission
 from services.workspace.unit_of_work import write_transaction

@@ -15,7 +15,19 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.errors import DatabaseFault, KnownError
-from services.store import roles
+from services.store import (
+    models_attachments,
+    models_audit,
+    models_channels,
+    models_counts,
+    models_desk,
+    models_inbox,
+    models_out_of_hours,
+    models_presence,
+    models_records,
+    models_sla,
+    roles,
+)
 from services.store.faults import describe_location
 from services.store.models import Base
 
@@ -27,6 +39,22 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 log = logging.getLogger(__name__)
 
 SessionFactory = sessionmaker[Session]
+
+# Every table module beside services/store/models.py, imported here so that Base.metadata
+# (the half-built-schema check, Alembic's target, the tests' truncation) and the mapper
+# registry know every table as soon as a database is opened.
+TABLE_MODULES = (
+    models_attachments,
+    models_audit,
+    models_channels,
+    models_counts,
+    models_desk,
+    models_inbox,
+    models_out_of_hours,
+    models_presence,
+    models_records,
+    models_sla,
+)
 
 
 def normalise_url(url: str) -> str:

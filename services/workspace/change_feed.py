@@ -10,7 +10,7 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from services.store.db import SessionFactory, check_database_file, origin_of
-from services.store.models import Change
+from services.store.models_audit import Change
 from services.workspace.changes import ChangeKind, Changes
 
 MAX_ROWS = 1000

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from services.records.audit_actions import AuditAction
 from services.store.db import SessionFactory
-from services.store.models import Setting
+from services.store.models_audit import Setting
 from services.workspace.changes import ChangeKind
 from services.workspace.unit_of_work import Transaction
 

@@ -20,7 +20,8 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from services.records.audit import event_hash
 from services.records.audit_actions import AuditAction
 from services.store.db import SessionFactory
-from services.store.models import AuditEvent, AuditHead, Change, utcnow
+from services.store.models import utcnow
+from services.store.models_audit import AuditEvent, AuditHead, Change
 from services.workspace import change_feed
 from services.workspace.actor import Actor
 from services.workspace.changes import ChangeKind, Changes

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from services.records.audit_actions import AuditAction
 from services.store.db import make_engine, make_session_factory
-from services.store.models import AuditEvent
+from services.store.models_audit import AuditEvent
 from tests.e2e.test_cli import demo_db, run
 
 __all__ = ["demo_db"]  # the fixture, shared with test_cli

@@ -12,7 +12,8 @@ from sqlalchemy import Engine, select, text, update
 from services.inbox import triage
 from services.records import anchor, audit
 from services.store.db import SessionFactory
-from services.store.models import AuditEvent, AuditHead, utcnow
+from services.store.models import utcnow
+from services.store.models_audit import AuditEvent, AuditHead
 from services.workspace.actor import Actor
 from tests.builders import add_channel, add_item
 

@@ -20,7 +20,8 @@ from services.records.attachments import IncomingFile
 from services.records.attachments_sweep import sweep, sweep_daily
 from services.records.audit_actions import AuditAction
 from services.store.db import SessionFactory
-from services.store.models import AuditEvent, ItemKind, utcnow
+from services.store.models import ItemKind, utcnow
+from services.store.models_audit import AuditEvent
 from services.workspace import site_config
 from services.workspace.actor import Actor
 from services.workspace.changes import ChangeKind

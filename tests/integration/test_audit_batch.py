@@ -8,7 +8,8 @@ from services.inbox import triage, undo
 from services.records import audit
 from services.records.audit_actions import AuditAction
 from services.store.db import SessionFactory
-from services.store.models import AuditEvent, Status
+from services.store.models import Status
+from services.store.models_audit import AuditEvent
 from services.workspace import unit_of_work
 from services.workspace.actor import Actor
 from tests.builders import add_channel, add_item

@@ -15,7 +15,8 @@ from services.channels import forms
 from services.channels import setup as channels_setup
 from services.errors import InvalidInput, PermissionDenied
 from services.store.db import SessionFactory
-from services.store.models import AuditEvent, Channel
+from services.store.models import Channel
+from services.store.models_audit import AuditEvent
 from services.workspace import secrets
 from services.workspace.actor import Actor
 from tests.e2e.test_cli import run as run_cli

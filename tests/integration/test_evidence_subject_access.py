@@ -13,7 +13,8 @@ from services.records import audit, holds
 from services.records.evidence import verify_bundle
 from services.records.subject_access import export_person, forget_person
 from services.store.db import SessionFactory
-from services.store.models import Contact, Item, Tombstone
+from services.store.models import Contact, Item
+from services.store.models_records import Tombstone
 from services.workspace.actor import Actor
 from tests.builders import add_channel, add_item
 

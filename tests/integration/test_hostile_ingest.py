@@ -21,7 +21,8 @@ from services.channels.outside_text import unescape_raw
 from services.channels.protocol import Batch, ChannelConfig, Registry, ReplyTarget, SentReply
 from services.channels.sync import SyncEngine
 from services.store.db import SessionFactory
-from services.store.models import Contact, Item, ItemKind, QuarantinedItem
+from services.store.models import Contact, Item, ItemKind
+from services.store.models_channels import QuarantinedItem
 from services.workspace.actor import Actor
 from tests.fakes.feeds import FakeFeeds
 from tests.fakes.wordpress import FakeWordPress

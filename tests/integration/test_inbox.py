@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
+from services.inbox import item_rows, triage, view_counts
 from services.inbox import listing as inbox
-from services.inbox import triage
 from services.store.db import SessionFactory
 from services.store.models import utcnow
 from services.workspace.actor import Actor
@@ -43,7 +43,7 @@ def test_rows_keep_the_requested_order_and_carry_display_fields(
     b = add_item(factory, ch, "b", "second")
     triage.tag(factory, officer, [a], "question")
     triage.assign(factory, officer, [a], "dan")
-    rows = inbox.rows(factory, [b, a, 12345])
+    rows = item_rows.rows(factory, [b, a, 12345])
     assert [r.id for r in rows] == [b, a]
     row = rows[1]
     assert (row.channel_name, row.author, row.snippet) == (
@@ -58,7 +58,7 @@ def test_view_counts(factory: SessionFactory, officer: Actor) -> None:
     ch = add_channel(factory)
     ids = [add_item(factory, ch, f"v{i}") for i in range(4)]
     triage.assign(factory, officer, ids[:2], "dan")
-    counts = inbox.view_counts(factory, officer.id)
+    counts = view_counts.view_counts(factory, officer.id)
     assert (counts.inbox, counts.mine, counts.unread) == (4, 2, 2)
 
 

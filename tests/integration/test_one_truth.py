@@ -19,8 +19,8 @@ import pytest
 from services.channels.ingest import Author, Incoming, ThreadRef, upsert
 from services.channels.protocol import Registry
 from services.desk import response
+from services.inbox import item_rows, sidebar
 from services.inbox import listing as inbox
-from services.inbox import sidebar
 from services.reports import metrics
 from services.reports.week import week_of
 from services.store.db import SessionFactory
@@ -122,7 +122,7 @@ def test_every_reader_agrees_on_answered_first_response_and_sla(
 ) -> None:
     now = utcnow()
     by_id = {v: k for k, v in world.items()}
-    listed = {r.id: r for r in inbox.rows(factory, list(world.values()), LONDON)}
+    listed = {r.id: r for r in item_rows.rows(factory, list(world.values()), LONDON)}
     cli = _cli_rows(db_url)
     weeks = {
         week_of(r.posted_at.astimezone(LONDON).date(), LONDON)

@@ -9,7 +9,8 @@ from services.channels.protocol import Registry
 from services.desk import presence
 from services.inbox import conversation
 from services.store.db import SessionFactory, make_session_factory
-from services.store.models import AuditEvent, utcnow
+from services.store.models import utcnow
+from services.store.models_audit import AuditEvent
 from services.store.models_presence import Presence
 from services.workspace import change_feed
 from services.workspace.actor import Actor

@@ -19,7 +19,8 @@ from services.records.audit_actions import AuditAction
 from services.reports import export, metrics
 from services.reports.week import parse_week
 from services.store.db import SessionFactory
-from services.store.models import AuditEvent, Change, Item, utcnow
+from services.store.models import Item, utcnow
+from services.store.models_audit import AuditEvent, Change
 from services.workspace import change_feed
 from services.workspace.actor import Actor
 from services.workspace.changes import ChangeKind

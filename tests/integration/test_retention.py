@@ -12,7 +12,8 @@ from services.errors import PermissionDenied
 from services.inbox import triage
 from services.records import audit, holds, retention
 from services.store.db import SessionFactory
-from services.store.models import Contact, Item, Note, RawPayload, Status, Tombstone, utcnow
+from services.store.models import Contact, Item, Note, Status, utcnow
+from services.store.models_records import RawPayload, Tombstone
 from services.workspace.actor import Actor
 from tests.builders import add_channel, add_item
 

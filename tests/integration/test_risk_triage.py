@@ -21,15 +21,9 @@ from services.records.audit_actions import AuditAction
 from services.reports import metrics
 from services.reports.week import parse_week
 from services.store.db import SessionFactory
-from services.store.models import (
-    AuditEvent,
-    Change,
-    Item,
-    ItemKind,
-    RiskChange,
-    Status,
-    utcnow,
-)
+from services.store.models import Item, ItemKind, Status, utcnow
+from services.store.models_audit import AuditEvent, Change
+from services.store.models_desk import RiskChange
 from services.workspace.actor import Actor
 from services.workspace.unit_of_work import write_transaction
 from tests.fakes.wordpress import FakeWordPress

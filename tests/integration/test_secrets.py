@@ -10,7 +10,8 @@ from sqlalchemy import select, text
 from services.channels import admin as channels_admin
 from services.channels.sync import SyncEngine
 from services.store.db import SessionFactory
-from services.store.models import AuditEvent, Channel
+from services.store.models import Channel
+from services.store.models_audit import AuditEvent
 from services.workspace import secrets
 from services.workspace.actor import Actor
 from tests.fakes.wordpress import FakeWordPress

@@ -11,11 +11,12 @@ from sqlalchemy import select
 
 from services.desk import response, sla_notices, sla_policy
 from services.desk.sla_facts import ItemBasics, Place, timers_for
-from services.inbox import listing as inbox
-from services.inbox import triage
+from services.inbox import item_rows, triage
 from services.records.audit_actions import AuditAction
 from services.store.db import SessionFactory
-from services.store.models import AuditEvent, Escalation, Item, Reply, ReplyState, utcnow
+from services.store.models import Item, Reply, ReplyState, utcnow
+from services.store.models_audit import AuditEvent
+from services.store.models_desk import Escalation
 from services.workspace.actor import Actor
 from services.workspace.unit_of_work import write_transaction
 from tests.builders import add_channel, add_item
@@ -146,7 +147,7 @@ def test_policy_precedence_tag_over_channel_over_default(
     elsewhere = add_item(factory, blog, "d")
     triage.tag(factory, officer, [looser_tag, two_tags], "foi")
     triage.tag(factory, officer, [two_tags], "hate-crime")
-    rows = {r.id: r for r in inbox.rows(factory, [plain, looser_tag, two_tags, elsewhere])}
+    rows = {r.id: r for r in item_rows.rows(factory, [plain, looser_tag, two_tags, elsewhere])}
 
     def applied(item_id: int) -> tuple[str, float]:
         row = rows[item_id]

@@ -15,7 +15,8 @@ from services.errors import InvalidInput
 from services.records import audit
 from services.store import backup
 from services.store.db import SessionFactory, make_engine, make_session_factory
-from services.store.models import AuditEvent, Item
+from services.store.models import Item
+from services.store.models_audit import AuditEvent
 from services.workspace.actor import Actor
 from tests.conftest import PG_ADMIN_URL
 

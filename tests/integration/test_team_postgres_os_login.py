@@ -8,7 +8,8 @@ from sqlalchemy import select, update
 
 from services.records import audit
 from services.store.db import SessionFactory
-from services.store.models import AuditEvent, AuditHead, Role
+from services.store.models import Role
+from services.store.models_audit import AuditEvent, AuditHead
 from services.workspace.actor import Actor
 from services.workspace.users import add_user, resolve_actor, set_own_profile
 

@@ -10,10 +10,11 @@ from sqlalchemy import func, select
 from services.channels.protocol import Registry
 from services.desk import escalation, teams
 from services.errors import ConflictError, InvalidInput, NotFound, PermissionDenied
-from services.inbox import conversation, triage
+from services.inbox import conversation, item_rows, triage
 from services.inbox import listing as inbox
 from services.store.db import SessionFactory
-from services.store.models import AuditEvent, Role, Status, utcnow
+from services.store.models import Role, Status, utcnow
+from services.store.models_audit import AuditEvent
 from services.workspace.actor import Actor
 from services.workspace.users import add_user
 from tests.builders import add_channel, add_item
@@ -89,10 +90,10 @@ def test_status_done_sets_resolved_and_reopen_clears_it(
     factory: SessionFactory, officer: Actor, items: list[int]
 ) -> None:
     triage.set_status(factory, officer, items[:2], Status.DONE)
-    done = inbox.rows(factory, items[:2])
+    done = item_rows.rows(factory, items[:2])
     assert [r.status for r in done] == ["done", "done"]
     triage.set_status(factory, officer, [items[0]], Status.OPEN)
-    assert inbox.rows(factory, [items[0]])[0].status == "open"
+    assert item_rows.rows(factory, [items[0]])[0].status == "open"
 
 
 def test_snooze_needs_a_future_time_and_hides_from_inbox_until_then(
@@ -113,7 +114,7 @@ def test_snooze_needs_a_future_time_and_hides_from_inbox_until_then(
 def test_stale_version_raises_conflict_instead_of_overwriting(
     factory: SessionFactory, officer: Actor, supervisor: Actor, items: list[int], registry: Registry
 ) -> None:
-    seen = inbox.rows(factory, [items[0]])[0].version
+    seen = item_rows.rows(factory, [items[0]])[0].version
     triage.set_status(factory, supervisor, [items[0]], Status.DONE)  # someone else acts first
     with pytest.raises(ConflictError, match="Sgt Grace Okafor") as err:
         triage.assign(factory, officer, [items[0]], "dan", expected={items[0]: seen})
@@ -125,9 +126,9 @@ def test_stale_version_raises_conflict_instead_of_overwriting(
 def test_tagging_moves_the_version_on(
     factory: SessionFactory, officer: Actor, items: list[int]
 ) -> None:
-    before = inbox.rows(factory, [items[0]])[0].version
+    before = item_rows.rows(factory, [items[0]])[0].version
     triage.tag(factory, officer, [items[0]], "x")
-    assert inbox.rows(factory, [items[0]])[0].version > before
+    assert item_rows.rows(factory, [items[0]])[0].version > before
 
 
 def test_note_is_internal_and_audited(

@@ -8,8 +8,7 @@ import pytest
 
 from services.channels.protocol import Registry
 from services.errors import ConflictError
-from services.inbox import conversation, triage
-from services.inbox import listing as inbox
+from services.inbox import conversation, item_rows, triage
 from services.inbox.undo import undo
 from services.store.db import SessionFactory
 from services.store.models import Status, utcnow
@@ -27,7 +26,7 @@ def items(factory: SessionFactory) -> list[int]:
 def _state(
     factory: SessionFactory, ids: list[int]
 ) -> dict[int, tuple[str, str | None, tuple[str, ...]]]:
-    return {r.id: (r.status, r.assignee, r.tags) for r in inbox.rows(factory, ids)}
+    return {r.id: (r.status, r.assignee, r.tags) for r in item_rows.rows(factory, ids)}
 
 
 def _token(applied: object) -> Applied:

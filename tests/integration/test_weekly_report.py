@@ -19,15 +19,8 @@ from services.records.audit_actions import AuditAction
 from services.reports import export, metrics
 from services.reports.week import parse_week
 from services.store.db import SessionFactory
-from services.store.models import (
-    Channel,
-    Escalation,
-    Item,
-    ItemKind,
-    Reply,
-    ReplyState,
-    Status,
-)
+from services.store.models import Channel, Item, ItemKind, Reply, ReplyState, Status
+from services.store.models_desk import Escalation
 from services.workspace.actor import Actor
 from services.workspace.unit_of_work import write_transaction
 

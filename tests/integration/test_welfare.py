@@ -9,7 +9,8 @@ from sqlalchemy import select
 from services.inbox import triage
 from services.records import audit, welfare
 from services.store.db import SessionFactory
-from services.store.models import AuditEvent, User, utcnow
+from services.store.models import User, utcnow
+from services.store.models_audit import AuditEvent
 from services.workspace.actor import Actor
 from tests.builders import add_channel, add_item
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from services.errors import InvalidInput
 from services.records import audit, welfare
 from services.store.db import SessionFactory
-from services.store.models import AuditEvent
+from services.store.models_audit import AuditEvent
 from services.workspace.actor import Actor
 from tests.builders import add_channel, add_item
 

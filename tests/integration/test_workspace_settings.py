@@ -9,7 +9,7 @@ from services.answers import review_policy
 from services.desk import sla
 from services.records.audit_actions import AuditAction
 from services.store.db import SessionFactory
-from services.store.models import AuditEvent
+from services.store.models_audit import AuditEvent
 from services.workspace import settings as workspace_settings
 from services.workspace.actor import Actor
 

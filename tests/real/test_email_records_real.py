@@ -21,8 +21,9 @@ from services.channels.protocol import Registry
 from services.errors import NotFound
 from services.records import attachments, retention
 from services.store.db import SessionFactory
-from services.store.models import Item, RawPayload, utcnow
+from services.store.models import Item, utcnow
 from services.store.models_attachments import Attachment
+from services.store.models_records import RawPayload
 from services.workspace.actor import Actor
 from tests.e2e.test_cli import run as run_cli
 from tests.real import mail_samples as samples

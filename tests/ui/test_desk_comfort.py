@@ -108,7 +108,7 @@ def test_the_report_view_fits_a_laptop_screen_and_reflows_its_charts(
     qtbot: QtBot, make_window: Callable[..., MainWindow]
 ) -> None:
     w = make_window()
-    dialog = w.show_reports()
+    dialog = w.dialogs.show_reports()
     settle(qtbot, w)
     room = dialog.screen().availableGeometry()
     assert dialog.height() <= room.height() and dialog.width() <= room.width()

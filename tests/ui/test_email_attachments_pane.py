@@ -12,7 +12,7 @@ from sqlalchemy import select
 from services.channels import admin as channels_admin
 from services.channels.email_items import message_item
 from services.channels.ingest import upsert
-from services.store.models import AuditEvent
+from services.store.models_audit import AuditEvent
 from services.workspace.changes import ChangeKind
 from services.workspace.unit_of_work import write_transaction
 from services.workspace.users import find_user

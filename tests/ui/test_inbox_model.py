@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from PySide6.QtCore import Qt
 
-from services.inbox.listing import ItemRow
+from services.inbox.item_rows import ItemRow
 from ui.models.inbox_model import PAGE_SIZE, InboxModel
 
 

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from services.channels.protocol import Registry
-from services.inbox import conversation
+from services.inbox import conversation, item_rows
 from services.inbox import listing as inbox
 from tests.ui.conftest import save_shot, settle
 from ui.dialogs.triage_dialogs import AssignDialog, EscalateDialog, TagDialog
@@ -96,14 +96,14 @@ def test_officer_triages_five_items_with_the_keyboard(
         press(qtbot, w, Qt.Key.Key_E)
         settle(qtbot, w)
     assert len(set(done_ids)) == 2
-    assert [r.status for r in inbox.rows(f, done_ids)] == ["done", "done"]
+    assert [r.status for r in item_rows.rows(f, done_ids)] == ["done", "done"]
     assert not set(done_ids) & set(w.inbox.model.ids)
     assert w.inbox.current_id() is not None
 
     # z: undo the last "done"
     press(qtbot, w, Qt.Key.Key_Z)
     settle(qtbot, w)
-    assert inbox.rows(f, [done_ids[1]])[0].status != "done"
+    assert item_rows.rows(f, [done_ids[1]])[0].status != "done"
 
     # /: search with a tag and a phrase
     qtbot.keyClick(w.list, Qt.Key.Key_Slash)

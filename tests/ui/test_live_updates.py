@@ -11,6 +11,7 @@ from pathlib import Path
 from pytestqt.qtbot import QtBot
 
 from services.channels.ingest import Author, Incoming, ThreadRef, upsert
+from services.inbox import item_rows
 from services.inbox import listing as inbox
 from services.store.db import make_session_factory
 from services.store.models import Channel, ItemKind, utcnow
@@ -81,7 +82,7 @@ def test_done_items_leave_the_list_in_place_without_recomputing_it(
     before = list(w.inbox.model.ids)
     w.inbox.select_item(before[2])
     settle(qtbot, w)
-    status_above = inbox.rows(f, [before[1]])[0].status
+    status_above = item_rows.rows(f, [before[1]])[0].status
     assert status_above == "new"  # the demo's second-newest item is unread
     calls: list[str] = []
     real_item_ids = inbox.item_ids
@@ -102,4 +103,5 @@ def test_done_items_leave_the_list_in_place_without_recomputing_it(
     assert calls == []  # removed in place: the whole list was not fetched again
     assert w.inbox.current_id() == before[3]  # the cursor moved to the next item
     assert w.pane.conversation is not None and w.pane.conversation.item.id == before[3]
-    assert inbox.rows(f, [before[1]])[0].status == status_above  # the row above was not "opened"
+    # The row above was not "opened".
+    assert item_rows.rows(f, [before[1]])[0].status == status_above

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from services.desk.sla_timers import ItemTimers, Timer
-from services.inbox.listing import ItemRow
+from services.inbox.item_rows import ItemRow
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 

@@ -15,7 +15,8 @@ from sqlalchemy import select
 from services.answers import replies
 from services.channels.protocol import Registry
 from services.store.db import make_session_factory
-from services.store.models import AuditEvent, Channel, Item, Status
+from services.store.models import Channel, Item, Status
+from services.store.models_audit import AuditEvent
 from services.workspace.users import find_user
 from tests.builders import add_item
 from tests.ui.conftest import save_shot, settle

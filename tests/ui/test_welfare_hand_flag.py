@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import select
 
-from services.store.models import AuditEvent, Channel
+from services.store.models import Channel
+from services.store.models_audit import AuditEvent
 from tests.builders import add_item
 
 if TYPE_CHECKING:

@@ -10,7 +10,8 @@ from PySide6.QtCore import QUrl
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from services.store.models import AuditEvent, Channel
+from services.store.models import Channel
+from services.store.models_audit import AuditEvent
 from tests.builders import add_item
 from tests.ui.conftest import save_shot, settle
 from ui.main_window import MainWindow

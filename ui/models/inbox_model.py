@@ -23,7 +23,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFont
 
 from services.channels.capabilities import ChannelLook
-from services.inbox.listing import ItemRow
+from services.inbox.item_rows import ItemRow
 from services.store.models import utcnow
 from ui.bidi import isolate
 from ui.chips import Chip, item_chips
