@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtWidgets import QMessageBox
@@ -25,9 +26,9 @@ def sidebar_loads(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
     calls: list[int] = []
     real = sidebar_module.load
 
-    def counting(factory: SessionFactory, user_id: int | None) -> object:
+    def counting(factory: SessionFactory, user_id: int | None, **kwargs: Any) -> object:
         calls.append(user_id or 0)
-        return real(factory, user_id)
+        return real(factory, user_id, **kwargs)
 
     monkeypatch.setattr(sidebar_module, "load", counting)
     yield calls
