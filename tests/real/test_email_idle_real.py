@@ -19,8 +19,8 @@ from services.worker import Worker, WorkerOptions
 from services.worker_events import SyncFinished, WorkerEvent
 from services.workspace.actor import Actor
 from tests.real import mail_samples as samples
+from tests.real.mail_fixtures import Mailbox, _config, _unavailable, dovecot, mailbox, smtp
 from tests.real.mail_server import WITHOUT_IDLE, Dovecot, SmtpServer, missing_parts
-from tests.real.test_email_real import Mailbox, _config, _unavailable, dovecot, mailbox, smtp
 
 __all__ = ["dovecot", "mailbox", "smtp"]
 pytestmark = pytest.mark.dovecot_real

@@ -7,8 +7,6 @@ written here as bytes, the way mail clients and mail servers send them.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from dataclasses import dataclass
 from email import message_from_bytes
 from email.policy import default as default_policy
 from pathlib import Path
@@ -17,140 +15,33 @@ from typing import Any, cast
 import pytest
 from sqlalchemy import inspect, select, text
 
-from services.answers import outbox, replies, review
+from services.answers import outbox
 from services.channels import admin as channels_admin
 from services.channels import email_smtp
-from services.channels.email import EmailConnector
 from services.channels.protocol import Connector, Registry, ReplyTarget, SentReply
-from services.channels.sync import SyncEngine
 from services.store.db import SessionFactory
-from services.store.models import Channel, Contact, Direction, Item, Reply, ReplyState, Thread
+from services.store.models import Channel, Contact, Direction, Reply, ReplyState
 from services.workspace.actor import Actor
-from tests.conftest import UNDER_CI
 from tests.e2e.test_cli import run as run_cli
 from tests.real import mail_samples as samples
-from tests.real.mail_server import SENT_NAME, Account, Dovecot, SmtpServer, missing_parts
+from tests.real.mail_fixtures import (
+    ANSWER,
+    Mailbox,
+    _approved_reply,
+    _config,
+    _CountingEngine,
+    _items,
+    _seed,
+    _thread_title,
+    dovecot,
+    mailbox,
+    smtp,
+    syncer,
+)
+from tests.real.mail_server import SENT_NAME, Dovecot, SmtpServer
 
+__all__ = ["dovecot", "mailbox", "smtp", "syncer"]
 pytestmark = pytest.mark.dovecot_real
-
-
-def _unavailable(reason: str) -> None:
-    message = f"real Dovecot unavailable: {reason}"
-    if UNDER_CI:
-        pytest.fail(message + " (CI=true: real-server tests may not be skipped)")
-    pytest.skip(message)
-
-
-@pytest.fixture(scope="session")
-def dovecot() -> Iterator[Dovecot]:
-    reason = missing_parts()
-    if reason:
-        _unavailable(reason)
-    server = Dovecot()
-    try:
-        server.start()
-    except Exception as exc:  # any start failure means "no server here"
-        server.stop()
-        _unavailable(str(exc))
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="session")
-def smtp(dovecot: Dovecot) -> Iterator[SmtpServer]:
-    server = SmtpServer(dovecot).start()
-    yield server
-    server.stop()
-
-
-@dataclass(frozen=True)
-class Mailbox:
-    """The force's contact mailbox and one member of the public, both fresh for the test."""
-
-    ours: Account
-    public: Account
-    channel_id: int
-
-
-@pytest.fixture
-def mailbox(dovecot: Dovecot, smtp: SmtpServer, factory: SessionFactory, admin: Actor) -> Mailbox:
-    ours = dovecot.account("counter", "force.example")
-    public = dovecot.account("jo", "public.example")
-    view = channels_admin.add_channel(
-        factory,
-        admin,
-        "email",
-        "Contact mailbox",
-        _config(dovecot, smtp, ours),
-        ours.password,
-    )
-    return Mailbox(ours, public, view.id)
-
-
-def _config(dovecot: Dovecot, smtp: SmtpServer, ours: Account) -> dict[str, Any]:
-    return {
-        "imap": f"127.0.0.1:{dovecot.port}",
-        "smtp": f"127.0.0.1:{smtp.port}",
-        "login": ours.login,
-        "address": ours.login,
-        "security": "none",
-        "display_name": "Northshire Police",
-    }
-
-
-def _seed(dovecot: Dovecot, box: Mailbox) -> None:
-    me, them = box.ours.login, box.public.login
-    first, answer, again = samples.thread_of_three(them, me)
-    dovecot.append(
-        box.ours,
-        "INBOX",
-        samples.html_with_pixel_and_script("helen@public.example", me),
-        samples.with_attachment("gordon@public.example", me),
-        samples.latin1("renee@public.example", me),
-        samples.unknown_charset("sam@public.example", me),
-        first,
-        samples.auto_reply("pat@public.example", me),
-        samples.bounce(me),
-        again,
-    )
-    dovecot.append(box.ours, SENT_NAME, answer)
-
-
-def _items(factory: SessionFactory, channel_id: int) -> dict[str, Item]:
-    with factory() as s:
-        return {
-            i.external_id: i for i in s.scalars(select(Item).where(Item.channel_id == channel_id))
-        }
-
-
-def _thread_title(factory: SessionFactory, thread_id: int | None) -> str | None:
-    with factory() as s:
-        return s.scalar(select(Thread.title).where(Thread.id == thread_id))
-
-
-class _CountingEngine(SyncEngine):
-    """The real engine; remembers how many full messages the last run downloaded."""
-
-    downloaded = 0
-
-    def connector_for(self, channel_id: int, with_threads: bool = False) -> Connector:
-        connector = super().connector_for(channel_id, with_threads)
-        engine = self
-
-        class _Counted:
-            def __getattr__(self, name: str) -> Any:
-                return getattr(connector, name)
-
-            def close(self) -> None:
-                engine.downloaded = cast(EmailConnector, connector).downloaded
-                connector.close()
-
-        return cast(Connector, _Counted())
-
-
-@pytest.fixture
-def syncer(factory: SessionFactory, registry: Registry) -> _CountingEngine:
-    return _CountingEngine(factory, registry)
 
 
 def test_sync_reads_the_public_mail_keeps_threads_and_leaves_out_machines(
@@ -231,27 +122,6 @@ def test_a_changed_uidvalidity_adds_only_the_newcomer(
     assert syncer.downloaded == 1  # the others were matched by Message-ID, not downloaded again
     assert len(_items(factory, mailbox.channel_id)) == 9
     assert syncer.sync_channel(mailbox.channel_id).inserted == 0
-
-
-def _approved_reply(
-    factory: SessionFactory,
-    officer: Actor,
-    supervisor: Actor,
-    external_id: str,
-    words: str,
-    *,
-    registry: Registry,
-) -> int:
-    with factory() as s:
-        item_id = s.scalar(select(Item.id).where(Item.external_id == external_id))
-    assert item_id is not None
-    draft = replies.save_draft(factory, officer, item_id, words, registry=registry)
-    replies.submit(factory, officer, draft.reply_id, registry=registry)
-    review.approve(factory, supervisor, draft.reply_id, registry=registry)
-    return draft.reply_id
-
-
-ANSWER = "Yes, Jo: the team will be in the park on Friday night too.\n\nNorthshire Police"
 
 
 def test_an_approved_reply_arrives_once_with_in_reply_to_and_references(
@@ -477,68 +347,3 @@ def test_security_none_is_refused_for_a_server_elsewhere(
         )
     with factory() as s:
         assert s.scalar(select(Channel.id).where(Channel.name == "Unsafe")) is None
-
-
-def test_a_refused_recipient_fails_the_reply_with_the_reason_and_files_nothing(
-    factory: SessionFactory,
-    officer: Actor,
-    supervisor: Actor,
-    dovecot: Dovecot,
-    smtp: SmtpServer,
-    mailbox: Mailbox,
-    syncer: _CountingEngine,
-    registry: Registry,
-) -> None:
-    _seed(dovecot, mailbox)
-    syncer.sync_channel(mailbox.channel_id)
-    reply_id = _approved_reply(
-        factory,
-        officer,
-        supervisor,
-        "<html-1@public.example>",
-        "We are sorry, Helen.",
-        registry=registry,
-    )
-    sent_before = len(smtp.received)
-
-    (result,) = outbox.send_pending(factory, syncer.connector_for, registry=registry)
-
-    assert result.state == "failed"
-    assert result.reason == (
-        "the SMTP server refused helen@public.example: 550 5.1.1 no such user here"
-    )
-    assert len(smtp.received) == sent_before
-    assert [m for m in dovecot.messages(mailbox.ours, SENT_NAME) if b"sorry, Helen" in m] == []
-    with factory() as s:
-        assert s.get_one(Reply, reply_id).state == ReplyState.FAILED
-
-
-def test_words_refused_after_data_fail_the_reply_and_leave_no_copy_in_sent(
-    factory: SessionFactory,
-    officer: Actor,
-    supervisor: Actor,
-    dovecot: Dovecot,
-    smtp: SmtpServer,
-    mailbox: Mailbox,
-    syncer: _CountingEngine,
-    registry: Registry,
-) -> None:
-    _seed(dovecot, mailbox)
-    syncer.sync_channel(mailbox.channel_id)
-    _approved_reply(
-        factory,
-        officer,
-        supervisor,
-        "<jo-1@public.example>",
-        "Our CASINO night is cancelled.",
-        registry=registry,
-    )
-
-    (result,) = outbox.send_pending(factory, syncer.connector_for, registry=registry)
-
-    assert (result.state, result.reason) == (
-        "failed",
-        "the SMTP server refused the message: 554 5.7.1 message refused as spam",
-    )
-    assert dovecot.messages(mailbox.public) == []
-    assert [m for m in dovecot.messages(mailbox.ours, SENT_NAME) if b"CASINO" in m] == []

@@ -27,8 +27,7 @@ from services.store.models_records import RawPayload
 from services.workspace.actor import Actor
 from tests.e2e.test_cli import run as run_cli
 from tests.real import mail_samples as samples
-from tests.real.mail_server import SENT_NAME, Dovecot, SmtpServer
-from tests.real.test_email_real import (
+from tests.real.mail_fixtures import (
     ANSWER,
     Mailbox,
     _approved_reply,
@@ -38,6 +37,7 @@ from tests.real.test_email_real import (
     smtp,
     syncer,
 )
+from tests.real.mail_server import SENT_NAME, Dovecot, SmtpServer
 
 __all__ = ["dovecot", "mailbox", "smtp", "syncer"]
 pytestmark = pytest.mark.dovecot_real
