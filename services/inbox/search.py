@@ -206,13 +206,19 @@ def _filter(term: Term, ctx: SearchContext) -> ColumnElement[bool]:
         return Item.id.in_(select(ItemTag.item_id).where(ItemTag.tag_id.in_(tag_ids)))
     if key == "channel":
         # A channel's exact name means that channel alone ("Blog" is not also "Force blog");
-        # otherwise a part of a name or a kind matches.
+        # then a kind means that kind ("x" is X, not every name holding an x); otherwise a
+        # part of a name matches.
         exact = select(Channel.id).where(func.lower(Channel.name) == low)
+        kind = select(Channel.id).where(Channel.kind == low)
+        of_kind = select(Channel.id).where(Channel.kind == low, ~exists(exact))
         partial = select(Channel.id).where(
-            or_(func.lower(Channel.name).like(_like(value), escape="\\"), Channel.kind == low),
+            func.lower(Channel.name).like(_like(value), escape="\\"),
             ~exists(exact),
+            ~exists(kind),
         )
-        return or_(Item.channel_id.in_(exact), Item.channel_id.in_(partial))
+        return or_(
+            Item.channel_id.in_(exact), Item.channel_id.in_(of_kind), Item.channel_id.in_(partial)
+        )
     if key == "status":
         try:
             return Item.status == Status(low)

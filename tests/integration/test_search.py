@@ -175,3 +175,20 @@ def test_a_channel_by_its_exact_name_is_that_channel_alone(
     assert found("channel:blog") == {own}  # any case
     assert own in found("channel:blo") and world["letter"] in found("channel:blo")  # a part
     assert world["letter"] in found('channel:"force blog"')
+
+
+def test_a_channel_kind_means_that_kind_not_every_name_holding_its_letters(
+    factory: SessionFactory, world: dict[str, int]
+) -> None:
+    """`channel:x` lists X, not the "Public mailbox" whose name happens to contain an x."""
+    mailbox = add_channel(factory, "Public mailbox", "email")
+    x = add_channel(factory, "X @NorthshirePolice", "x")
+    letter = add_item(factory, mailbox, "m-1", "Dear Sir", author="Helen Brennan")
+    post = add_item(factory, x, "x-1", "@NorthshirePolice is the road open?", author="Priya Shah")
+
+    def found(q: str) -> set[int]:
+        return set(inbox.item_ids(factory, inbox.Query(q, tz=LONDON)))
+
+    assert found("channel:x") == {post}
+    assert letter in found("channel:email") and post not in found("channel:email")
+    assert letter in found("channel:public")  # a part of a name still finds it
