@@ -135,6 +135,8 @@ def test_symbol_shortcuts_and_escape_work_from_a_real_keyboard(
         # !: the escalation dialog; Esc cancels it.
         press(x_display, "exclam")
         app.wait_for(lambda line: line == "shown EscalateDialog", "escalation dialog on !")
+        # A person presses Esc once the dialog has the keyboard; before that X sends it elsewhere.
+        app.wait_for(lambda line: line == "focus escalate_target", "the dialog takes the keyboard")
         press(x_display, "Escape")
         app.wait_for(lambda line: line == "focus item_list", "focus back in the list")
 
