@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 
 from services.errors import InvalidInput, NotFound
 from services.inbox import read_marks
@@ -110,7 +110,6 @@ def tag(
             before = tags_before[item.id]
             if name in before:
                 continue
-            tx.session.add(ItemTag(item_id=item.id, tag_id=tag_row.id))
             tx.audit(
                 AuditAction.ITEM_TAG,
                 "item",
@@ -120,6 +119,10 @@ def tag(
             )
             tx.touched(ChangeKind.ITEMS, item.id)
             changed.append((item, {}))
+        if changed:  # one statement for the links, not an ORM object per item
+            tx.session.execute(
+                insert(ItemTag), [{"item_id": i.id, "tag_id": tag_row.id} for i, _ in changed]
+            )
         write_items(tx, changed)  # the tags are in another table: the rows' versions move on
         return _applied(tx, "tag", f"tag #{name}", changed, name)
 
@@ -144,13 +147,16 @@ def untag(
             before = tags_before[item.id]
             if name not in before:
                 continue
-            tx.session.execute(
-                delete(ItemTag).where(ItemTag.item_id == item.id, ItemTag.tag_id == tag_id)
-            )
             after = [t for t in before if t != name]
             tx.audit(AuditAction.ITEM_UNTAG, "item", item.id, {"tags": before}, {"tags": after})
             tx.touched(ChangeKind.ITEMS, item.id)
             changed.append((item, {}))
+        if changed:
+            tx.session.execute(
+                delete(ItemTag).where(
+                    ItemTag.tag_id == tag_id, ItemTag.item_id.in_([i.id for i, _ in changed])
+                )
+            )
         write_items(tx, changed)
         return _applied(tx, "untag", f"untag #{name}", changed, name)
 
