@@ -12,11 +12,10 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from services.channels.ingest import Author, Incoming, ThreadRef, upsert
 from services.desk import response
 from services.records.audit_actions import AuditAction
 from services.store.db import SessionFactory
@@ -38,6 +37,11 @@ from services.store.models import (
 from services.store.models_desk import Escalation, Team
 from services.workspace.changes import ChangeKind, Changes
 from services.workspace.unit_of_work import Transaction, write_transaction
+
+# Ingest is imported when the demo is loaded: the desktop asks `is_empty_workspace` on
+# every start, and ingest brings the evidence and risk modules it does not need for that.
+if TYPE_CHECKING:
+    from services.channels.ingest import ThreadRef
 
 DEMO_FILE = Path(__file__).resolve().parents[1] / "resources" / "demo" / "workspace.json"
 _OFFSET = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
@@ -147,6 +151,8 @@ def _item(
     channels: dict[str, Channel],
     users: dict[str, int],
 ) -> int:
+    from services.channels.ingest import Author, Incoming, ThreadRef, upsert
+
     channel = channels[spec["channel"]]
     at = tx.now - parse_offset(spec["ago"])
     thread_spec = data["threads"][spec["thread"]]
@@ -257,6 +263,8 @@ def _reply(
     at: datetime,
     thread: ThreadRef,
 ) -> int:
+    from services.channels.ingest import Author, Incoming, upsert
+
     r = spec["reply"]
     sent_at = at + parse_offset(r["after"])
     out_id = f"{spec['id']}-reply"

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QLabel, QProgressBar
 
-from services.channels import sync as sync_service
 from ui.context import UiContext
 from ui.sync_monitor import SyncMonitor
 from ui.theme import Theme, Tone
@@ -50,6 +49,10 @@ class SyncStatus(QObject):
         self._label.setStyleSheet(f"color: {colour}" if colour else "")
 
     def sync_now(self) -> None:
+        # On first use: the sync module brings every connector's needs, none of which the
+        # desktop's start-up has to wait for.
+        from services.channels import sync as sync_service
+
         f = self._ctx.factory
         down = self._monitor is not None and not self._monitor.is_running()
         if self._monitor is not None:
