@@ -25,6 +25,7 @@ from services.desk.sla_timers import ItemTimers, Pause, SlaFacts, item_timers
 from services.records.audit_actions import AuditAction
 from services.store.models import Direction, Item, Reply, Status
 from services.store.models_audit import AuditEvent
+from services.store.planner import unindexed_text
 
 WAITING = Status.PENDING.value
 """Our word for waiting on the public: the status `pending`."""
@@ -69,7 +70,9 @@ def pauses_of(session: Session, ids: Sequence[int], as_of: datetime) -> dict[int
             .where(
                 AuditEvent.subject_type == "item",
                 AuditEvent.subject_id.in_(ids[k : k + ID_CHUNK]),
-                AuditEvent.action == AuditAction.ITEM_STATUS.value,
+                # By the items' ids, never by action and time: without statistics both
+                # databases took the (action, at) index and read every status event ever.
+                unindexed_text(AuditEvent.action) == AuditAction.ITEM_STATUS.value,
                 AuditEvent.at <= as_of,
                 _touches_waiting(),  # type: ignore[arg-type]
             )

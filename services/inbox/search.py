@@ -13,7 +13,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -33,9 +32,7 @@ from sqlalchemy import (
     table,
     true,
 )
-from sqlalchemy.orm import QueryableAttribute
-from sqlalchemy.sql.elements import BindParameter, UnaryExpression
-from sqlalchemy.sql.operators import custom_op
+from sqlalchemy.sql.elements import BindParameter
 
 from services.desk import references, response
 from services.errors import QuerySyntaxError
@@ -54,8 +51,7 @@ from services.store.models import (
     User,
 )
 from services.store.models_desk import Escalation
-
-T = TypeVar("T")
+from services.store.planner import unindexed
 
 KEYS = ("tag", "channel", "status", "from", "assignee", "is", "before", "after", "risk", "ref")
 IS_VALUES = (
@@ -264,14 +260,6 @@ def _filter(term: Term, ctx: SearchContext) -> ColumnElement[bool]:
 # SQLite the status is compared as `+item.status`, which matches the index's own term and
 # leaves the status index (ix_item_inbox) out of the choice.
 WAITING_STATUSES = (Status.NEW, Status.OPEN, Status.SNOOZED)
-
-
-def unindexed(col: ColumnElement[T] | QueryableAttribute[T], dialect: str) -> ColumnElement[T]:
-    """`col` as SQLite's `+col`: the same value, but no index on it is considered for it."""
-    element = col.expression if isinstance(col, QueryableAttribute) else col
-    if dialect != "sqlite":
-        return element
-    return UnaryExpression(element, operator=custom_op("+"), type_=element.type)
 
 
 def inbox_condition(now: datetime, dialect: str) -> ColumnElement[bool]:
