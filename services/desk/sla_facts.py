@@ -159,7 +159,8 @@ def threads_between(session: Session, start: datetime, as_of: datetime) -> Threa
     public: dict[tuple[int, int], list[tuple[datetime, int]]] = defaultdict(list)
     replies: dict[tuple[int, int], list[datetime]] = defaultdict(list)
     threaded = and_(Item.thread_id.is_not(None), Item.contact_id.is_not(None))
-    for tid, cid, at, iid in session.execute(
+    read = session.connection().execute  # plain rows: the ORM's row handling cost a third
+    for tid, cid, at, iid in read(
         select(Item.thread_id, Item.contact_id, Item.created_at, Item.id).where(
             Item.created_at >= start,
             Item.created_at <= as_of,
@@ -169,7 +170,7 @@ def threads_between(session: Session, start: datetime, as_of: datetime) -> Threa
     ):
         if tid is not None and cid is not None:
             public[(tid, cid)].append((at, iid))
-    for tid, cid, sent in session.execute(
+    for tid, cid, sent in read(
         select(Item.thread_id, Item.contact_id, Reply.sent_at)
         .join(Item, Item.id == Reply.item_id)
         .where(Reply.sent_at >= start, Reply.sent_at <= as_of, threaded)
