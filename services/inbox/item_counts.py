@@ -15,10 +15,10 @@ from datetime import datetime
 from sqlalchemy import delete, func, insert, literal, select, text
 from sqlalchemy.orm import Session
 
-from services.inbox.search import unindexed
 from services.store.db import SessionFactory
 from services.store.models import Item, ItemTag, Status
 from services.store.models_counts import ASSIGNEE, CHANNEL, TAG, UNANSWERED, ItemCount
+from services.store.planner import unindexed
 from services.workspace.changes import ChangeKind
 from services.workspace.unit_of_work import write_transaction
 

@@ -11,11 +11,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import QueryableAttribute, Session
 
-from services.inbox.search import unindexed
 from services.records.audit_actions import AuditAction
 from services.store.models import Item, Reply, ReplyState
 from services.store.models_audit import AuditEvent
 from services.store.models_desk import Escalation
+from services.store.planner import unindexed
 
 ID_CHUNK = 5_000  # ids bound per IN list
 
