@@ -12,9 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any, ClassVar
-
-import httpx
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from services.channels import bluesky_replies as replies
 from services.channels import bluesky_text as text
@@ -26,6 +24,9 @@ from services.channels.errors import BadPayload, ChannelError
 from services.channels.ingest import Incoming, ThreadRef
 from services.channels.protocol import Batch, ChannelConfig, ReplyTarget, SentReply, SourceState
 from services.store.models import ItemKind
+
+if TYPE_CHECKING:
+    import httpx
 
 PAGE = 50
 NOTIFICATIONS = "app.bsky.notification.listNotifications"

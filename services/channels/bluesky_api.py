@@ -14,10 +14,8 @@ import base64
 import json
 import time
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
-
-import httpx
 
 from services.channels.errors import (
     BadPayload,
@@ -29,6 +27,9 @@ from services.channels.errors import (
 from services.channels.http import Response, make_client, request, retry_after_seconds
 from services.records.payloads import Received
 from services.workspace import secrets
+
+if TYPE_CHECKING:
+    import httpx
 
 DEFAULT_RATE_WAIT = 60.0
 # Renew the access token this long before it expires.

@@ -19,11 +19,7 @@ from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, ClassVar
-
-import httpx
-from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientError
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from services.channels import email_mime, email_smtp
 from services.channels.capabilities import Capabilities
@@ -33,6 +29,10 @@ from services.channels.email_threads import ThreadMemory
 from services.channels.errors import ChannelError, Rejected
 from services.channels.ingest import Incoming
 from services.channels.protocol import Batch, ChannelConfig, ReplyTarget, SentReply, SourceState
+
+if TYPE_CHECKING:
+    import httpx
+    from imapclient import IMAPClient
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +89,8 @@ class EmailConnector(Capabilities):
 
     def close(self) -> None:
         if self._client is not None:
+            from imapclient.exceptions import IMAPClientError  # loaded with the session
+
             with suppress(IMAPClientError, OSError, imaplib.IMAP4.abort):
                 self._client.logout()
             self._client = None

@@ -17,12 +17,13 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import suppress
-
-from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientError
+from typing import TYPE_CHECKING
 
 from services.channels.email_imap import MailboxSettings, imap_errors, open_session
 from services.channels.errors import ChannelError
+
+if TYPE_CHECKING:
+    from imapclient import IMAPClient
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,9 @@ def watch_inbox(
     is picked up; `on_idling(True)` is called once the server has accepted IDLE, and
     `on_idling(False)` when that session ends.
     """
+    # imported on first use: imapclient costs ~50 ms of the desktop's start-up
+    from imapclient.exceptions import IMAPClientError
+
     pause = FIRST_PAUSE
     while not stop.is_set():
         try:

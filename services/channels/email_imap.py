@@ -7,13 +7,13 @@ import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
-
-from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientError, LoginError
+from typing import TYPE_CHECKING, Any
 
 from services.channels import email_smtp
 from services.channels.errors import ChannelError, CredentialsRejected, Unavailable
+
+if TYPE_CHECKING:
+    from imapclient import IMAPClient
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,9 @@ class MailboxSettings:
 
 @contextmanager
 def imap_errors(where: str) -> Iterator[None]:
+    # imported on first use: imapclient costs ~50 ms of the desktop's start-up
+    from imapclient.exceptions import IMAPClientError, LoginError
+
     try:
         yield
     except LoginError:
@@ -69,6 +72,9 @@ def open_session(
     s: MailboxSettings, password: str, timeout: float = email_smtp.TIMEOUT
 ) -> IMAPClient:
     """Connected (TLS or STARTTLS as set) and logged in; errors as ChannelError kinds."""
+    # imported on first use: imapclient costs ~50 ms of the desktop's start-up
+    from imapclient import IMAPClient
+
     with imap_errors(s.where):
         context = ssl.create_default_context()
         client = IMAPClient(

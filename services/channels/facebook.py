@@ -16,9 +16,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar
-
-import httpx
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from services.channels import facebook_api as graph
 from services.channels import facebook_replies as replies
@@ -29,6 +27,9 @@ from services.channels.facebook_text import body_html, clip
 from services.channels.ingest import Author, Incoming, ThreadRef
 from services.channels.protocol import Batch, ChannelConfig, ReplyTarget, SentReply, SourceState
 from services.store.models import Direction, ItemKind
+
+if TYPE_CHECKING:
+    import httpx
 
 POST_FIELDS = "id,message,created_time,updated_time,permalink_url,from"
 COMMENT_FIELDS = (

@@ -17,10 +17,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
-
-import httpx
 
 from services.channels.errors import (
     BadPayload,
@@ -34,6 +32,9 @@ from services.channels.errors import (
 )
 from services.channels.http import Response, make_client, redact, request
 from services.records.payloads import Received
+
+if TYPE_CHECKING:
+    import httpx
 
 DEFAULT_API = "https://graph.facebook.com/v21.0"
 CONVERSATION_FIELDS = (

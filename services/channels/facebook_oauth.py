@@ -10,11 +10,14 @@ secret is used for the exchange only and is not kept.
 
 from __future__ import annotations
 
-import httpx
+from typing import TYPE_CHECKING
 
 from services.channels.errors import BadPayload, ChannelError, PermissionMissing
 from services.channels.facebook_api import DEFAULT_API, GraphApi
 from services.channels.http import make_client
+
+if TYPE_CHECKING:
+    import httpx
 
 
 def page_token(

@@ -5,9 +5,14 @@ retried (the outbox reconciles with the platform instead).
 
 httpx's timeouts bound each socket read, not a response: a server that
 trickles one byte every few seconds never trips them. So every client's
-sockets go through `_GuardedStream`, which enforces an overall deadline per
-response (`RESPONSE_DEADLINE`) and, inside `stop_on(event)`, gives up within
-a fraction of a second once the worker is asked to stop.
+sockets go through `_GuardedStream` (services/channels/http_transport.py),
+which enforces an overall deadline per response (`RESPONSE_DEADLINE`) and,
+inside `stop_on(event)`, gives up within a fraction of a second once the
+worker is asked to stop.
+
+httpx, httpcore and stamina are imported on first use, not here: the channel
+registry imports this module at start-up, long before any channel talks to the
+network, and those three cost ~120 ms of the desktop's start-up.
 """
 
 from __future__ import annotations
@@ -23,12 +28,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-import httpcore
-import httpx
-import stamina
 
 from services.channels.errors import (
     BadPayload,
@@ -41,9 +42,14 @@ from services.channels.errors import (
 )
 from services.workspace import site_config
 
+if TYPE_CHECKING:
+    import httpx
+
 log = logging.getLogger(__name__)
 
-TIMEOUT = httpx.Timeout(connect=5, read=20, write=20, pool=5)
+# The default httpx.Timeout, built on first use by `__getattr__` below (with httpx);
+# a value set on this module (tests do) is what `make_client` uses instead.
+TIMEOUT: httpx.Timeout
 MAX_BODY_BYTES = 10 * 1024 * 1024
 USER_AGENT = "FrontCounter/0.1 (+police public engagement console)"
 # Waits longer than this end the run: the channel is parked until the platform's time instead.
@@ -51,8 +57,6 @@ MAX_INLINE_WAIT = 30.0
 ATTEMPTS = 4
 # The whole of one response (headers and body) must arrive within this, however it trickles.
 RESPONSE_DEADLINE = 60.0
-# How often a blocked read looks at the stop event: the worker's reaction time to SIGTERM.
-_SLICE = 0.25
 
 
 class TooSlow(Unavailable):
@@ -76,6 +80,9 @@ class _Limits:
         if self.stop is not None and self.stop.is_set():
             raise Stopped()
         if self.deadline is not None and time.monotonic() >= self.deadline:
+            # Only the guarded transport checks limits, so httpcore is loaded already.
+            import httpcore
+
             raise httpcore.ReadTimeout("the response did not complete in time")
 
     def remaining(self, timeout: float | None) -> float | None:
@@ -89,7 +96,7 @@ _NO_LIMITS = _Limits()
 _limits_var: ContextVar[_Limits | None] = ContextVar("http_limits", default=None)
 
 
-def _current() -> _Limits:
+def _current() -> _Limits:  # handed to http_transport's guarded sockets by make_client
     return _limits_var.get() or _NO_LIMITS
 
 
@@ -112,106 +119,26 @@ def _deadline(seconds: float) -> Iterator[None]:
         _limits_var.reset(token)
 
 
-class _GuardedStream(httpcore.NetworkStream):
-    def __init__(self, inner: httpcore.NetworkStream) -> None:
-        self._inner = inner
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        limits = _current()
-        give_up = None if timeout is None else time.monotonic() + timeout
-        while True:
-            limits.check()
-            wait = limits.remaining(_SLICE if limits.stop is not None else timeout)
-            if give_up is not None:
-                wait = min(wait if wait is not None else _SLICE, give_up - time.monotonic())
-            try:
-                # A timed-out recv consumed nothing: reading again is safe, for TLS too.
-                return self._inner.read(max_bytes, max(wait, 0.001) if wait is not None else None)
-            except httpcore.ReadTimeout:
-                if give_up is not None and time.monotonic() >= give_up:
-                    raise
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        limits = _current()
-        limits.check()
-        self._inner.write(buffer, limits.remaining(timeout))
-
-    def close(self) -> None:
-        self._inner.close()
-
-    def start_tls(
-        self,
-        ssl_context: Any,
-        server_hostname: str | None = None,
-        timeout: float | None = None,
-    ) -> httpcore.NetworkStream:
-        limits = _current()
-        limits.check()
-        inner = self._inner.start_tls(ssl_context, server_hostname, limits.remaining(timeout))
-        return _GuardedStream(inner)
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._inner.get_extra_info(info)
-
-
-class _GuardedBackend(httpcore.NetworkBackend):
-    def __init__(self, inner: httpcore.NetworkBackend) -> None:
-        self._inner = inner
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Any = None,
-    ) -> httpcore.NetworkStream:
-        limits = _current()
-        limits.check()
-        stream = self._inner.connect_tcp(
-            host, port, limits.remaining(timeout), local_address, socket_options
-        )
-        return _GuardedStream(stream)
-
-    def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Any = None
-    ) -> httpcore.NetworkStream:
-        return _GuardedStream(self._inner.connect_unix_socket(path, timeout, socket_options))
-
-    def sleep(self, seconds: float) -> None:
-        self._inner.sleep(seconds)
-
-
-def _guard(client: httpx.Client) -> httpx.Client:
-    # httpx has no network_backend argument, so the pools it built (proxies included)
-    # get our guarded backend wrapped around theirs.
-    transports = [getattr(client, "_transport", None), *getattr(client, "_mounts", {}).values()]
-    for transport in transports:
-        pool = getattr(transport, "_pool", None)
-        backend = getattr(pool, "_network_backend", None)
-        if backend is not None and not isinstance(backend, _GuardedBackend):
-            pool._network_backend = _GuardedBackend(backend)  # type: ignore[union-attr]
-    return client
-
-
 def make_client(
     base_url: str = "",
     auth: httpx.Auth | tuple[str, str] | None = None,
     timeout: httpx.Timeout | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> httpx.Client:
-    client = httpx.Client(
-        base_url=base_url,
-        auth=auth,
-        timeout=timeout or TIMEOUT,
-        headers={"User-Agent": USER_AGENT, **(headers or {})},
-        limits=httpx.Limits(max_connections=4, max_keepalive_connections=2),
-        follow_redirects=True,
-        # The force's proxy (config `http_proxy`) for every platform; unset, httpx reads
-        # HTTP(S)_PROXY and NO_PROXY from the environment as before.
-        proxy=site_config.current().http_proxy,
+    # imported on first use: httpx and httpcore cost ~100 ms of the desktop's start-up,
+    # and nothing needs them until a channel talks to the network.
+    from services.channels import http_transport
+
+    # `TIMEOUT` set on this module (a test, say) wins over the default built there.
+    chosen = timeout or globals().get("TIMEOUT") or http_transport.TIMEOUT
+    return http_transport.build_client(
+        base_url,
+        auth,
+        chosen,
+        {"User-Agent": USER_AGENT, **(headers or {})},
+        site_config.current().http_proxy,
+        _current,
     )
-    return _guard(client)
 
 
 def redact(url: str | httpx.URL) -> str:
@@ -301,6 +228,8 @@ def _backoff(attempt: int) -> float:
 
 def _pause(seconds: float) -> None:
     """Wait between attempts, cut short by the stop event (stamina's sleep cannot be)."""
+    import stamina  # imported on first use: only a failed call waits
+
     if stamina.is_testing() or seconds <= 0:
         return
     stop = _current().stop
@@ -326,6 +255,7 @@ def request(
 
     Statuses in `ok_statuses` are returned to the caller instead of raised.
     """
+    import httpx  # loaded already: `client` is one
 
     def once() -> Response:
         started = time.monotonic()
@@ -366,3 +296,12 @@ def request(
                 raise
             _pause(_backoff(attempt) if verdict is True else float(verdict))
             attempt += 1
+
+
+def __getattr__(name: str) -> Any:
+    if name == "TIMEOUT":
+        # built on first use: httpx costs ~100 ms of the desktop's start-up
+        from services.channels.http_transport import TIMEOUT as default
+
+        return default
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

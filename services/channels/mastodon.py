@@ -12,9 +12,7 @@ from __future__ import annotations
 import hashlib
 import html
 from collections.abc import Iterator
-from typing import Any, ClassVar
-
-import httpx
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from services.channels import mastodon_text
 from services.channels.capabilities import Capabilities
@@ -26,6 +24,9 @@ from services.channels.mastodon_text import status_of as target_status
 from services.channels.protocol import Batch, ChannelConfig, ReplyTarget, SentReply, SourceState
 from services.channels.sanitise import html_to_text
 from services.store.models import Direction, ItemKind
+
+if TYPE_CHECKING:
+    import httpx
 
 PAGE = 40
 NOTIFICATIONS = "/api/v1/notifications"

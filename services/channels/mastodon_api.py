@@ -10,14 +10,15 @@ posted on a connection it already closed would fail half the time.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from services.channels.errors import BadPayload, CredentialsRejected, Gone, RateLimited
 from services.channels.http import Response, make_client, redact, request, retry_after_seconds
 from services.channels.mastodon_text import DEFAULT_LIMIT, DEFAULT_URL_CHARS
 from services.records.payloads import Received
+
+if TYPE_CHECKING:
+    import httpx
 
 # Without any hint from the server, wait this long after a 429.
 DEFAULT_RATE_WAIT = 60.0

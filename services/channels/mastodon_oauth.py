@@ -20,14 +20,15 @@ import base64
 import hashlib
 import secrets as pysecrets
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
-
-import httpx
 
 from services.channels.errors import ChannelError, CredentialsRejected, Unavailable
 from services.channels.http import make_client, redact
 from services.errors import InvalidInput
+
+if TYPE_CHECKING:
+    import httpx
 
 OOB = "urn:ietf:wg:oauth:2.0:oob"
 SCOPES = "read write"
@@ -72,6 +73,8 @@ def _said(resp: httpx.Response) -> str:
 def _post(
     client: httpx.Client, url: str, *, json_body: Any = None, form: Any = None
 ) -> httpx.Response:
+    import httpx  # imported on first use: httpx costs ~100 ms of the desktop's start-up
+
     try:
         resp = client.post(url, json=json_body, data=form)
     except httpx.HTTPError as exc:
@@ -174,6 +177,8 @@ def finish(auth: Authorization, code: str, client: httpx.Client | None = None) -
 
 def _verify(server: str, token: str, client: httpx.Client | None) -> str:
     """Whose the token is. snac2 hands out a token even for a made-up code; it signs no one in."""
+    import httpx  # imported on first use: httpx costs ~100 ms of the desktop's start-up
+
     http = client or make_client()
     url = f"{server}/api/v1/accounts/verify_credentials"
     try:

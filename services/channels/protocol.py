@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol
-
-import httpx
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from services.channels.capabilities import ChannelLook, graphemes, unknown_look
 from services.channels.errors import NoConnector
 from services.channels.ingest import Incoming
+
+if TYPE_CHECKING:
+    import httpx
 
 
 @dataclass(frozen=True)

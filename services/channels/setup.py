@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from sqlalchemy import select
 
 from services.channels import admin as channels_admin
@@ -29,6 +28,9 @@ from services.workspace import secrets
 from services.workspace.actor import Actor, Permission
 from services.workspace.changes import ChangeKind
 from services.workspace.unit_of_work import write_transaction
+
+if TYPE_CHECKING:
+    import httpx
 
 # Settings that name a different source: changing one starts reading it afresh.
 _SOURCE_KEYS = ("url", "page_id", "login", "imap", "address")

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any, ClassVar
-
-import httpx
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from services.channels.capabilities import Capabilities
 from services.channels.errors import BadPayload, ChannelError, Gone, Rejected
@@ -25,6 +23,9 @@ from services.channels.sanitise import html_to_text
 from services.channels.wordpress_discovery import RestApi, error_code
 from services.records.payloads import json_array_elements
 from services.store.models import Direction, ItemKind
+
+if TYPE_CHECKING:
+    import httpx
 
 STATUSES = ("approve", "hold", "spam")
 TYPES = ("comment", "pingback", "trackback")

@@ -12,13 +12,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urljoin, urlsplit, urlunsplit
-
-import httpx
 
 from services.channels.errors import BadPayload, ChannelError, Gone
 from services.channels.http import Response, redact, request
+
+if TYPE_CHECKING:
+    import httpx
 
 API_REL = "https://api.w.org/"
 _LINK_VALUE = re.compile(r"<([^>]*)>\s*((?:;\s*[^;,]*)*)")

@@ -13,9 +13,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
-
-import httpx
+from typing import TYPE_CHECKING, Any, Protocol
 
 from services.channels.errors import (
     BadPayload,
@@ -27,6 +25,9 @@ from services.channels.errors import (
 )
 from services.channels.http import Response, make_client, redact, request
 from services.records.payloads import Received
+
+if TYPE_CHECKING:
+    import httpx
 
 DEFAULT_API = "https://api.x.com"
 DM = "dm:"  # external ids of direct messages: event ids and post ids share one number space

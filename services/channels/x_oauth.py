@@ -19,13 +19,14 @@ import json
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from services.channels.errors import ChannelError, CredentialsRejected, Unavailable
 from services.channels.http import make_client
 from services.workspace import secrets
+
+if TYPE_CHECKING:
+    import httpx
 
 TOKEN_PATH = "/2/oauth2/token"
 # Renew this long before the access token's stated expiry.
@@ -146,6 +147,8 @@ class RefreshingToken:
             "refresh_token": pair.refresh_token,
             "client_id": self._client_id,
         }
+        import httpx  # imported on first use: httpx costs ~100 ms of the desktop's start-up
+
         # A confidential client authenticates with Basic auth; a public one by client_id alone.
         auth = httpx.BasicAuth(self._client_id, pair.client_secret) if pair.client_secret else None
         client = self._client or make_client()

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterator
-from typing import Any, ClassVar
-
-import httpx
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from services.channels import x_replies as replies
 from services.channels import x_text
@@ -40,6 +38,9 @@ from services.channels.x_api import (
 from services.channels.x_oauth import token_source
 from services.channels.x_text import plain
 from services.store.models import Direction, ItemKind
+
+if TYPE_CHECKING:
+    import httpx
 
 LIST_PARAMS = {
     "max_results": "100",

@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import keyring.errors
 from sqlalchemy import select
 
 from services.errors import InvalidInput, KnownError
@@ -72,6 +71,8 @@ class Anchor:
 
 def anchor_key(create: bool = False) -> bytes | None:
     """The signing key from the OS keyring; made on first use when `create`."""
+    import keyring.errors  # imported on first use, as in services/workspace/secrets.py
+
     store = secrets.backend()
     try:
         found = store.get_password(secrets.SERVICE, KEY_USER)

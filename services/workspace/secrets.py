@@ -2,18 +2,21 @@
 
 A non-recommended backend (a plain or encrypted file) is accepted only when
 the user chose it explicitly (keyring's PYTHON_KEYRING_BACKEND or keyringrc).
+
+keyring is imported inside each function, on first use: the channel modules
+import this one at start-up, and keyring (with its backends' dependencies) is
+only needed once a secret is read or written.
 """
 
 from __future__ import annotations
 
 import os
-
-import keyring
-import keyring.backend
-import keyring.errors
-from keyring.backends import chainer, fail
+from typing import TYPE_CHECKING
 
 from services.errors import KnownError
+
+if TYPE_CHECKING:
+    import keyring.backend
 
 SERVICE = "front-counter"
 
@@ -41,6 +44,8 @@ def _has_keyringrc() -> bool:
 
 
 def _recommended(backend: keyring.backend.KeyringBackend) -> bool:
+    from keyring.backends import chainer, fail
+
     if isinstance(backend, chainer.ChainerBackend):
         return any(_recommended(b) for b in backend.backends)
     if isinstance(backend, fail.Keyring):
@@ -49,6 +54,9 @@ def _recommended(backend: keyring.backend.KeyringBackend) -> bool:
 
 
 def backend() -> keyring.backend.KeyringBackend:
+    import keyring  # imported on first use: not needed until a secret is read or written
+    from keyring.backends import fail
+
     chosen = keyring.get_keyring()
     if isinstance(chosen, fail.Keyring):
         raise SecretStoreError(NO_KEYRING)
@@ -62,6 +70,8 @@ def _user(channel_id: int) -> str:
 
 
 def store(channel_id: int, secret: str) -> None:
+    import keyring.errors
+
     try:
         backend().set_password(SERVICE, _user(channel_id), secret)
     except keyring.errors.KeyringError as exc:
@@ -71,6 +81,8 @@ def store(channel_id: int, secret: str) -> None:
 
 
 def load(channel_id: int) -> str | None:
+    import keyring.errors
+
     try:
         return backend().get_password(SERVICE, _user(channel_id))
     except keyring.errors.KeyringError as exc:
@@ -78,6 +90,8 @@ def load(channel_id: int) -> str | None:
 
 
 def delete(channel_id: int) -> None:
+    import keyring.errors
+
     try:
         backend().delete_password(SERVICE, _user(channel_id))
     except keyring.errors.PasswordDeleteError:
@@ -109,6 +123,8 @@ def database_key(user: str | None, host: str | None, port: int | None, database:
 
 
 def store_database_password(key: str, password: str) -> None:
+    import keyring.errors
+
     try:
         backend().set_password(SERVICE, key, password)
     except keyring.errors.KeyringError as exc:
@@ -123,6 +139,8 @@ def load_database_password(key: str) -> str | None:
     Never raises: a desktop without a keyring still connects through PGPASSFILE or
     single sign-on, and the connection's own error says what is missing.
     """
+    import keyring.errors
+
     try:
         return backend().get_password(SERVICE, key)
     except (SecretStoreError, keyring.errors.KeyringError):
@@ -131,6 +149,8 @@ def load_database_password(key: str) -> str | None:
 
 def delete_database_password(key: str) -> bool:
     """Forget the stored password; False when there was none."""
+    import keyring.errors
+
     try:
         backend().delete_password(SERVICE, key)
     except keyring.errors.PasswordDeleteError:
