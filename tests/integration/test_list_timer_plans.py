@@ -1,0 +1,88 @@
+"""The list's SLA timers read a page's history by the page's own rows, whatever the workspace's size.
+
+At a million items without planner statistics, SQLite read every status event ever recorded
+(the (action, at) index) for each Inbox page, and a prolific poster's whole history (the
+contact index) for each search page: 0.3–0.5 s a page. SQLite's choice without statistics
+does not depend on the table's size, so the plans are checked on a small workspace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+
+from sqlalchemy import event, select
+from sqlalchemy.engine import Engine
+
+from services.desk import sla_facts
+from services.desk.sla_facts import Place
+from services.records.welfare import revealed
+from services.store.db import make_engine, make_session_factory
+from services.store.models import Item, utcnow
+from tests.builders import add_channel, add_item
+
+
+@contextmanager
+def _statements(engine: Engine) -> Iterator[list[tuple[str, object]]]:
+    seen: list[tuple[str, object]] = []
+
+    def record(
+        conn: object, cur: object, stmt: str, params: object, ctx: object, many: bool
+    ) -> None:
+        if stmt.lstrip().upper().startswith("SELECT"):
+            seen.append((stmt, params))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def _plans(engine: Engine, statements: list[tuple[str, object]]) -> list[str]:
+    with engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        return [
+            " / ".join(str(row[3]) for row in raw.execute("EXPLAIN QUERY PLAN " + sql, params))
+            for sql, params in statements
+        ]
+
+
+def test_pauses_and_reveals_are_read_by_the_pages_items(sqlite_url: str) -> None:
+    engine = make_engine(sqlite_url)
+    factory = make_session_factory(engine)
+    channel = add_channel(factory)
+    ids = [add_item(factory, channel, f"c{n}") for n in range(3)]
+    with _statements(engine) as seen, factory() as s:
+        sla_facts.pauses_of(s, ids, utcnow())
+        revealed(s, 1, ids)
+    plans = _plans(engine, seen)
+    audit = [p for p in plans if "audit_event" in p]
+    assert len(audit) == 2, plans
+    for plan in audit:
+        assert "ix_audit_subject" in plan, plan
+        assert "ix_audit_action_at" not in plan, plan
+
+
+def test_a_pages_threads_are_read_along_the_thread_index(sqlite_url: str) -> None:
+    engine = make_engine(sqlite_url)
+    factory = make_session_factory(engine)
+    channel = add_channel(factory)
+    ids = [
+        add_item(factory, channel, f"c{n}", author=f"Person {n % 3}", thread=f"post-{n}")
+        for n in range(8)
+    ]
+    with factory() as s:
+        rows = s.execute(
+            select(Item.id, Item.thread_id, Item.contact_id, Item.status).where(Item.id.in_(ids))
+        ).all()
+    places = [Place(i, t, c, str(st)) for i, t, c, st in rows]
+    with _statements(engine) as seen, factory() as s:
+        sla_facts.threads_of(s, places, utcnow() + timedelta(minutes=1))
+    plans = [p for p in _plans(engine, seen) if "item" in p]
+    assert plans, "threads_of read nothing"
+    for plan in plans:
+        assert "ix_item_contact" not in plan, plan
+    assert any("ix_item_thread" in p for p in plans), plans
