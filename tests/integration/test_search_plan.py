@@ -8,10 +8,11 @@ import pytest
 
 from services.errors import SearchCancelled
 from services.inbox import listing as inbox
-from services.inbox import search_plan
+from services.inbox import search_plan, triage
 from services.inbox.search import Term
 from services.store.db import SessionFactory
 from services.store.models import utcnow
+from services.workspace.actor import Actor
 from tests.builders import add_channel, add_item
 
 
@@ -79,3 +80,27 @@ def test_an_author_matching_many_people_lists_the_same_ids_either_way(
         sqlite = s.get_bind().dialect.name == "sqlite"
     assert decided.many_authors is sqlite
     assert list(inbox.item_ids(factory, query)) == plain and len(plain) == 30
+
+
+def test_a_common_tag_is_probed_for_its_first_page_and_lists_the_same_rows(
+    factory: SessionFactory, officer: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ch = add_channel(factory)
+    t0 = utcnow() - timedelta(days=1)
+    ids = [
+        add_item(factory, ch, f"t{i}", f"note {i}", received_at=t0 + timedelta(minutes=i))
+        for i in range(30)
+    ]
+    triage.tag(factory, officer, ids[::2], "complaint")  # 15 items
+    triage.tag(factory, officer, ids[:2], "rare")
+    query = inbox.Query("tag:complaint -status:done")
+    plain = [r.id for r in inbox.first_page(factory, query, 10)]
+    monkeypatch.setattr(search_plan, "COMMON_TAG", 5)  # 15 links: "common" from here
+    with factory() as s:
+        common = search_plan.decide_probe(s, search_plan.plan(query))
+        rare = search_plan.decide_probe(s, search_plan.plan(inbox.Query("tag:rare")))
+        sqlite = s.get_bind().dialect.name == "sqlite"
+    assert (common.probe is search_plan.Probe.WINDOW) is sqlite
+    assert rare.probe is search_plan.Probe.NONE
+    assert [r.id for r in inbox.first_page(factory, query, 10)] == plain
+    assert plain == sorted(ids[::2], reverse=True)[:10]
