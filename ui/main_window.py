@@ -38,7 +38,7 @@ from ui.panes.urgent_banner import UrgentBanner
 from ui.panes.worker_banner import WorkerBanner
 from ui.saved_search_controller import SavedSearchController
 from ui.sla_notifier import SlaNotifier
-from ui.status_bar import build_status_bar
+from ui.status_bar import build_status_bar, items_text
 from ui.sync_monitor import SyncMonitor
 from ui.sync_status import SyncStatus
 from ui.theme import LIGHT, palette
@@ -184,7 +184,7 @@ class MainWindow(QMainWindow):
         self.search_bar.cleared.connect(self._clear_search)
         self.inbox.search_applied.connect(self.search_bar.show_filter)
         self.inbox.current_item_changed.connect(self._on_current_item_changed)
-        self.inbox.list_loaded.connect(lambda n: self.count_label.setText(f"{n:,} items"))
+        self.inbox.list_loaded.connect(lambda n: self.count_label.setText(items_text(n)))
         self.inbox.query_failed.connect(self.search_bar.show_error)
         self.inbox.busy.connect(self._on_busy)
         self.conversation.read_marked.connect(self.refresh_sidebar)

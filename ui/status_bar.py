@@ -34,3 +34,8 @@ def build_status_bar(bar: QStatusBar) -> StatusWidgets:
     bar.addPermanentWidget(count)
     bar.addPermanentWidget(progress)
     return StatusWidgets(message, sync, count, progress)
+
+
+def items_text(n: int) -> str:
+    """ "1 item", "12 items", "1,000,000 items": what the status bar and screen readers say."""
+    return f"{n:,} item" if n == 1 else f"{n:,} items"

@@ -13,6 +13,7 @@ from services.channels.capabilities import ChannelLook
 from services.inbox.sidebar import SidebarData
 from ui.delegates import CountDelegate
 from ui.icons import channel_icon
+from ui.status_bar import items_text
 from ui.theme import LIGHT, Theme, Tone
 
 # Views whose count asks for attention carry their state's tone (the list's chip colours).
@@ -143,7 +144,7 @@ class Sidebar(QTreeWidget):
             item.setData(
                 0,
                 Qt.ItemDataRole.AccessibleTextRole,
-                f"{item.text(0)}, {counts.get(key) or 0} items",
+                f"{item.text(0)}, {items_text(counts.get(key) or 0)}",
             )
             font = item.font(0)
             font.setBold(key == "inbox" and v.unread > 0)
