@@ -11,14 +11,15 @@ an item repeated within one batch is stored once, the later copy winning.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, func, select
+from sqlalchemy import String, select
 from sqlalchemy.orm import Session
 
+from services.channels.ingest_rows import insert_items, number_new
 from services.channels.outside_text import clean_id, clean_name, clean_text, cut, escape_raw
 from services.channels.sanitise import html_to_text, sanitise_html, text_to_html
 from services.desk.risk_store import IngestRisk
@@ -190,7 +191,7 @@ def _contacts(
         if key not in ids
     ]
     if added:
-        _number_new(session, added)
+        number_new(session, added)
         session.add_all(added)
         session.flush()
         ids.update((c.external_id, c.id) for c in added)
@@ -226,7 +227,7 @@ def _threads(session: Session, channel_id: int, new: list[Incoming]) -> dict[str
         if key not in ids
     ]
     if added:
-        _number_new(session, added)
+        number_new(session, added)
         session.add_all(added)
         session.flush()
         ids.update((t.external_id, t.id) for t in added)
@@ -266,38 +267,16 @@ def upsert(
     arriving = [x for x in incoming_list if x.external_id not in existing]
     contacts = _contacts(session, channel_id, arriving, now)
     threads = _threads(session, channel_id, arriving)
-    new_items: list[Item] = []
+    new_rows: list[dict[str, Any]] = []
     risk = IngestRisk(session, now)  # every new text and every edited one is classified
     with session.no_autoflush:
         for incoming in incoming_list:
             text, safe_html = _bodies(incoming)
             item = existing.get(incoming.external_id)
             if item is None:
-                item = Item(
-                    channel_id=channel_id,
-                    external_id=incoming.external_id,
-                    thread_id=threads[incoming.thread.external_id] if incoming.thread else None,
-                    parent_external_id=incoming.parent_external_id,
-                    contact_id=contacts[incoming.author.external_id] if incoming.author else None,
-                    direction=incoming.direction,
-                    kind=incoming.kind,
-                    body_text=text,
-                    body_html=safe_html,
-                    raw=incoming.raw,
-                    permalink=incoming.permalink,
-                    created_at=incoming.created_at or now,
-                    posted_at_estimated=incoming.created_at is None,
-                    received_at=now,
-                    source_updated_at=incoming.source_updated_at,
-                    source_state=incoming.source_state,
-                    status=_initial_status(incoming),
-                    needs_reply=incoming.needs_reply,
-                    resolved_at=now if incoming.direction == Direction.OUTBOUND else None,
-                )
-                risk.assess(item)
-                session.add(item)
-                existing[incoming.external_id] = item
-                new_items.append(item)
+                row = _new_row(incoming, channel_id, threads, contacts, text, safe_html, now)
+                risk.assess_new(row)
+                new_rows.append(row)
                 continue
             if item.id in erased:
                 continue  # erased (retention, a person's erasure): a re-fetch never brings it back
@@ -318,45 +297,67 @@ def upsert(
             if incoming.source_state == "spam" and item.status in (Status.NEW, Status.OPEN):
                 item.status = Status.SPAM
             result.updated.append(item.id)
-    _number_new(session, new_items)
-    session.flush()  # one flush for the batch inserts every new item
-    result.inserted.extend(i.id for i in new_items)
-    _keep_raw_bytes(session, incoming_list, existing, erased, now)
+    session.flush()  # the edits, before the new rows go in beside them
+    insert_items(session, new_rows)
+    result.inserted.extend(int(row["id"]) for row in new_rows)
+    ids = {x.external_id: x.id for x in existing.values()}
+    ids.update((row["external_id"], int(row["id"])) for row in new_rows)
+    _keep_raw_bytes(session, incoming_list, ids, erased, now)
     result.urgent.extend(risk.record())
     return result
 
 
-def _number_new(session: Session, rows: Sequence[Item | Contact | Thread]) -> None:
-    """On SQLite, give new rows their ids before the flush, so it inserts them together.
-
-    SQLite cannot say which id a multi-row INSERT gave which row, so the ORM inserted new
-    rows one statement each (10,000 INSERTs for a 10,000-comment sync). Every ingest runs in
-    a write transaction (services.workspace.unit_of_work.write_transaction), which holds SQLite's write lock
-    from its first statement: the ids after the largest are ours, exactly as SQLite would
-    have chosen them.
-    """
-    if len(rows) < 2 or session.get_bind().dialect.name != "sqlite":
-        return
-    model = type(rows[0])
-    with session.no_autoflush:
-        largest = session.scalar(select(func.max(model.id))) or 0
-    for n, row in enumerate(rows, start=1):
-        row.id = largest + n
+def _new_row(
+    incoming: Incoming,
+    channel_id: int,
+    threads: dict[str, int],
+    contacts: dict[str, int],
+    text: str,
+    safe_html: str | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """A new item's row: every row of a batch names the same columns (one executemany)."""
+    return {
+        "channel_id": channel_id,
+        "external_id": incoming.external_id,
+        "thread_id": threads[incoming.thread.external_id] if incoming.thread else None,
+        "parent_external_id": incoming.parent_external_id,
+        "contact_id": contacts[incoming.author.external_id] if incoming.author else None,
+        "direction": incoming.direction,
+        "kind": incoming.kind,
+        "body_text": text,
+        "body_html": safe_html,
+        "raw": incoming.raw,
+        "permalink": incoming.permalink,
+        "created_at": incoming.created_at or now,
+        "posted_at_estimated": incoming.created_at is None,
+        "received_at": now,
+        "source_updated_at": incoming.source_updated_at,
+        "source_state": incoming.source_state,
+        "status": _initial_status(incoming),
+        "needs_reply": incoming.needs_reply,
+        "resolved_at": now if incoming.direction == Direction.OUTBOUND else None,
+        "risk_level": None,
+        "risk_reasons": None,
+        "risk_rules_version": None,
+        "risk_assessed_at": None,
+        "version": 1,  # as the ORM's version counter starts
+    }
 
 
 def _keep_raw_bytes(
     session: Session,
     batch: list[Incoming],
-    items: dict[str, Item],
+    ids: dict[str, int],
     erased: set[int],
     now: datetime,
 ) -> None:
     for incoming in batch:
-        item = items[incoming.external_id]
-        if incoming.raw_bytes is not None and item.id not in erased:
-            payloads.keep(session, item.id, incoming.raw_bytes, incoming.raw_media_type, now)
-        if incoming.files and item.id not in erased:
-            attachments.keep(session, item.id, incoming.files, now)
+        item_id = ids[incoming.external_id]
+        if incoming.raw_bytes is not None and item_id not in erased:
+            payloads.keep(session, item_id, incoming.raw_bytes, incoming.raw_media_type, now)
+        if incoming.files and item_id not in erased:
+            attachments.keep(session, item_id, incoming.files, now)
 
 
 def _initial_status(incoming: Incoming) -> Status:

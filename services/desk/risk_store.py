@@ -141,25 +141,46 @@ class IngestRisk:
     session: Session
     now: datetime
     _rules: ActiveRules | None = None
-    _moved: list[tuple[Item, str | None, str | None]] = field(default_factory=list)
+    # The item, or a new row's values (its "id" set once inserted), with the levels it moved by.
+    _moved: list[tuple[Item | dict[str, Any], str | None, str | None]] = field(default_factory=list)
+
+    def _active(self) -> ActiveRules:
+        if self._rules is None:
+            self._rules = active_rules(self.session)
+        return self._rules
 
     def assess(self, item: Item) -> None:
         if item.direction != Direction.INBOUND:
             return
-        if self._rules is None:
-            self._rules = active_rules(self.session)
-        before, after = apply(item, self._rules, self.now)
+        before, after = apply(item, self._active(), self.now)
         if before != after:
             self._moved.append((item, before, after))
 
+    def assess_new(self, row: dict[str, Any]) -> None:
+        """A new item's risk columns, set in the values of its row before the insert."""
+        if row["direction"] != Direction.INBOUND:
+            return
+        rules = self._active()
+        found = classify(row["body_text"] or "", rules.rules)
+        level = effective(found.level.value if found.level else None, None)
+        row.update(
+            risk_reasons=reasons_json(found),
+            risk_rules_version=rules.version,
+            risk_assessed_at=self.now,
+            risk_level=level,
+        )
+        if level is not None:
+            self._moved.append((row, None, level))
+
     def record(self) -> list[int]:
-        """After the batch's flush (ids assigned): one risk_change row per move; ids now urgent."""
+        """After the batch's insert (ids assigned): one risk_change row per move; ids now urgent."""
         version = self._rules.version if self._rules else None
         raised: list[int] = []
-        for item, before, after in self._moved:
+        for moved, before, after in self._moved:
+            item_id = int(moved["id"]) if isinstance(moved, dict) else moved.id
             self.session.add(
                 RiskChange(
-                    item_id=item.id,
+                    item_id=item_id,
                     at=self.now,
                     level_before=before,
                     level_after=after,
@@ -167,7 +188,7 @@ class IngestRisk:
                 )
             )
             if after == URGENT:
-                raised.append(item.id)
+                raised.append(item_id)
         self._moved.clear()
         return raised
 
