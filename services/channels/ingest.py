@@ -14,12 +14,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import String, select
+from sqlalchemy import String, Table, select
 from sqlalchemy.orm import Session
 
-from services.channels.ingest_rows import insert_items, number_new
+from services.channels.ingest_rows import insert_items, insert_rows, number_new
 from services.channels.outside_text import clean_id, clean_name, clean_text, cut, escape_raw
 from services.channels.sanitise import html_to_text, sanitise_html, text_to_html
 from services.desk.risk_store import IngestRisk
@@ -177,24 +177,21 @@ def _contacts(
             )
         ).all()
     )
-    added = [
-        Contact(
-            channel_id=channel_id,
-            external_id=author.external_id,
-            handle=author.handle,
-            display_name=author.display_name or author.handle or author.external_id,
-            profile_url=author.profile_url,
-            person_key=(author.handle or "").lower() or None,
-            first_seen_at=now,
-        )
+    added: list[dict[str, Any]] = [
+        {
+            "channel_id": channel_id,
+            "external_id": author.external_id,
+            "handle": author.handle,
+            "display_name": author.display_name or author.handle or author.external_id,
+            "profile_url": author.profile_url,
+            "person_key": (author.handle or "").lower() or None,
+            "first_seen_at": now,
+        }
         for key, author in authors.items()
         if key not in ids
     ]
-    if added:
-        number_new(session, added)
-        session.add_all(added)
-        session.flush()
-        ids.update((c.external_id, c.id) for c in added)
+    insert_rows(session, cast(Table, Contact.__table__), added)  # rows, not ORM objects
+    ids.update((c["external_id"], int(c["id"])) for c in added)
     return ids
 
 
