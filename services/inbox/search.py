@@ -198,6 +198,16 @@ def _filter(term: Term, ctx: SearchContext) -> ColumnElement[bool]:
     if key == "tag":
         tag_ids = select(Tag.id).where(func.lower(Tag.name) == low)
         if ctx.probe_tags:
+            if ctx.dialect == "postgresql":
+                # OFFSET 0 keeps PostgreSQL from turning the check into a join over every
+                # link of the tag (62,000 for `complaint`, 0.2–0.9 s): it walks the date
+                # index and looks each row's link up instead (9 ms).
+                return (
+                    select(literal(1))
+                    .where(ItemTag.item_id == Item.id, ItemTag.tag_id.in_(tag_ids))
+                    .offset(0)
+                    .exists()
+                )
             return exists().where(ItemTag.item_id == Item.id, ItemTag.tag_id.in_(tag_ids))
         return Item.id.in_(select(ItemTag.item_id).where(ItemTag.tag_id.in_(tag_ids)))
     if key == "channel":

@@ -99,8 +99,7 @@ def test_a_common_tag_is_probed_for_its_first_page_and_lists_the_same_rows(
     with factory() as s:
         common = search_plan.decide_probe(s, search_plan.plan(query))
         rare = search_plan.decide_probe(s, search_plan.plan(inbox.Query("tag:rare")))
-        sqlite = s.get_bind().dialect.name == "sqlite"
-    assert (common.probe is search_plan.Probe.WINDOW) is sqlite
+    assert common.probe is search_plan.Probe.WINDOW
     assert rare.probe is search_plan.Probe.NONE
     assert [r.id for r in inbox.first_page(factory, query, 10)] == plain
     assert plain == sorted(ids[::2], reverse=True)[:10]
