@@ -41,6 +41,9 @@ def snac_binary() -> tuple[Path | None, str]:
     return Path(done.stdout.strip().splitlines()[-1]), ""
 
 
+CLOSE = {"Connection": "close"}
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -127,7 +130,9 @@ class SnacServer:
     def token(self, uid: str) -> str:
         """An access token through the OAuth code flow a desktop walks (login form, then /oauth/token)."""
         account = self.accounts[uid]
-        with httpx.Client(base_url=self.url, timeout=10) as http:
+        # A connection per request: snac2 may close an idle kept-alive connection just as the
+        # client reuses it (ECONNRESET), which a loaded machine made frequent.
+        with httpx.Client(base_url=self.url, timeout=10, headers=CLOSE) as http:
             app = http.post(
                 "/api/v1/apps",
                 json={

@@ -17,7 +17,7 @@ from services.channels.protocol import Registry
 from services.store.db import SessionFactory
 from services.workspace import secrets
 from services.workspace.actor import Actor
-from tests.real.snac_server import SnacServer
+from tests.real.snac_server import CLOSE, SnacServer
 from tests.real.test_mastodon_real import snac
 
 __all__ = ["snac"]  # the session's snac2, shared with the channel tests
@@ -27,7 +27,7 @@ pytestmark = pytest.mark.snac_real
 
 def _sign_in_in_browser(server: SnacServer, auth: mastodon_oauth.Authorization, uid: str) -> str:
     """The authorize page, then its login form: snac shows the code to paste."""
-    with httpx.Client(timeout=10) as browser:
+    with httpx.Client(timeout=10, headers=CLOSE) as browser:  # see snac_server.CLOSE
         page = browser.get(auth.url)
         assert page.status_code == 200 and "x-snac-login" in page.text
         login = browser.post(
