@@ -47,9 +47,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# The default httpx.Timeout, built on first use by `__getattr__` below (with httpx);
-# a value set on this module (tests do) is what `make_client` uses instead.
-TIMEOUT: httpx.Timeout
+# Every client's timeouts; None: http_transport.TIMEOUT (built there, with httpx).
+TIMEOUT: httpx.Timeout | None = None
 MAX_BODY_BYTES = 10 * 1024 * 1024
 USER_AGENT = "FrontCounter/0.1 (+police public engagement console)"
 # Waits longer than this end the run: the channel is parked until the platform's time instead.
@@ -129,8 +128,7 @@ def make_client(
     # and nothing needs them until a channel talks to the network.
     from services.channels import http_transport
 
-    # `TIMEOUT` set on this module (a test, say) wins over the default built there.
-    chosen = timeout or globals().get("TIMEOUT") or http_transport.TIMEOUT
+    chosen = timeout or TIMEOUT or http_transport.TIMEOUT
     return http_transport.build_client(
         base_url,
         auth,
@@ -296,12 +294,3 @@ def request(
                 raise
             _pause(_backoff(attempt) if verdict is True else float(verdict))
             attempt += 1
-
-
-def __getattr__(name: str) -> Any:
-    if name == "TIMEOUT":
-        # built on first use: httpx costs ~100 ms of the desktop's start-up
-        from services.channels.http_transport import TIMEOUT as default
-
-        return default
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
