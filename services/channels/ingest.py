@@ -19,7 +19,7 @@ from typing import Any, cast
 from sqlalchemy import String, Table, select
 from sqlalchemy.orm import Session
 
-from services.channels.ingest_rows import insert_items, insert_rows, number_new
+from services.channels.ingest_rows import insert_items, insert_rows
 from services.channels.outside_text import clean_id, clean_name, clean_text, cut, escape_raw
 from services.channels.sanitise import html_to_text, sanitise_html, text_to_html
 from services.desk.risk_store import IngestRisk
@@ -212,22 +212,19 @@ def _threads(session: Session, channel_id: int, new: list[Incoming]) -> dict[str
         thread.url = ref.url or thread.url
         thread.body_text = ref.body_text or thread.body_text
         ids[thread.external_id] = thread.id
-    added = [
-        Thread(
-            channel_id=channel_id,
-            external_id=ref.external_id,
-            title=ref.title,
-            url=ref.url,
-            body_text=ref.body_text,
-        )
+    added: list[dict[str, Any]] = [
+        {
+            "channel_id": channel_id,
+            "external_id": ref.external_id,
+            "title": ref.title,
+            "url": ref.url,
+            "body_text": ref.body_text,
+        }
         for key, ref in refs.items()
         if key not in ids
     ]
-    if added:
-        number_new(session, added)
-        session.add_all(added)
-        session.flush()
-        ids.update((t.external_id, t.id) for t in added)
+    insert_rows(session, cast(Table, Thread.__table__), added)  # rows, as contacts and items
+    ids.update((t["external_id"], int(t["id"])) for t in added)
     return ids
 
 

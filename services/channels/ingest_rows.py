@@ -5,13 +5,12 @@ Split from services/channels/ingest.py, which decides what each row holds.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any, cast
 
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
-from services.store.models import Contact, Item, Thread
+from services.store.models import Item
 
 
 def insert_items(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -39,26 +38,14 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
         row["id"] = new_id
 
 
-def number_new(session: Session, rows: Sequence[Item | Contact | Thread]) -> None:
-    """On SQLite, give new rows their ids before the flush, so it inserts them together.
-
-    SQLite cannot say which id a multi-row INSERT gave which row, so the ORM inserted new
-    rows one statement each (10,000 INSERTs for a 10,000-comment sync). Every ingest runs in
-    a write transaction (services.workspace.unit_of_work.write_transaction), which holds SQLite's write lock
-    from its first statement: the ids after the largest are ours, exactly as SQLite would
-    have chosen them.
-    """
-    if len(rows) < 2 or session.get_bind().dialect.name != "sqlite":
-        return
-    model = type(rows[0])
-    with session.no_autoflush:
-        largest = session.scalar(select(func.max(model.id))) or 0
-    for n, row in enumerate(rows, start=1):
-        row.id = largest + n
-
-
 def next_ids(session: Session, table: Table, n: int) -> range:
-    """SQLite: the ids it would give the next `n` rows (the write lock is ours, see above)."""
+    """SQLite: the ids it would give the next `n` rows.
+
+    SQLite cannot say which id a multi-row INSERT gave which row. Every ingest runs in a
+    write transaction (services.workspace.unit_of_work.write_transaction), which holds
+    SQLite's write lock from its first statement: the ids after the largest are ours,
+    exactly as SQLite would have chosen them.
+    """
     with session.no_autoflush:
         largest = session.scalar(select(func.max(table.c.id))) or 0
     return range(largest + 1, largest + n + 1)
