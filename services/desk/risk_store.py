@@ -160,17 +160,9 @@ class IngestRisk:
         """A new item's risk columns, set in the values of its row before the insert."""
         if row["direction"] != Direction.INBOUND:
             return
-        rules = self._active()
-        found = classify(row["body_text"] or "", rules.rules)
-        level = effective(found.level.value if found.level else None, None)
-        row.update(
-            risk_reasons=reasons_json(found),
-            risk_rules_version=rules.version,
-            risk_assessed_at=self.now,
-            risk_level=level,
-        )
-        if level is not None:
-            self._moved.append((row, None, level))
+        row.update(risk_columns(row["body_text"], None, self._active(), self.now))
+        if row["risk_level"] is not None:
+            self._moved.append((row, None, row["risk_level"]))
 
     def record(self) -> list[int]:
         """After the batch's insert (ids assigned): one risk_change row per move; ids now urgent."""
@@ -193,14 +185,24 @@ class IngestRisk:
         return raised
 
 
+def risk_columns(
+    text: str | None, override: str | None, rules: ActiveRules, now: datetime
+) -> dict[str, Any]:
+    """An item's risk columns for its text: the classifier's finding, a person's override kept."""
+    found = classify(text or "", rules.rules)
+    return {
+        "risk_reasons": reasons_json(found),
+        "risk_rules_version": rules.version,
+        "risk_assessed_at": now,
+        "risk_level": effective(found.level.value if found.level else None, override),
+    }
+
+
 def apply(item: Item, rules: ActiveRules, now: datetime) -> tuple[str | None, str | None]:
     """Classify the item's text and set its risk columns; the level before and after."""
-    found = classify(item.body_text or "", rules.rules)
     before = item.risk_level
-    item.risk_reasons = reasons_json(found)
-    item.risk_rules_version = rules.version
-    item.risk_assessed_at = now
-    item.risk_level = effective(found.level.value if found.level else None, item.risk_override)
+    for column, value in risk_columns(item.body_text, item.risk_override, rules, now).items():
+        setattr(item, column, value)
     return before, item.risk_level
 
 
