@@ -171,6 +171,11 @@ def _like(value: str) -> str:
     return f"%{escaped}%"
 
 
+def tag_ids_named(value: str) -> Select[int]:
+    """The tag `tag:value` means (names compare without case)."""
+    return select(Tag.id).where(func.lower(Tag.name) == value.lower())
+
+
 def author_ids(value: str) -> Select[int]:
     """The contacts `from:value` means: a part of their name or handle."""
     pattern = _like(value)
@@ -196,7 +201,7 @@ def _filter(term: Term, ctx: SearchContext) -> ColumnElement[bool]:
     key, value = term.key, term.value
     low = value.lower()
     if key == "tag":
-        tag_ids = select(Tag.id).where(func.lower(Tag.name) == low)
+        tag_ids = tag_ids_named(value)
         if ctx.probe_tags:
             if ctx.dialect == "postgresql":
                 # OFFSET 0 keeps PostgreSQL from turning the check into a join over every

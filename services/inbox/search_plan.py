@@ -24,9 +24,10 @@ from services.inbox.search import (
     author_ids,
     fts_match_string,
     parse,
+    tag_ids_named,
     terms_condition,
 )
-from services.store.models import ItemTag, Tag
+from services.store.models import ItemTag
 from services.workspace.settings import DEFAULT_TIMEZONE
 
 DEFAULT_TZ = ZoneInfo(DEFAULT_TIMEZONE)
@@ -132,10 +133,9 @@ def decide_probe(session: Session, p: Plan) -> Plan:
 def _common_tag(session: Session, p: Plan) -> bool:
     for t in p.terms:
         if t.key == "tag" and not t.negated:
-            tag_ids = select(Tag.id).where(func.lower(Tag.name) == t.value.lower())
             links = (
                 select(ItemTag.item_id)
-                .where(ItemTag.tag_id.in_(tag_ids))
+                .where(ItemTag.tag_id.in_(tag_ids_named(t.value)))
                 .limit(COMMON_TAG + 1)
                 .subquery()
             )

@@ -1,7 +1,8 @@
 """Steering the query planner where it guesses wrong without statistics.
 
-The app never gathers planner statistics itself on SQLite, and a fresh or busy PostgreSQL
-may not have them yet either; the views people open must not depend on them.
+SQLite's statistics come only from `PRAGMA optimize` as connections close, and a freshly
+loaded PostgreSQL has none until its first ANALYZE; the views people open must not
+depend on them.
 """
 
 from __future__ import annotations
