@@ -71,9 +71,21 @@ class PolicySet:
     channels: Mapping[int, Targets] = field(default_factory=dict)
     tags: Mapping[str, Targets] = field(default_factory=dict)
 
+    # A report asks 200,000 times, for a few dozen channel-and-tags combinations.
+    _chosen: dict[tuple[int, tuple[str, ...]], Targets] = field(
+        default_factory=dict, init=False, compare=False, hash=False, repr=False
+    )
+
     def for_item(self, channel_id: int, tags: Sequence[str]) -> Targets:
-        if not self.tags or not tags:  # the common case, asked 200,000 times by a report
+        if not self.tags or not tags:
             return self.channels.get(channel_id, self.default)
+        key = (channel_id, tuple(tags))
+        chosen = self._chosen.get(key)
+        if chosen is None:
+            chosen = self._chosen[key] = self._choose(channel_id, tags)
+        return chosen
+
+    def _choose(self, channel_id: int, tags: Sequence[str]) -> Targets:
         tagged = [self.tags[t] for t in tags if t in self.tags]
         if tagged:
             return min(tagged, key=lambda t: (t.first_hours, t.source))

@@ -19,13 +19,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from services.desk import sla_facts, sla_policy
 from services.desk.response import NOT_APPLICABLE, SlaClock
-from services.desk.sla_facts import Place
+from services.desk.sla_facts import Place, Posted
 from services.desk.sla_timers import (
     FIRST_RESPONSE,
     RESOLUTION,
@@ -39,8 +40,7 @@ from services.desk.sla_timers import (
 NOT_TIMED = "n/a"
 
 
-@dataclass(frozen=True)
-class WeekTimers:
+class WeekTimers(NamedTuple):
     first_response: SlaClock
     update: str  # within, breached, pending, n/a
     resolution: str  # within, breached, pending, n/a
@@ -91,7 +91,9 @@ class WeekClocks:
         as_of: datetime,
         tz: ZoneInfo,
         places: Sequence[Place],
+        posted: Posted | None = None,
     ) -> None:
+        """`posted`: the week's items as the report read them, so they are not read twice."""
         self._policy = sla_policy.load(session)
         self._tz = tz
         self._as_of = as_of
@@ -99,7 +101,7 @@ class WeekClocks:
         paused = sla_facts.pauses_since(session, start, as_of)
         # Every week's item was posted at or after `start`, so nothing before it can start a
         # round or end a pause: the week's range holds all the threads' messages that matter.
-        self._threads = sla_facts.threads_between(session, start, as_of)
+        self._threads = sla_facts.threads_between(session, start, as_of, posted)
         waiting = [p for p in places if p.item_id in paused or p.status == sla_facts.WAITING]
         self._pauses = {
             p.item_id: sla_facts.end_on_public_reply(

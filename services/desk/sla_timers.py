@@ -23,8 +23,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+from services.desk.open_time import open_time
 from services.desk.response import NOT_APPLICABLE, SlaClock
 from services.desk.sla_policy import Calendar, PolicySet
 from services.errors import InvalidInput
@@ -58,7 +60,10 @@ class ItemTimers:
     """Which policy applied: default, channel NAME or tag NAME."""
 
     def get(self, name: str) -> Timer | None:
-        return next((t for t in self.timers if t.name == name), None)
+        for t in self.timers:
+            if t.name == name:
+                return t
+        return None
 
     def nearest(self) -> Timer | None:
         """The unmet timer due first: the most overdue if any is over."""
@@ -69,8 +74,9 @@ class ItemTimers:
 NO_TIMERS = ItemTimers()
 
 
-@dataclass(frozen=True)
-class SlaFacts:
+class SlaFacts(NamedTuple):
+    """What an item's timers are judged from; a tuple, built for every item of a week."""
+
     channel_id: int
     tags: tuple[str, ...]
     posted_at: datetime
@@ -128,9 +134,22 @@ def add_working(
     pauses: Sequence[tuple[datetime, datetime]] = (),
 ) -> datetime:
     """When `hours` of open, unpaused time after `start` have passed."""
-    remaining = timedelta(hours=hours)
     if cal.hours is None and not pauses:
-        return start + remaining
+        return start + timedelta(hours=hours)
+    if not pauses and (due := open_time(cal, tz).add(start, hours)) is not None:
+        return due  # the walk's answer, looked up (services/desk/open_time.py)
+    return walk_add(start, hours, cal, tz, pauses)
+
+
+def walk_add(
+    start: datetime,
+    hours: float,
+    cal: Calendar,
+    tz: ZoneInfo,
+    pauses: Sequence[tuple[datetime, datetime]] = (),
+) -> datetime:
+    """`add_working` by walking the open time day by day: the definition."""
+    remaining = timedelta(hours=hours)
     for seg_lo, seg_hi in _segments(start, cal, tz):
         for lo, hi in _minus(seg_lo, seg_hi, pauses):
             if hi is None or lo + remaining <= hi:
@@ -146,6 +165,21 @@ def working_between(
     tz: ZoneInfo,
     pauses: Sequence[tuple[datetime, datetime]] = (),
 ) -> timedelta:
+    if end > start and cal.hours is not None and not pauses:
+        known = open_time(cal, tz).between(start, end)
+        if known is not None:
+            return known
+    return walk_between(start, end, cal, tz, pauses)
+
+
+def walk_between(
+    start: datetime,
+    end: datetime,
+    cal: Calendar,
+    tz: ZoneInfo,
+    pauses: Sequence[tuple[datetime, datetime]] = (),
+) -> timedelta:
+    """`working_between` by walking the open time day by day: the definition."""
     total = timedelta()
     if end <= start:
         return total
@@ -186,7 +220,7 @@ def _judge(
 ) -> Timer:
     """One timer as of a moment: met in time or late, overdue, or running (paused, at risk)."""
     met = met if met is not None and met <= as_of else None
-    pauses = _closed(all_pauses, met or as_of)
+    pauses = _closed(all_pauses, met or as_of) if all_pauses else []
     due = add_working(start, hours, cal, tz, pauses)
     if met is not None:
         return Timer(name, "within" if met <= due else "breached", start, due, met)

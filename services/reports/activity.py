@@ -12,12 +12,11 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from services.records.audit_actions import AuditAction
+from services.store import id_lists
 from services.store.models import Item, Reply, ReplyState
 from services.store.models_audit import AuditEvent
 from services.store.models_desk import Escalation
 from services.store.planner import unindexed
-
-ID_CHUNK = 5_000  # ids bound per IN list
 
 
 def minutes(delta: timedelta) -> float:
@@ -108,7 +107,7 @@ def _events(
     stmt = select(*columns).where(
         AuditEvent.action.in_(actions), AuditEvent.at >= start, AuditEvent.at < end
     )
-    return list(s.execute(stmt.order_by(AuditEvent.seq)))
+    return list(s.connection().execute(stmt.order_by(AuditEvent.seq)))
 
 
 def _after(key: str) -> ColumnElement[Any]:
@@ -139,12 +138,12 @@ def decisions(
     # subquery: PostgreSQL without statistics ran that subquery once per submission ever made.
     decided_items = sorted({row[4] for row in decided if row[4] is not None})
     submits: dict[int, list[datetime]] = defaultdict(list)
-    for k in range(0, len(decided_items), ID_CHUNK):
-        for at, submitted in s.execute(
+    if decided_items:
+        for at, submitted in s.connection().execute(
             select(AuditEvent.at, reply_id).where(
                 unindexed(AuditEvent.action, dialect) == AuditAction.REPLY_SUBMIT,
                 AuditEvent.subject_type == "item",
-                AuditEvent.subject_id.in_(decided_items[k : k + ID_CHUNK]),
+                id_lists.among(AuditEvent.subject_id, decided_items, dialect),
                 AuditEvent.at < end,
             )
         ):

@@ -36,15 +36,15 @@ from __future__ import annotations
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Row, and_, func, select
 from sqlalchemy.orm import Session
 
 from services.desk import references, response, sla
-from services.desk.sla_facts import Place
+from services.desk.sla_facts import Place, Posted
 from services.desk.sla_report import StateCounts, WeekClocks
 from services.records import welfare
 from services.reports import activity, risk_figures, week_tags
@@ -77,8 +77,10 @@ def stats(minutes: list[float]) -> Stats:
     return Stats(len(data), statistics.median(data), p90)
 
 
-@dataclass(frozen=True)
-class ItemFacts:
+class ItemFacts(NamedTuple):
+    """One item of the week: a tuple, as a week holds 100,000 and a frozen dataclass
+    cost more to build than its figures did."""
+
     item_id: int
     channel: str
     kind: str
@@ -243,14 +245,15 @@ def _compute(s: Session, week: Week, as_of: datetime) -> WeeklyReport:
     tags = week_tags.tags_of(s, [row[0] for row in rows])
     crime = references.crime_references(s, [row[0] for row in rows], as_of)
     places = [Place(r[0], r[13], r[14], str(r[4])) for r in map(tuple, rows)]
-    clocks = WeekClocks(s, start, as_of, week.tz, places)  # the list's own three timers
+    posted = Posted(end, [(r[13], r[14], r[6], r[0]) for r in map(tuple, rows)])
+    clocks = WeekClocks(s, start, as_of, week.tz, places, posted)  # the list's own timers
     items = [
         _facts(row, channels, connected, users, tags[row[0]], policy, clocks, week, as_of)
         for row in rows
     ]
     if crime:
         items = [
-            replace(f, crime_references=tuple(crime[f.item_id])) if f.item_id in crime else f
+            f._replace(crime_references=tuple(crime[f.item_id])) if f.item_id in crime else f
             for f in items
         ]
     needing = [f for f in items if f.needs_answer]

@@ -8,6 +8,7 @@ silently overwriting someone else's change.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -59,6 +60,21 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Callable[[Any], Any] | None:
+        # SQLite's text in one C call: the decorator's two steps (parse, then set the zone)
+        # cost 1.5 µs a value, a second of the weekly report's 600,000 timestamps.
+        if dialect.name == "sqlite":
+            return _sqlite_utc
+        return super().result_processor(dialect, coltype)
+
+
+def _sqlite_utc(value: str | None) -> datetime | None:
+    """SQLite's stored text (naive UTC, as bound above) as an aware UTC datetime."""
+    return None if value is None else _from_iso(value + "+00:00")
+
+
+_from_iso = datetime.fromisoformat
 
 
 def utcnow() -> datetime:
