@@ -175,7 +175,9 @@ def threads_between(
     public: dict[tuple[int, int], list[tuple[datetime, int]]] = defaultdict(list)
     replies: dict[tuple[int, int], list[datetime]] = defaultdict(list)
     threaded = and_(Item.thread_id.is_not(None), Item.contact_id.is_not(None))
-    read = session.connection().execute  # plain rows: the ORM's row handling cost a third
+    # Plain rows, fetched at once: the ORM's row handling cost a third, a fetch a row (as
+    # iterating does) another third on PostgreSQL.
+    read = session.connection().execute
     read_posts: Iterable[tuple[int | None, int | None, datetime, int]] = ()
     unread = start
     if known is not None:
@@ -191,7 +193,7 @@ def threads_between(
                     Item.direction == Direction.INBOUND,
                     threaded,
                 )
-            ),
+            ).all(),
         )
     for tid, cid, at, iid in read_posts:
         if tid is not None and cid is not None:
@@ -200,7 +202,7 @@ def threads_between(
         select(Item.thread_id, Item.contact_id, Reply.sent_at)
         .join(Item, Item.id == Reply.item_id)
         .where(Reply.sent_at >= start, Reply.sent_at <= as_of, threaded)
-    ):
+    ).all():
         if tid is not None and cid is not None and sent is not None:
             replies[(tid, cid)].append(sent)
     for posts in public.values():

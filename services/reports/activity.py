@@ -107,7 +107,7 @@ def _events(
     stmt = select(*columns).where(
         AuditEvent.action.in_(actions), AuditEvent.at >= start, AuditEvent.at < end
     )
-    return list(s.connection().execute(stmt.order_by(AuditEvent.seq)))
+    return list(s.connection().execute(stmt.order_by(AuditEvent.seq)).all())
 
 
 def _after(key: str) -> ColumnElement[Any]:
@@ -139,13 +139,17 @@ def decisions(
     decided_items = sorted({row[4] for row in decided if row[4] is not None})
     submits: dict[int, list[datetime]] = defaultdict(list)
     if decided_items:
-        for at, submitted in s.connection().execute(
-            select(AuditEvent.at, reply_id).where(
-                unindexed(AuditEvent.action, dialect) == AuditAction.REPLY_SUBMIT,
-                AuditEvent.subject_type == "item",
-                id_lists.among(AuditEvent.subject_id, decided_items, dialect),
-                AuditEvent.at < end,
+        for at, submitted in (
+            s.connection()
+            .execute(
+                select(AuditEvent.at, reply_id).where(
+                    unindexed(AuditEvent.action, dialect) == AuditAction.REPLY_SUBMIT,
+                    AuditEvent.subject_type == "item",
+                    id_lists.among(AuditEvent.subject_id, decided_items, dialect),
+                    AuditEvent.at < end,
+                )
             )
+            .all()
         ):
             submits[int(submitted or 0)].append(at)
     out = []

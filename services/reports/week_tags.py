@@ -23,8 +23,8 @@ def tags_of(s: Session, item_ids: list[int]) -> dict[int, list[str]]:
         return tags
     among = id_lists.among(ItemTag.item_id, item_ids, s.get_bind().dialect.name)
     # Through the connection: the ORM's row handling doubled the cost of this read.
-    for item_id, tag_id in s.connection().execute(
-        select(ItemTag.item_id, ItemTag.tag_id).where(among)
+    for item_id, tag_id in (
+        s.connection().execute(select(ItemTag.item_id, ItemTag.tag_id).where(among)).all()
     ):
         tags[item_id].append(names[tag_id])
     for found in tags.values():

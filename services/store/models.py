@@ -66,12 +66,20 @@ class UTCDateTime(TypeDecorator[datetime]):
         # cost 1.5 µs a value, a second of the weekly report's 600,000 timestamps.
         if dialect.name == "sqlite":
             return _sqlite_utc
+        if dialect.name == "postgresql":
+            return _postgresql_utc  # the session's zone is UTC (services/store/db.py)
         return super().result_processor(dialect, coltype)
 
 
 def _sqlite_utc(value: str | None) -> datetime | None:
     """SQLite's stored text (naive UTC, as bound above) as an aware UTC datetime."""
     return None if value is None else _from_iso(value + "+00:00")
+
+
+def _postgresql_utc(value: datetime | None) -> datetime | None:
+    if value is None or value.tzinfo is UTC:
+        return value
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 _from_iso = datetime.fromisoformat
