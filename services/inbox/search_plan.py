@@ -119,7 +119,10 @@ def decide_probe(session: Session, p: Plan) -> Plan:
         # would find too few and fall back: 136 ms for a tag on 3 items).
         return replace(p, probe=Probe.WINDOW) if authors or _common_tag(session, p) else p
     if not sqlite:
-        return p
+        # Words and a common tag: `tag:complaint school -status:done` joined the word's matches
+        # to the tag's 62,000 links (0.4 s with statistics, 1.4 s without); the newest window
+        # probed, the text checked row by row, took a tenth of that.
+        return replace(p, probe=Probe.WINDOW) if _common_tag(session, p) else p
     sql = (
         "SELECT count(*) FROM (SELECT rowid FROM item_fts WHERE item_fts MATCH :q "
         f"LIMIT {BROAD_MATCHES + 1})"

@@ -11,7 +11,7 @@ from services.inbox import listing as inbox
 from services.inbox import search_plan, triage
 from services.inbox.search import Term
 from services.store.db import SessionFactory
-from services.store.models import utcnow
+from services.store.models import Status, utcnow
 from services.workspace.actor import Actor
 from tests.builders import add_channel, add_item
 
@@ -103,3 +103,28 @@ def test_a_common_tag_is_probed_for_its_first_page_and_lists_the_same_rows(
     assert rare.probe is search_plan.Probe.NONE
     assert [r.id for r in inbox.first_page(factory, query, 10)] == plain
     assert plain == sorted(ids[::2], reverse=True)[:10]
+
+
+def test_words_with_a_common_tag_list_the_same_rows_when_probed(
+    factory: SessionFactory, officer: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ch = add_channel(factory)
+    t0 = utcnow() - timedelta(days=1)
+    words = ["school gate", "school run", "parking", "school bus"]
+    ids = [
+        add_item(factory, ch, f"w{i}", f"{words[i % 4]} {i}", received_at=t0 + timedelta(minutes=i))
+        for i in range(40)
+    ]
+    triage.tag(factory, officer, ids[::2], "complaint")  # 20 items, 10 of them about school
+    triage.set_status(factory, officer, ids[:4], Status.DONE)
+    query = inbox.Query("tag:complaint school -status:done")
+    plain = [r.id for r in inbox.first_page(factory, query, 5)]
+    monkeypatch.setattr(search_plan, "COMMON_TAG", 5)
+    monkeypatch.setattr(search_plan, "PROBE_WINDOW", 30)  # the window holds a full page
+    with factory() as s:
+        chosen = search_plan.decide_probe(s, search_plan.plan(query))
+        postgresql = s.get_bind().dialect.name == "postgresql"
+    assert chosen.probe is (search_plan.Probe.WINDOW if postgresql else search_plan.Probe.NONE)
+    expected = sorted((ids[i] for i in range(4, 40, 4)), reverse=True)  # school, tagged, open
+    assert [r.id for r in inbox.first_page(factory, query, 5)] == plain == expected[:5]
+    assert sorted(inbox.item_ids(factory, query), reverse=True) == expected
