@@ -10,17 +10,26 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from types import MappingProxyType
+from typing import Any, cast
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Table, delete, select
 
 from services.errors import InvalidInput, NotFound
 from services.inbox import read_marks
-from services.inbox.item_versions import load_items, write_items
+from services.inbox.item_versions import (
+    ItemState,
+    among_ids,
+    load_items,
+    load_states,
+    load_versions,
+    write_versions,
+)
 from services.records.audit_actions import AuditAction
 from services.store.db import SessionFactory
 from services.store.models import Item, ItemTag, Note, Status, Tag, User
 from services.workspace.actor import Actor, Permission
+from services.workspace.bulk_insert import insert_rows
 from services.workspace.changes import Applied, ChangeKind, Changes, ItemBefore, UndoToken
 from services.workspace.unit_of_work import Transaction, write_transaction
 
@@ -29,22 +38,23 @@ MAX_REASON_CHARS = 2_000
 # An urgent item leaves the queue (done, snoozed, spam) only with a recorded reason.
 LEAVES_QUEUE = (Status.DONE, Status.SNOOZED, Status.SPAM)
 MAX_TAG_CHARS = 64
+_NO_VALUES: Mapping[str, Any] = MappingProxyType({})  # a version moving on, nothing else
 
 
 def _applied(
     tx: Transaction,
     action: str,
     description: str,
-    changed: list[tuple[Item, dict[str, Any]]],
+    changed: Sequence[tuple[int, dict[str, Any]]],
+    versions: Mapping[int, int],
     tag: str | None = None,
 ) -> Applied:
     """The transaction's changes with their undo token (the versions this change leaves)."""
-    tx.session.flush()  # the version column moves on at flush: read what this change left
     token = (
         UndoToken(
             action,
             description,
-            tuple(ItemBefore(item.id, item.version, before) for item, before in changed),
+            tuple(ItemBefore(item_id, versions[item_id], before) for item_id, before in changed),
             tag,
         )
         if changed
@@ -70,7 +80,7 @@ def tag_names_of(tx: Transaction, item_ids: Sequence[int]) -> dict[int, list[str
         for item_id, name in tx.session.execute(
             select(ItemTag.item_id, Tag.name)
             .join(Tag, Tag.id == ItemTag.tag_id)
-            .where(ItemTag.item_id.in_(list(found)))
+            .where(among_ids(tx, ItemTag.item_id, list(found)))
         ):
             found[item_id].append(name)
     for names in found.values():
@@ -97,34 +107,34 @@ def tag(
     actor.require(Permission.TRIAGE)
     name = _clean_tag(tag_name)
     with write_transaction(factory, actor) as tx:
-        items = load_items(tx, item_ids, expected, slim=True)
-        changed: list[tuple[Item, dict[str, Any]]] = []
-        tag_row = tx.session.scalar(select(Tag).where(Tag.name == name))
-        if tag_row is None:
+        read = load_versions(tx, item_ids, expected)
+        tag_id = tx.session.scalar(select(Tag.id).where(Tag.name == name))
+        if tag_id is None:
             tag_row = Tag(name=name)
             tx.session.add(tag_row)
             tx.session.flush()
+            tag_id = tag_row.id
             tx.touched(ChangeKind.TAGS)
-        tags_before = tag_names_of(tx, [item.id for item in items])
-        for item in items:
-            before = tags_before[item.id]
+        changed: list[int] = []
+        events: dict[tuple[str, ...], tuple[dict[str, Any], dict[str, Any]]] = {}
+        for item_id, before in tag_names_of(tx, list(read)).items():
             if name in before:
                 continue
-            tx.audit(
-                AuditAction.ITEM_TAG,
-                "item",
-                item.id,
-                {"tags": before},
-                {"tags": sorted([*before, name])},
-            )
-            tx.touched(ChangeKind.ITEMS, item.id)
-            changed.append((item, {}))
-        if changed:  # one statement for the links, not an ORM object per item
-            tx.session.execute(
-                insert(ItemTag), [{"item_id": i.id, "tag_id": tag_row.id} for i, _ in changed]
-            )
-        write_items(tx, changed)  # the tags are in another table: the rows' versions move on
-        return _applied(tx, "tag", f"tag #{name}", changed, name)
+            event = events.get(tuple(before))
+            if event is None:  # items with the same tags share their events' before and after
+                event = events[tuple(before)] = (
+                    {"tags": before},
+                    {"tags": sorted([*before, name])},
+                )
+            tx.audit(AuditAction.ITEM_TAG, "item", item_id, *event)
+            changed.append(item_id)
+        links = [{"item_id": i, "tag_id": tag_id} for i in changed]
+        insert_rows(tx.session.connection(), cast(Table, ItemTag.__table__), links)
+        # The tags are in another table: the rows' versions move on.
+        versions = write_versions(tx, [(i, read[i], _NO_VALUES) for i in changed])
+        if versions:
+            tx.touched(ChangeKind.ITEMS, *versions)
+        return _applied(tx, "tag", f"tag #{name}", [(i, {}) for i in changed], versions, name)
 
 
 def untag(
@@ -137,28 +147,31 @@ def untag(
     actor.require(Permission.TRIAGE)
     name = _clean_tag(tag_name)
     with write_transaction(factory, actor) as tx:
-        items = load_items(tx, item_ids, expected, slim=True)
-        changed: list[tuple[Item, dict[str, Any]]] = []
+        read = load_versions(tx, item_ids, expected)
         tag_id = tx.session.scalar(select(Tag.id).where(Tag.name == name))
         if tag_id is None:
             raise NotFound(f"no tag {name!r}")
-        tags_before = tag_names_of(tx, [item.id for item in items])
-        for item in items:
-            before = tags_before[item.id]
+        changed: list[int] = []
+        events: dict[tuple[str, ...], tuple[dict[str, Any], dict[str, Any]]] = {}
+        for item_id, before in tag_names_of(tx, list(read)).items():
             if name not in before:
                 continue
-            after = [t for t in before if t != name]
-            tx.audit(AuditAction.ITEM_UNTAG, "item", item.id, {"tags": before}, {"tags": after})
-            tx.touched(ChangeKind.ITEMS, item.id)
-            changed.append((item, {}))
+            event = events.get(tuple(before))
+            if event is None:
+                after = [t for t in before if t != name]
+                event = events[tuple(before)] = ({"tags": before}, {"tags": after})
+            tx.audit(AuditAction.ITEM_UNTAG, "item", item_id, *event)
+            changed.append(item_id)
         if changed:
             tx.session.execute(
                 delete(ItemTag).where(
-                    ItemTag.tag_id == tag_id, ItemTag.item_id.in_([i.id for i, _ in changed])
+                    ItemTag.tag_id == tag_id, among_ids(tx, ItemTag.item_id, changed)
                 )
             )
-        write_items(tx, changed)
-        return _applied(tx, "untag", f"untag #{name}", changed, name)
+        versions = write_versions(tx, [(i, read[i], _NO_VALUES) for i in changed])
+        if versions:
+            tx.touched(ChangeKind.ITEMS, *versions)
+        return _applied(tx, "untag", f"untag #{name}", [(i, {}) for i in changed], versions, name)
 
 
 def assign(
@@ -177,19 +190,30 @@ def assign(
             if assignee is None or not assignee.active:
                 raise NotFound(f"no active user named {user_name!r}")
         names = {uid: name for uid, name in tx.session.execute(select(User.id, User.name))}
-        changed: list[tuple[Item, dict[str, Any]]] = []
-        for item in load_items(tx, item_ids, expected, slim=True):
-            new_id = assignee.id if assignee else None
+        new_id = assignee.id if assignee else None
+        changed: list[tuple[int, dict[str, Any]]] = []
+        writes: list[tuple[int, int, dict[str, Any]]] = []
+        after = {"assignee": user_name}
+        befores: dict[int | None, dict[str, Any]] = {}  # shared by items with one assignee
+        assigned: dict[str, Any] = {"assignee_id": new_id}
+        opened: dict[str, Any] = {"assignee_id": new_id, "status": Status.OPEN}
+        for item in load_states(tx, item_ids, expected):
             if item.assignee_id == new_id:
                 continue
-            changed.append((item, {"assignee_id": item.assignee_id, "status": item.status.value}))
-            before = {"assignee": names.get(item.assignee_id) if item.assignee_id else None}
-            item.assignee_id = new_id
-            if item.status == Status.NEW:
-                item.status = Status.OPEN
-            tx.audit(AuditAction.ITEM_ASSIGN, "item", item.id, before, {"assignee": user_name})
-            tx.touched(ChangeKind.ITEMS, item.id)
-        return _applied(tx, "assign", "assignment", changed)
+            changed.append(
+                (item.id, {"assignee_id": item.assignee_id, "status": item.status.value})
+            )
+            before = befores.get(item.assignee_id)
+            if before is None:
+                was = names.get(item.assignee_id) if item.assignee_id else None
+                before = befores[item.assignee_id] = {"assignee": was}
+            values = opened if item.status == Status.NEW else assigned
+            writes.append((item.id, item.version, values))
+            tx.audit(AuditAction.ITEM_ASSIGN, "item", item.id, before, after)
+        versions = write_versions(tx, writes)
+        if versions:
+            tx.touched(ChangeKind.ITEMS, *versions)
+        return _applied(tx, "assign", "assignment", changed, versions)
 
 
 def set_status(
@@ -216,7 +240,7 @@ def set_status(
     with write_transaction(factory, actor) as tx:
         if status == Status.SNOOZED and snoozed_until is not None and snoozed_until <= tx.now:
             raise InvalidInput("the snooze time is in the past")
-        items = load_items(tx, item_ids, expected, slim=True)
+        items = load_states(tx, item_ids, expected)
         urgent = [i.id for i in items if i.risk_level == "urgent"]
         if urgent and status in LEAVES_QUEUE and reason is None:
             which = ", ".join(f"#{i}" for i in urgent[:5]) + (" …" if len(urgent) > 5 else "")
@@ -226,34 +250,43 @@ def set_status(
                 f"{noun} {which} {verb} flagged urgent: marking {status.value} needs a reason "
                 "(--reason), kept in the audit trail"
             )
-        changed: list[tuple[Item, dict[str, Any]]] = []
-        writes: list[tuple[Item, dict[str, Any]]] = []
+        done = status in (Status.DONE, Status.SPAM)
+        after: dict[str, Any] = {
+            "status": status.value,
+            "snoozed_until": snoozed_until.isoformat() if snoozed_until else None,
+        }
+        if reason is not None:
+            after["reason"] = reason
+        changed: list[tuple[int, dict[str, Any]]] = []
+        writes: list[tuple[int, int, dict[str, Any]]] = []
+        # Items alike share their events' `before` and their new values (one UPDATE each).
+        befores: dict[tuple[Status, datetime | None], dict[str, Any]] = {}
+        new_values: dict[datetime | None, dict[str, Any]] = {}
         for item in items:
             if item.status == status and item.snoozed_until == snoozed_until:
                 continue
-            before = _status_snapshot(item)
+            before = befores.get((item.status, item.snoozed_until))
+            if before is None:
+                before = befores[(item.status, item.snoozed_until)] = _status_snapshot(item)
             resolved = item.resolved_at.isoformat() if item.resolved_at else None
-            changed.append((item, {**before, "resolved_at": resolved}))
-            done = status in (Status.DONE, Status.SPAM)
-            values = {
-                "status": status,
-                "snoozed_until": snoozed_until,
-                "resolved_at": (item.resolved_at or tx.now) if done else None,
-            }
-            writes.append((item, values))
-            after = {
-                "status": status.value,
-                "snoozed_until": snoozed_until.isoformat() if snoozed_until else None,
-            }
-            if reason is not None:
-                after["reason"] = reason
+            changed.append((item.id, {**before, "resolved_at": resolved}))
+            resolved_at = (item.resolved_at or tx.now) if done else None
+            values = new_values.get(resolved_at)
+            if values is None:
+                values = new_values[resolved_at] = {
+                    "status": status,
+                    "snoozed_until": snoozed_until,
+                    "resolved_at": resolved_at,
+                }
+            writes.append((item.id, item.version, values))
             tx.audit(AuditAction.ITEM_STATUS, "item", item.id, before, after)
-            tx.touched(ChangeKind.ITEMS, item.id)
-        write_items(tx, writes)
-        return _applied(tx, "status", f"mark {status.value}", changed)
+        versions = write_versions(tx, writes)
+        if versions:
+            tx.touched(ChangeKind.ITEMS, *versions)
+        return _applied(tx, "status", f"mark {status.value}", changed, versions)
 
 
-def _status_snapshot(item: Item) -> dict[str, Any]:
+def _status_snapshot(item: Item | ItemState) -> dict[str, Any]:
     return {
         "status": item.status.value,
         "snoozed_until": item.snoozed_until.isoformat() if item.snoozed_until else None,

@@ -2,7 +2,8 @@
 
 Its first statement locks the audit chain's head row, which serialises writers on both
 SQLite (no deferred-lock upgrade deadlock) and PostgreSQL (row lock), so the chain never
-forks. The events are hashed here (services/records/audit.py says how) and inserted in one batch.
+forks. The events are hashed here (services/records/audit.py says how; audit_chain.py does it
+fast) and inserted in one batch (services/workspace/bulk_insert.py).
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ from typing import Any, cast
 from sqlalchemy import Table, event, select, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from services.records.audit import event_hash
 from services.records.audit_actions import AuditAction
+from services.records.audit_chain import ChainHasher
 from services.store.db import SessionFactory
 from services.store.models import utcnow
 from services.store.models_audit import AuditEvent, AuditHead, Change
 from services.workspace import change_feed
 from services.workspace.actor import Actor
+from services.workspace.bulk_insert import insert_rows
 from services.workspace.changes import ChangeKind, Changes
 
 
@@ -53,6 +55,7 @@ class Transaction:
     os_login: str = field(default_factory=current_os_login)
     _pending: list[dict[str, Any]] = field(default_factory=list)
     """Events hashed but not yet inserted: written together, in order, by `flush_audit`."""
+    _hasher: ChainHasher = field(default_factory=ChainHasher)
 
     def audit(
         self,
@@ -69,7 +72,7 @@ class Transaction:
         self._seq += 1
         actor_id = actor_id if actor_id is not None else (self.actor.id if self.actor else None)
         at = at or self.now
-        digest = event_hash(
+        digest = self._hasher.digest(
             seq=self._seq,
             at=at,
             actor_id=actor_id,
@@ -104,9 +107,10 @@ class Transaction:
         Runs before any ORM statement of this session (`_audit_first`), so a query in the
         transaction sees every event appended so far, and at the end of the transaction.
         """
-        if self._pending:
-            rows, self._pending = self._pending, []
-            self.session.connection().execute(_AUDIT_INSERT, rows)
+        if not self._pending:
+            return
+        rows, self._pending = self._pending, []
+        insert_rows(self.session.connection(), _AUDIT_TABLE, rows)
 
     def touched(self, kind: ChangeKind, *item_ids: int) -> None:
         self.kinds.add(kind)
@@ -116,7 +120,7 @@ class Transaction:
         return Changes(frozenset(self.kinds), frozenset(self.item_ids))
 
 
-_AUDIT_INSERT = cast(Table, AuditEvent.__table__).insert()
+_AUDIT_TABLE = cast(Table, AuditEvent.__table__)
 _PENDING_AUDIT = "audit_transaction"
 
 
