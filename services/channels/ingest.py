@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from services.channels.ingest_rows import insert_items, insert_rows
 from services.channels.outside_text import clean_id, clean_name, clean_text, cut, escape_raw
-from services.channels.sanitise import html_to_text, sanitise_html, text_to_html
+from services.channels.sanitise import sanitise_html, sanitise_with_text, text_to_html
 from services.desk.risk_store import IngestRisk
 from services.records import attachments, payloads
 from services.store.models import (
@@ -204,14 +204,23 @@ def _threads(session: Session, channel_id: int, new: list[Incoming]) -> dict[str
     if not refs:
         return {}
     ids: dict[str, int] = {}
-    for thread in session.scalars(
-        select(Thread).where(Thread.channel_id == channel_id, Thread.external_id.in_(refs))
+    changed: list[int] = []  # known threads the batch tells something new about
+    for row in session.execute(
+        select(Thread.id, Thread.external_id, Thread.title, Thread.url, Thread.body_text).where(
+            Thread.channel_id == channel_id, Thread.external_id.in_(refs)
+        )
     ):
-        ref = refs[thread.external_id]
-        thread.title = ref.title or thread.title
-        thread.url = ref.url or thread.url
-        thread.body_text = ref.body_text or thread.body_text
-        ids[thread.external_id] = thread.id
+        ref = refs[row.external_id]
+        ids[row.external_id] = row.id
+        told = ((ref.title, row.title), (ref.url, row.url), (ref.body_text, row.body_text))
+        if any(given and given != stored for given, stored in told):
+            changed.append(row.id)
+    if changed:  # as ORM objects, so a copy already in the session sees the change too
+        for thread in session.scalars(select(Thread).where(Thread.id.in_(changed))):
+            ref = refs[thread.external_id]
+            thread.title = ref.title or thread.title
+            thread.url = ref.url or thread.url
+            thread.body_text = ref.body_text or thread.body_text
     added: list[dict[str, Any]] = [
         {
             "channel_id": channel_id,
@@ -230,8 +239,10 @@ def _threads(session: Session, channel_id: int, new: list[Incoming]) -> dict[str
 
 def _bodies(incoming: Incoming) -> tuple[str, str | None]:
     if incoming.body_html is not None:
-        text = incoming.body_text or html_to_text(incoming.body_html)
-        return text, sanitise_html(incoming.body_html)
+        if incoming.body_text:
+            return incoming.body_text, sanitise_html(incoming.body_html)
+        safe_html, text = sanitise_with_text(incoming.body_html)
+        return text, safe_html
     text = incoming.body_text or ""
     return text, text_to_html(text)
 
@@ -329,6 +340,7 @@ def _new_row(
         "source_updated_at": incoming.source_updated_at,
         "source_state": incoming.source_state,
         "status": _initial_status(incoming),
+        "priority": 0,  # the column's default, named: SQLite's rows go to the driver as they are
         "needs_reply": incoming.needs_reply,
         "resolved_at": now if incoming.direction == Direction.OUTBOUND else None,
         "risk_level": None,

@@ -1,4 +1,7 @@
-"""New rows in bulk: ids given before the insert on SQLite, returned in order by PostgreSQL.
+"""New rows in bulk, their ids given before the insert: SQLite's next ids, PostgreSQL's sequence.
+
+Every row names every column the insert writes, defaults included: SQLite's rows go to the
+driver as they are (services/workspace/bulk_insert.py), with no column default filled in.
 
 Split from services/channels/ingest.py, which decides what each row holds.
 """
@@ -11,6 +14,7 @@ from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from services.store.models import Item
+from services.workspace import bulk_insert
 
 
 def insert_items(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -22,20 +26,33 @@ def insert_items(session: Session, rows: list[dict[str, Any]]) -> None:
 
 
 def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Rows that all name the same columns, in one statement; their new ids written into them.
+    """Rows that all name the same columns, in one executemany; their new ids written into them.
 
-    SQLite's ids are given before the insert (`next_ids`); PostgreSQL returns them in order.
+    Ids are given before the insert: SQLite's next ones (`next_ids`), PostgreSQL's from the
+    table's sequence (`sequence_ids`).
     """
     if not rows:
         return
     if session.get_bind().dialect.name == "sqlite":
         for row, new_id in zip(rows, next_ids(session, table, len(rows)), strict=True):
             row["id"] = new_id
-        session.execute(insert(table), rows)
+        # Tuples straight to the driver, each value bound by its column's type: Core's
+        # per-row parameter building cost more than SQLite's insert.
+        bulk_insert.insert_rows(session.connection(), table, rows)
         return
-    stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-    for row, new_id in zip(rows, session.execute(stmt, rows).scalars(), strict=True):
+    # Ids from the table's own sequence first, then a plain executemany: psycopg sends it as
+    # one short statement, parsed once, where a RETURNING insert is one statement of
+    # 26 parameters a row that psycopg parses anew for every page.
+    for row, new_id in zip(rows, sequence_ids(session, table, len(rows)), strict=True):
         row["id"] = new_id
+    session.execute(insert(table), rows)
+
+
+def sequence_ids(session: Session, table: Table, n: int) -> list[int]:
+    """PostgreSQL: `n` new ids from the table's id sequence, ascending, as its inserts take them."""
+    sequence = func.pg_get_serial_sequence(table.name, table.c.id.name)
+    ids = select(func.nextval(sequence)).select_from(func.generate_series(1, n))
+    return sorted(session.scalars(ids))
 
 
 def next_ids(session: Session, table: Table, n: int) -> range:

@@ -50,9 +50,8 @@ def _show_target(match: re.Match[str]) -> str:
     )
 
 
-def sanitise_html(raw: str) -> str:
-    """Allow-listed HTML safe to show: no scripts, styles, images, iframes or handlers."""
-    cleaned = nh3.clean(
+def _clean(raw: str) -> str:
+    return nh3.clean(
         raw[:MAX_BODY_CHARS],
         tags=_TAGS,
         attributes=_ATTRIBUTES,
@@ -60,12 +59,30 @@ def sanitise_html(raw: str) -> str:
         link_rel="nofollow noopener noreferrer",
         strip_comments=True,
     )
-    return _LINK.sub(_show_target, cleaned)
+
+
+def sanitise_html(raw: str) -> str:
+    """Allow-listed HTML safe to show: no scripts, styles, images, iframes or handlers."""
+    return _LINK.sub(_show_target, _clean(raw))
 
 
 def html_to_text(raw: str) -> str:
     """Plain text of public HTML, for search, snippets and counting."""
-    cleaned = nh3.clean(raw[:MAX_BODY_CHARS], tags=_TAGS, attributes={})
+    return _text_of(nh3.clean(raw[:MAX_BODY_CHARS], tags=_TAGS, attributes={}))
+
+
+def sanitise_with_text(raw: str) -> tuple[str, str]:
+    """`sanitise_html(raw)` and `html_to_text(raw)`, cleaning the HTML once where it can.
+
+    The two cleanings keep the same tags and words and differ only in a link's attributes,
+    so without a link the first cleaning is the second one too (most comments).
+    """
+    cleaned = _clean(raw)
+    text = _text_of(cleaned) if "<a" not in cleaned else html_to_text(raw)
+    return _LINK.sub(_show_target, cleaned), text
+
+
+def _text_of(cleaned: str) -> str:
     text = _BLOCK_END.sub("\n", cleaned)
     text = html.unescape(_TAG.sub("", text))
     lines = [" ".join(line.split()) for line in text.splitlines()]

@@ -93,6 +93,8 @@ class Evaluation:
     suppressions: tuple[Suppression, ...] = ()
 
 
+QUIET = Evaluation(NOT_FLAGGED)
+
 Span = tuple[int, int]  # first and last token index
 
 
@@ -203,7 +205,10 @@ def _judge(
 
 def evaluate(text: str, rules: RuleSet) -> Evaluation:
     """The assessment, plus every match that guards dropped or lowered."""
-    scan = _Scan(canonicalise(text), rules)
+    canon = canonicalise(text)
+    if not rules.first_look.matches_any(canon.words):
+        return QUIET  # no rule's phrase: nothing for guards, "near" or "unless" to read
+    scan = _Scan(canon, rules)
     reasons: list[Reason] = []
     notes: list[Suppression] = []
     for rule in rules.rules:

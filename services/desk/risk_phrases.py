@@ -145,6 +145,20 @@ class PhraseIndex:
             self._seen[word] = found
         return found
 
+    def matches_any(self, words: tuple[str, ...]) -> bool:
+        """Whether any phrase of any group matches: `find` finds something in some group."""
+        by_pair, seen, last = self._by_pair, self._seen, len(words) - 1
+        for i, word in enumerate(words):
+            starting = seen.get(word)
+            for _, elements in self._starting(word) if starting is None else starting:
+                if _match(words, i, elements) is not None:
+                    return True
+            if i < last:
+                for _, elements in by_pair.get((word, words[i + 1]), ()):
+                    if _match(words, i, elements) is not None:
+                        return True
+        return False
+
     def find(self, words: tuple[str, ...]) -> list[list[tuple[int, int]]]:
         """Per group: non-overlapping matches, leftmost first, the longest at each start."""
         found: list[list[tuple[int, int]]] = [[] for _ in range(self._groups)]

@@ -67,6 +67,8 @@ class RuleSet:
     index: PhraseIndex = field(init=False, repr=False, compare=False)
     # Matcher identity → its group in `index`.
     groups: dict[int, int] = field(init=False, repr=False, compare=False)
+    # The rules' own phrases alone: a message with none of them needs no closer reading.
+    first_look: PhraseIndex = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         matchers: list[Matcher] = []
@@ -76,6 +78,8 @@ class RuleSet:
             matchers += [g.matcher, g.part_of_matcher, g.sentence_matcher]
         object.__setattr__(self, "index", PhraseIndex([m.patterns for m in matchers]))
         object.__setattr__(self, "groups", {id(m): n for n, m in enumerate(matchers)})
+        first_look = PhraseIndex([[p for r in self.rules for p in r.matcher.patterns]])
+        object.__setattr__(self, "first_look", first_look)
 
     @classmethod
     def from_json(cls, source: str | bytes | Mapping[str, Any]) -> RuleSet:

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 # A message longer than this is classified on its first part only: a threat
 # sits near the top of what people write, and 10 MB bodies must stay cheap.
@@ -28,7 +28,7 @@ MAX_CHARS = 20_000
 _TOKEN = re.compile(
     r"(?P<url>(?:https?://|www\.)\S+)"
     r"|(?P<mention>@\w+)"
-    r"|(?P<masked>[^\W_]+\*+[^\W_]*)"
+    r"|(?P<masked>[^\W_]++\*+[^\W_]*)"  # possessive: "*" is no letter to give back
     r"|(?P<word>[^\W_]+(?:['’][^\W_]+)*)"
     r"|(?P<laugh>[\U0001F602\U0001F923\U0001F606])"
     r"|(?P<sentence>[.!?]+|\n)"
@@ -200,8 +200,7 @@ CLAUSE = ","
 MARKERS = frozenset((SENTENCE, CLAUSE))
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     word: str  # canonical word, or SENTENCE / CLAUSE
     start: int  # span in the public's text
     end: int
@@ -210,16 +209,45 @@ class Token:
     sentence: int
 
 
-@dataclass(frozen=True, slots=True)
-class Canonical:
-    """A message as the rules see it."""
+Piece = tuple[str, int, int]  # a canonical word (or marker) and the span it came from
 
-    original: str
-    tokens: tuple[Token, ...]
-    words: tuple[str, ...]  # tokens[i].word, for the matcher's inner loop
+
+class Canonical:
+    """A message as the rules see it.
+
+    `words` is all most messages need (no rule phrase in them); the tokens, with their
+    spans, clauses and sentences, are worked out the first time a rule matches.
+    """
+
+    __slots__ = ("_tokens", "original", "words")
+
+    def __init__(self, original: str) -> None:
+        self.original = original
+        self._tokens: tuple[Token, ...] | None = None
+        chunks = original.split()
+        if "\n" in original or "-" in chunks:
+            raw = _join_pairs(_pieces(original))
+            self._tokens = _assemble(raw)
+            self.words: tuple[str, ...] = tuple(t.word for t in self._tokens)
+        else:
+            # No token reaches across white space here (only "\n" and " - " would), so each
+            # chunk between spaces reads the same alone: a word list, cached per chunk.
+            found = [(w, 0, 0) for chunk in chunks for w in _chunk_words(chunk)]
+            self.words = _words(_join_pairs(found))
+
+    @property
+    def tokens(self) -> tuple[Token, ...]:
+        """Every word and marker with its span in `original`, clause and sentence."""
+        if self._tokens is None:
+            self._tokens = _assemble(_join_pairs(_pieces(self.original)))
+        return self._tokens
 
     def quote(self, first: int, last: int) -> str:
-        return self.original[self.tokens[first].start : self.tokens[last].end]
+        tokens = self.tokens
+        return self.original[tokens[first].start : tokens[last].end]
+
+
+_MARK = {"masked": "censored", "laugh": "lol", "sentence": SENTENCE, "clause": CLAUSE}
 
 
 def canonicalise(text: str) -> Canonical:
@@ -227,37 +255,57 @@ def canonicalise(text: str) -> Canonical:
     # Email replies quote our own earlier messages (appeals, advice): not the public's words.
     if ">" in text:
         text = _QUOTED_LINE.sub(lambda m: " " * len(m.group()), text)
-    raw: list[tuple[str, int, int]] = []
+    return Canonical(text)
+
+
+def _pieces(text: str) -> list[Piece]:
+    raw: list[Piece] = []
+    append, mark = raw.append, _MARK.get
     for m in _TOKEN.finditer(text):
         kind = m.lastgroup
         if kind == "word":
+            start, end = m.span()
             for w in canonical_words(m.group()):
-                raw.append((w, m.start(), m.end()))
-        elif kind == "masked":
+                append((w, start, end))
+        elif (marker := mark(kind or "")) is not None:
             # A word written with asterisks ("p*ki") is nearly always a slur or a swear word.
-            raw.append(("censored", m.start(), m.end()))
-        elif kind == "laugh":
-            raw.append(("lol", m.start(), m.end()))
-        elif kind == "sentence":
-            raw.append((SENTENCE, m.start(), m.end()))
-        elif kind == "clause":
-            raw.append((CLAUSE, m.start(), m.end()))
-    return _assemble(text, _join_pairs(raw))
+            start, end = m.span()
+            append((marker, start, end))
+    return raw
 
 
-def _join_pairs(raw: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
-    out: list[tuple[str, int, int]] = []
-    for word, start, end in raw:
+@lru_cache(maxsize=65_536)
+def _chunk_words(chunk: str) -> tuple[str, ...]:
+    """The canonical words and markers of text without white space, before pairs are joined."""
+    return tuple(w for w, _, _ in _pieces(chunk))
+
+
+def _join_pairs(raw: list[Piece]) -> list[Piece]:
+    out: list[Piece] = []
+    join = _JOIN_SQUEEZED.get
+    for piece in raw:
         if out:
-            joined = _JOIN_SQUEEZED.get((out[-1][0], word))
+            joined = join((out[-1][0], piece[0]))
             if joined is not None:
-                out[-1] = (joined, out[-1][1], end)
+                out[-1] = (joined, out[-1][1], piece[2])
                 continue
-        out.append((word, start, end))
+        out.append(piece)
     return out
 
 
-def _assemble(original: str, raw: list[tuple[str, int, int]]) -> Canonical:
+def _words(raw: list[Piece]) -> tuple[str, ...]:
+    """The words of `_assemble(raw)`'s tokens, without building them: the same marker runs."""
+    words: list[str] = []
+    for word, _, _ in raw:
+        if word in MARKERS and (not words or words[-1] in MARKERS):
+            if words and word == SENTENCE and words[-1] == CLAUSE:
+                words[-1] = SENTENCE
+            continue
+        words.append(word)
+    return tuple(words)
+
+
+def _assemble(raw: list[Piece]) -> tuple[Token, ...]:
     tokens: list[Token] = []
     position = clause = sentence = 0
     for word, start, end in raw:
@@ -275,8 +323,7 @@ def _assemble(original: str, raw: list[tuple[str, int, int]]) -> Canonical:
         tokens.append(Token(word, start, end, position, clause, sentence))
         if not is_marker:
             position += 1
-    words = tuple(t.word for t in tokens)
-    return Canonical(original, tuple(tokens), words)
+    return tuple(tokens)
 
 
 def written_words(text: str) -> list[str]:
