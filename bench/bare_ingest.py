@@ -11,7 +11,7 @@ import json
 from collections.abc import Sequence
 
 from bench.bare import Bare
-from services.channels.ingest import Incoming
+from services.channels.incoming import Incoming
 from services.store.models import utcnow
 
 

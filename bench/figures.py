@@ -15,7 +15,7 @@ from bench.bare import Bare, display_rows, inbox_page, sidebar_counts
 from bench.diagnose import Diagnosis
 from bench.store import Built
 from services.channels import quarantine
-from services.channels.ingest import Author, Incoming, ThreadRef
+from services.channels.incoming import Author, Incoming, ThreadRef
 from services.channels.registry import build_registry
 from services.inbox import listing as inbox
 from services.inbox import sidebar, triage

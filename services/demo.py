@@ -41,7 +41,7 @@ from services.workspace.unit_of_work import Transaction, write_transaction
 # Ingest is imported when the demo is loaded: the desktop asks `is_empty_workspace` on
 # every start, and ingest brings the evidence and risk modules it does not need for that.
 if TYPE_CHECKING:
-    from services.channels.ingest import ThreadRef
+    from services.channels.incoming import ThreadRef
 
 DEMO_FILE = Path(__file__).resolve().parents[1] / "resources" / "demo" / "workspace.json"
 _OFFSET = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
@@ -151,7 +151,8 @@ def _item(
     channels: dict[str, Channel],
     users: dict[str, int],
 ) -> int:
-    from services.channels.ingest import Author, Incoming, ThreadRef, upsert
+    from services.channels.incoming import Author, Incoming, ThreadRef
+    from services.channels.ingest import upsert
 
     channel = channels[spec["channel"]]
     at = tx.now - parse_offset(spec["ago"])
@@ -263,7 +264,8 @@ def _reply(
     at: datetime,
     thread: ThreadRef,
 ) -> int:
-    from services.channels.ingest import Author, Incoming, upsert
+    from services.channels.incoming import Author, Incoming
+    from services.channels.ingest import upsert
 
     r = spec["reply"]
     sent_at = at + parse_offset(r["after"])

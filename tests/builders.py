@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from services.channels import admin as channels_admin
-from services.channels.ingest import Author, Incoming, ThreadRef, upsert
+from services.channels.incoming import Author, Incoming, ThreadRef
+from services.channels.ingest import upsert
 from services.store.db import SessionFactory
 from services.store.models import Channel, ItemKind, utcnow
 from services.workspace.actor import Actor

@@ -21,7 +21,7 @@ from services.channels.bluesky_moderation import moderate
 from services.channels.bluesky_posts import body_html, clip, parse_time, post_item, ref
 from services.channels.capabilities import Capabilities
 from services.channels.errors import BadPayload, ChannelError
-from services.channels.ingest import Incoming, ThreadRef
+from services.channels.incoming import Incoming, ThreadRef
 from services.channels.protocol import Batch, ChannelConfig, ReplyTarget, SentReply, SourceState
 from services.store.models import ItemKind
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from services.channels import bluesky_text as text
 from services.channels.errors import BadPayload
-from services.channels.ingest import Author, Incoming
+from services.channels.incoming import Author, Incoming
 from services.store.models import ItemKind
 
 _TITLE = 80

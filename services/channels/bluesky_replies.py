@@ -14,7 +14,7 @@ from services.channels import bluesky_text as text
 from services.channels.bluesky_api import BlueskyApi, error_of
 from services.channels.bluesky_posts import post_item, ref
 from services.channels.errors import BadPayload, Rejected
-from services.channels.ingest import Incoming, ThreadRef
+from services.channels.incoming import Incoming, ThreadRef
 from services.channels.protocol import ReplyTarget, SentReply
 from services.store.models import Direction, ItemKind
 

@@ -27,7 +27,7 @@ from services.channels.email_imap import MailboxSettings, imap_errors, open_sess
 from services.channels.email_items import message_item, to_incoming
 from services.channels.email_threads import ThreadMemory
 from services.channels.errors import ChannelError, Rejected
-from services.channels.ingest import Incoming
+from services.channels.incoming import Incoming
 from services.channels.protocol import Batch, ChannelConfig, ReplyTarget, SentReply, SourceState
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from services.channels import email_mime
-from services.channels.ingest import Author, Incoming, ThreadRef
+from services.channels.incoming import Author, Incoming, ThreadRef
 from services.store.models import Direction, ItemKind
 
 MAX_SOURCE_CHARS = 100_000

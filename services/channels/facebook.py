@@ -24,7 +24,7 @@ from services.channels.capabilities import Capabilities
 from services.channels.errors import BadPayload, ChannelError, Gone, PermissionMissing
 from services.channels.facebook_api import CONVERSATION_FIELDS, GraphApi, id_of, parse_time
 from services.channels.facebook_text import body_html, clip
-from services.channels.ingest import Author, Incoming, ThreadRef
+from services.channels.incoming import Author, Incoming, ThreadRef
 from services.channels.protocol import Batch, ChannelConfig, ReplyTarget, SentReply, SourceState
 from services.store.models import Direction, ItemKind
 

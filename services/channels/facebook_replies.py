@@ -21,7 +21,7 @@ from services.channels.facebook_api import (
     id_of,
 )
 from services.channels.facebook_text import same_text, split_private
-from services.channels.ingest import Author, Incoming, ThreadRef
+from services.channels.incoming import Author, Incoming, ThreadRef
 from services.channels.protocol import ReplyTarget, SentReply
 from services.store.models import Direction, ItemKind
 

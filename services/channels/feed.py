@@ -20,7 +20,7 @@ from services.channels import feed_bounds, feed_raw
 from services.channels.capabilities import Capabilities
 from services.channels.errors import BadPayload, ChannelError, Gone
 from services.channels.http import Response, make_client, redact, request
-from services.channels.ingest import Author, Incoming, ThreadRef
+from services.channels.incoming import Author, Incoming, ThreadRef
 from services.channels.protocol import Batch, ChannelConfig, ReplyTarget, SentReply, SourceState
 from services.channels.wordpress_discovery import comment_feed_address, site_of_comment_feed
 from services.store.models import ItemKind

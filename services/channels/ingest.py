@@ -1,7 +1,7 @@
 """Idempotent ingest: public items upserted by (channel, external id), with their threads and contacts.
 
 Connectors and the demo loader hand over `Incoming` values (the common item
-model of CHANNELS.md §8); `upsert` inserts newcomers, updates edits and marks
+model of CHANNELS.md §8, services/channels/incoming.py); `upsert` inserts newcomers, updates edits and marks
 deletions, so running the same input twice leaves the same database.
 
 Every text from outside is normalised here first (services.channels.outside_text), so
@@ -19,6 +19,7 @@ from typing import Any, cast
 from sqlalchemy import String, Table, select
 from sqlalchemy.orm import Session
 
+from services.channels.incoming import Author, Incoming, ThreadRef
 from services.channels.ingest_rows import insert_items, insert_rows
 from services.channels.outside_text import clean_id, clean_name, clean_text, cut, escape_raw
 from services.channels.sanitise import sanitise_html, sanitise_with_text, text_to_html
@@ -28,51 +29,9 @@ from services.store.models import (
     Contact,
     Direction,
     Item,
-    ItemKind,
     Status,
     Thread,
 )
-
-
-@dataclass(frozen=True)
-class Author:
-    external_id: str
-    display_name: str
-    handle: str | None = None
-    profile_url: str | None = None
-
-
-@dataclass(frozen=True)
-class ThreadRef:
-    external_id: str
-    title: str | None = None
-    url: str | None = None
-    body_text: str | None = None
-
-
-@dataclass(frozen=True)
-class Incoming:
-    external_id: str
-    kind: ItemKind
-    # When the public posted it, as the platform says; None where the platform gives no time
-    # (the fetch time stands in and the item says so).
-    created_at: datetime | None
-    author: Author | None
-    thread: ThreadRef | None
-    body_html: str | None = None
-    body_text: str | None = None
-    parent_external_id: str | None = None
-    permalink: str | None = None
-    source_state: str = "published"
-    source_updated_at: datetime | None = None
-    direction: Direction = Direction.INBOUND
-    needs_reply: bool = True
-    raw: dict[str, Any] | None = field(default=None, compare=False)
-    # The item's bytes exactly as the platform sent them (kept for evidence, services/records).
-    raw_bytes: bytes | None = field(default=None, compare=False, repr=False)
-    raw_media_type: str = "application/json"
-    # Attachments' bytes (e-mail), kept beside the database within limits (services/attachments).
-    files: tuple[attachments.IncomingFile, ...] = field(default=(), compare=False, repr=False)
 
 
 @dataclass

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from services.channels import mastodon_text
 from services.channels.capabilities import Capabilities
 from services.channels.errors import BadPayload, ChannelError, Gone, Rejected
-from services.channels.ingest import Author, Incoming, ThreadRef
+from services.channels.incoming import Author, Incoming, ThreadRef
 from services.channels.mastodon_api import MastodonApi, error_text, id_of, parse_time
 from services.channels.mastodon_text import addressed, host_of, length, same_text, spoiler_of
 from services.channels.mastodon_text import status_of as target_status

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from services.channels.capabilities import ChannelLook, graphemes, unknown_look
 from services.channels.errors import NoConnector
-from services.channels.ingest import Incoming
+from services.channels.incoming import Incoming
 
 if TYPE_CHECKING:
     import httpx

@@ -20,7 +20,9 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import InterfaceError, OperationalError, StatementError
 from sqlalchemy.orm import Session
 
-from services.channels.ingest import Author, Incoming, ThreadRef, UpsertResult, item_key, upsert
+from services import heap
+from services.channels.incoming import Author, Incoming, ThreadRef
+from services.channels.ingest import UpsertResult, item_key, upsert
 from services.channels.outside_text import cut, escape_raw, unescape_raw
 from services.errors import NotFound
 from services.store.db import SessionFactory
@@ -161,7 +163,8 @@ def store_batch(
     removed from it and from the table.
     """
     try:
-        with write_transaction(factory, None) as tx:
+        # A page builds a few thousand rows and records, none of them cyclic (services/heap.py).
+        with heap.collector_paused(), write_transaction(factory, None) as tx:
             result = upsert(tx.session, channel_id, items, tx.now)
             back = held & {item_key(i.external_id) for i in items}
             _release(tx.session, channel_id, back)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from services.channels.capabilities import Capabilities
 from services.channels.errors import BadPayload, ChannelError, Gone, Rejected
 from services.channels.http import make_client
-from services.channels.ingest import Author, Incoming, ThreadRef
+from services.channels.incoming import Author, Incoming, ThreadRef
 from services.channels.protocol import Batch, ChannelConfig, ReplyTarget, SentReply, SourceState
 from services.channels.sanitise import html_to_text
 from services.channels.wordpress_discovery import RestApi, error_code

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from services.channels.errors import BadPayload, Rejected
-from services.channels.ingest import Author, Incoming, ThreadRef
+from services.channels.incoming import Author, Incoming, ThreadRef
 from services.channels.protocol import ReplyTarget, SentReply
 from services.channels.x_api import (
     DM,

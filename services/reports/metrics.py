@@ -43,6 +43,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Row, and_, func, select
 from sqlalchemy.orm import Session
 
+from services import heap
 from services.desk import references, response, sla
 from services.desk.sla_facts import Place, Posted
 from services.desk.sla_report import StateCounts, WeekClocks
@@ -199,7 +200,7 @@ def _minutes(delta: timedelta) -> float:
 def compute(
     factory: SessionFactory, week: Week, as_of: datetime | None = None, with_previous: bool = True
 ) -> WeeklyReport:
-    with factory() as s:
+    with factory() as s, heap.collector_paused():
         report = _compute(s, week, as_of or week.end)
         if with_previous:
             prev = week.previous()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -122,7 +122,9 @@ def test_the_worker_anchors_once_a_day_into_the_configured_folder(
     anchor.set_schedule(factory, admin, tmp_path / "anchors", sign=False)
     now = utcnow()
     assert anchor.anchor_daily(factory, now, LONDON) is not None
-    assert anchor.anchor_daily(factory, now + timedelta(minutes=5), LONDON) is None
+    # Five minutes later, or the day's last moment if that is sooner: still the same day.
+    day_end = datetime.combine(now.astimezone(LONDON).date(), time.max, LONDON)
+    assert anchor.anchor_daily(factory, min(now + timedelta(minutes=5), day_end), LONDON) is None
     assert anchor.anchor_daily(factory, now + timedelta(days=1), LONDON) is not None
     file = tmp_path / "anchors" / anchor.FILE_NAME
     assert len(anchor.read_anchors(file)) == 2

@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import select
 
 from services.channels import admin as channels_admin
-from services.channels.ingest import Author, Incoming, ThreadRef, upsert
+from services.channels.incoming import Author, Incoming, ThreadRef
+from services.channels.ingest import upsert
 from services.records import attachments
 from services.records.attachments import IncomingFile
 from services.records.attachments_sweep import sweep, sweep_daily

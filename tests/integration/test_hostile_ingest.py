@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from services.channels import admin as channels_admin
 from services.channels import quarantine
-from services.channels.ingest import Author, Incoming, ThreadRef
+from services.channels.incoming import Author, Incoming, ThreadRef
 from services.channels.outside_text import unescape_raw
 from services.channels.protocol import Batch, ChannelConfig, Registry, ReplyTarget, SentReply
 from services.channels.sync import SyncEngine

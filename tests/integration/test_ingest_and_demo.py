@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from services import demo
-from services.channels.ingest import Author, Incoming, ThreadRef, upsert
+from services.channels.incoming import Author, Incoming, ThreadRef
+from services.channels.ingest import upsert
 from services.channels.protocol import Registry
 from services.inbox import conversation
 from services.inbox import listing as inbox

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from services.channels.ingest import Author, Incoming, ThreadRef, upsert
+from services.channels.incoming import Author, Incoming, ThreadRef
+from services.channels.ingest import upsert
 from services.store.db import SessionFactory
 from services.store.models import ItemKind, Thread, utcnow
 from services.workspace.unit_of_work import write_transaction

@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from services.answers import replies
-from services.channels.ingest import Author, Incoming, upsert
+from services.channels.incoming import Author, Incoming
+from services.channels.ingest import upsert
 from services.channels.protocol import Registry
 from services.channels.sync import SyncEngine
 from services.desk import risk_admin, risk_store, risk_view

@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.channels.ingest import Author, Incoming, ThreadRef, upsert
+from services.channels.incoming import Author, Incoming, ThreadRef
+from services.channels.ingest import upsert
 from services.desk import response, sla
 from services.records.audit_actions import AuditAction
 from services.reports import export, metrics

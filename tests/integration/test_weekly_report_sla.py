@@ -7,7 +7,8 @@ import csv
 from datetime import datetime
 from pathlib import Path
 
-from services.channels.ingest import Author, Incoming, ThreadRef, upsert
+from services.channels.incoming import Author, Incoming, ThreadRef
+from services.channels.ingest import upsert
 from services.desk import response
 from services.reports import export, metrics
 from services.reports.week import parse_week

@@ -9,7 +9,8 @@ from PySide6.QtCore import Qt, QUrl
 from pytestqt.qtbot import QtBot
 
 from services.answers import replies
-from services.channels.ingest import Author, Incoming, ThreadRef, upsert
+from services.channels.incoming import Author, Incoming, ThreadRef
+from services.channels.ingest import upsert
 from services.channels.protocol import Registry
 from services.inbox import conversation
 from services.store.models import Channel, ItemKind, Reply, ReplyState, utcnow

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from services.channels.ingest import Author, Incoming, ThreadRef, upsert
+from services.channels.incoming import Author, Incoming, ThreadRef
+from services.channels.ingest import upsert
 from services.inbox import item_rows
 from services.inbox import listing as inbox
 from services.store.db import make_session_factory
