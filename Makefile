@@ -17,8 +17,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The app's bytecode, written here too: where PYTHONDONTWRITEBYTECODE is set, every start
+# compiled 170 modules again (0.5 s).
 run: install
 	@bash .ci/system-packages run
+	@$(PY) -m compileall -q console ui services
 	$(PY) -m console
 
 lint: install
