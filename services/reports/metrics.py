@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Row, and_, func, select
+from sqlalchemy import Row, String, and_, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from services import heap
@@ -193,6 +193,10 @@ class WeeklyReport:
         }
 
 
+def as_text(column: Any) -> Any:
+    return type_coerce(column, String)
+
+
 def _minutes(delta: timedelta) -> float:
     return round(delta.total_seconds() / 60, 2)
 
@@ -216,16 +220,17 @@ def _compute(s: Session, week: Week, as_of: datetime) -> WeeklyReport:
     users = {u.id: u.display_name for u in s.scalars(select(User))}
     in_week = and_(Item.direction == Direction.INBOUND, response.posted_between(start, end))
     # Only the columns a figure needs: never the bodies or raw payloads. Through the
-    # connection, not the ORM: its row handling cost 0.35 s a week of 100,000 items.
+    # connection, not the ORM: its row handling cost 0.35 s a week of 100,000 items; kind
+    # and status as their stored text, which equals the enums' values (no lookup per row).
     rows: Sequence[Row[Any]] = (
         s.connection()
-        .execute(  # type: ignore[assignment]
+        .execute(
             select(
                 Item.id,
                 Item.channel_id,
-                Item.kind,
+                as_text(Item.kind),
                 Item.needs_reply,
-                Item.status,
+                as_text(Item.status),
                 Item.source_state,
                 Item.created_at,
                 Item.sentiment,
