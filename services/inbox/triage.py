@@ -88,6 +88,15 @@ def tag_names_of(tx: Transaction, item_ids: Sequence[int]) -> dict[int, list[str
     return found
 
 
+def new_tag(tx: Transaction, name: str) -> int:
+    """A tag nobody has used yet (tagging and undoing an untag both make one): its id."""
+    tag_row = Tag(name=name)
+    tx.session.add(tag_row)
+    tx.session.flush()
+    tx.touched(ChangeKind.TAGS)
+    return tag_row.id
+
+
 def _clean_tag(name: str) -> str:
     name = " ".join(name.strip().lower().split())
     if not name or len(name) > MAX_TAG_CHARS or ":" in name or '"' in name:
@@ -110,11 +119,7 @@ def tag(
         read = load_versions(tx, item_ids, expected)
         tag_id = tx.session.scalar(select(Tag.id).where(Tag.name == name))
         if tag_id is None:
-            tag_row = Tag(name=name)
-            tx.session.add(tag_row)
-            tx.session.flush()
-            tag_id = tag_row.id
-            tx.touched(ChangeKind.TAGS)
+            tag_id = new_tag(tx, name)
         changed: list[int] = []
         events: dict[tuple[str, ...], tuple[dict[str, Any], dict[str, Any]]] = {}
         for item_id, before in tag_names_of(tx, list(read)).items():

@@ -25,7 +25,7 @@ from services.inbox.item_versions import (
     load_versions,
     write_versions,
 )
-from services.inbox.triage import tag_names_of
+from services.inbox.triage import new_tag, tag_names_of
 from services.records.audit_actions import AuditAction
 from services.store.db import SessionFactory
 from services.store.models import ItemTag, Status, Tag, User
@@ -141,10 +141,6 @@ def _restore_tag(
         )
         return
     if tag_id is None:
-        tag_row = Tag(name=name)
-        tx.session.add(tag_row)
-        tx.session.flush()
-        tag_id = tag_row.id
-        tx.touched(ChangeKind.TAGS)
+        tag_id = new_tag(tx, name)
     links = [{"item_id": i, "tag_id": tag_id} for i in changed]
     insert_rows(tx.session.connection(), cast(Table, ItemTag.__table__), links)
