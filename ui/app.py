@@ -26,6 +26,9 @@ APP_ICON = Path(__file__).resolve().parents[1] / "resources" / "icons" / "front-
 
 def application() -> QApplication:
     keep_none_alive()  # before any painting from Python: see ui/qt_compat.py
+    # Every call from Qt into Python (a row's data, a delegate's paint) waits for the GIL; a
+    # busy worker gave it up only every 5 ms (the default), which made the list paint late.
+    sys.setswitchinterval(0.001)
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         app = QApplication(sys.argv[:1])

@@ -32,6 +32,8 @@ class InboxController(QObject):
     """Long work started (a message) or ended (empty string)."""
     search_applied = Signal(str)
     """The search narrowing the view changed: its text, empty when the whole view shows."""
+    first_page_shown = Signal()
+    """A new list's first page is on screen, or its search failed: the first answer."""
 
     def __init__(self, ctx: UiContext, view: QTableView, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -114,6 +116,7 @@ class InboxController(QObject):
     def _on_failed(self, exc: Exception) -> None:
         self.busy.emit("")
         self.query_failed.emit(str(exc))
+        self.first_page_shown.emit()
 
     def _on_first_page(self, rows: list[ItemRow]) -> None:
         self.model.set_ids(array("q", (r.id for r in rows)), rows)
@@ -121,11 +124,17 @@ class InboxController(QObject):
             self._select_row(0)
         else:
             self.current_item_changed.emit(None)
-        query, factory = self._query(), self._ctx.factory
-        if len(rows) < FIRST_PAGE:
+        self._ctx.jobs.after_paint(
+            self._view.viewport(), lambda: self._after_first_paint(len(rows)), key="inbox.list"
+        )
+
+    def _after_first_paint(self, shown: int) -> None:
+        self.first_page_shown.emit()
+        if shown < FIRST_PAGE:
             self.busy.emit("")
-            self.list_loaded.emit(len(rows))
+            self.list_loaded.emit(shown)
             return
+        query, factory = self._query(), self._ctx.factory
         self._ctx.jobs.run_cancellable(
             "inbox.list",
             lambda cancelled: inbox.item_ids(factory, query, cancelled),

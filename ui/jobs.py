@@ -17,7 +17,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QObject,
+    QRunnable,
+    QThreadPool,
+    QTimer,
+    Signal,
+    Slot,
+)
+from PySide6.QtWidgets import QWidget
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +70,31 @@ class _Runnable(QRunnable):
             self._relay.finished.emit(_Outcome(None, exc))
         else:
             self._relay.finished.emit(_Outcome(result, None))
+
+
+class _AfterPaint(QObject):
+    """Calls `fire` once, just after `widget`'s next paint, or after `limit_ms` at the latest
+    (an obscured window may never paint)."""
+
+    def __init__(self, widget: QWidget, fire: Callable[[], None], limit_ms: int) -> None:
+        super().__init__(widget)
+        self._widget = widget
+        self._fire: Callable[[], None] | None = fire
+        widget.installEventFilter(self)
+        QTimer.singleShot(limit_ms, self, self._go)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            QTimer.singleShot(0, self, self._go)  # once this paint has finished
+        return False
+
+    def _go(self) -> None:
+        fire, self._fire = self._fire, None
+        if fire is None:
+            return
+        self._widget.removeEventFilter(self)
+        self.deleteLater()
+        fire()
 
 
 class Jobs(QObject):
@@ -119,6 +154,26 @@ class Jobs(QObject):
         superseded = threading.Event()
         self.run(key, lambda: fn(superseded.is_set), on_done, on_error)
         self._superseded[key] = superseded
+
+    def after_paint(self, widget: QWidget, fn: Callable[[], None], key: str = "") -> None:
+        """Calls `fn` on the GUI thread once `widget` has painted what it was just given (at
+        once if it is hidden). With `key`, `fn` is dropped if a newer job with `key` started.
+
+        A worker holding the GIL makes every call from Qt's painting into Python wait for it,
+        so work started beside a first page made that page paint 100-200 ms later.
+        """
+        generation = self._generation.get(key, 0)
+        self._running += 1  # counted as running, so waiting until idle waits for it too
+
+        def fire() -> None:
+            self._running -= 1
+            if self._generation.get(key, 0) == generation:
+                fn()
+
+        if widget.isVisible():
+            _AfterPaint(widget, fire, limit_ms=250)
+        else:
+            fire()
 
     def wait(self, msecs: int = 30_000) -> bool:
         return self._pool.waitForDone(msecs)
