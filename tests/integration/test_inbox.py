@@ -70,7 +70,7 @@ def test_probed_first_pages_equal_the_plain_plan(
 
     # Tiny thresholds make a small workspace take the probing paths (whole index, bounded window).
     monkeypatch.setattr(search_plan, "BROAD_MATCHES", 2)
-    monkeypatch.setattr(inbox_module, "PROBE_WINDOW", 12)
+    monkeypatch.setattr(search_plan, "PROBE_WINDOW", 12)
     ch = add_channel(factory)
     t0 = utcnow() - timedelta(days=2)
     ids = []

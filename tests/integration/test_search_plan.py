@@ -128,3 +128,51 @@ def test_words_with_a_common_tag_list_the_same_rows_when_probed(
     expected = sorted((ids[i] for i in range(4, 40, 4)), reverse=True)  # school, tagged, open
     assert [r.id for r in inbox.first_page(factory, query, 5)] == plain == expected[:5]
     assert sorted(inbox.item_ids(factory, query), reverse=True) == expected
+
+
+def test_an_excluded_word_counts_when_deciding_whether_to_probe(
+    factory: SessionFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`letter -police` where nearly every letter mentions the police: few matches, so the
+    matches are read, not probed for along the whole date index (that took hours at 1M)."""
+    ch = add_channel(factory)
+    t0 = utcnow() - timedelta(days=1)
+    for i in range(40):
+        text = f"letter {i} about the police" if i % 10 else f"letter {i} about parking"
+        add_item(factory, ch, f"l{i}", text, received_at=t0 + timedelta(minutes=i))
+    monkeypatch.setattr(search_plan, "BROAD_MATCHES", 10)  # 40 letters: "broad" from here
+    query = inbox.Query("letter -police")
+    with factory() as s:
+        chosen = search_plan.decide_probe(s, search_plan.plan(query))
+    assert chosen.probe is search_plan.Probe.NONE
+    page = [r.snippet for r in inbox.first_page(factory, query, 10)]
+    assert [t.split()[1] for t in page] == ["30", "20", "10", "0"]
+
+
+@pytest.mark.parametrize("window", [100, 12, 5])
+def test_broad_words_probed_in_the_newest_window_list_the_same_rows(
+    factory: SessionFactory, monkeypatch: pytest.MonkeyPatch, window: int
+) -> None:
+    """Whether the window holds a full page (100, 12) or not (5: the usual plan follows)."""
+    ch = add_channel(factory)
+    t0 = utcnow() - timedelta(days=1)
+    texts = ["police report", "police letter", "parking", "police station"]
+    for i in range(60):
+        body = f"{texts[i % 4]} {i}" if i < 50 else f"quiet {i}"  # the newest ten: no police
+        add_item(factory, ch, f"b{i}", body, received_at=t0 + timedelta(minutes=i))
+    query = inbox.Query("police -letter")
+    plain = [r.id for r in inbox.first_page(factory, query, 4)]
+    monkeypatch.setattr(search_plan, "BROAD_MATCHES", 5)
+    monkeypatch.setattr(search_plan, "PROBE_WINDOW", window)
+    with factory() as s:
+        chosen = search_plan.decide_probe(s, search_plan.plan(query))
+        sqlite = s.get_bind().dialect.name == "sqlite"
+    assert chosen.probe is (search_plan.Probe.WINDOW if sqlite else search_plan.Probe.NONE)
+    probed = [r.id for r in inbox.first_page(factory, query, 4)]
+    assert probed == plain and len(plain) == 4
+    assert [r.snippet.split()[1] for r in inbox.first_page(factory, query, 4)] == [
+        "report",
+        "station",
+        "report",
+        "station",
+    ]
