@@ -187,22 +187,39 @@ def _probed_first_page(
     """A page found by probing along the date index, or None when the usual plan is the better one.
 
     Materialising a broad word's matches costs ~0.5 µs each (180 ms for 340,000); probing costs
-    a few µs per row scanned. Only the newest PROBE_WINDOW rows are probed: a full page found
-    there is exact (everything older is older than all of it); otherwise the usual plan follows.
+    a few µs per row scanned. Only the newest items are probed, a small window then a larger
+    one (search_plan.probe_windows): a full page found there is exact (everything older is
+    older than all of it); otherwise the usual plan follows.
     The whole date index is never probed: a word common long ago but rare lately, or an
     excluded word (FTS5 takes 7 ms a row for `"letter" NOT "police"`), walked it for hours.
     """
     if p.probe is Probe.NONE:
         return None
+    for size in search_plan.probe_windows():
+        ids, whole = _probe_window(session, p, size, limit, keyset, phase)
+        if len(ids) == limit or whole:
+            return ids
+    return None
+
+
+def _probe_window(
+    session: Session,
+    p: Plan,
+    size: int,
+    limit: int,
+    keyset: ColumnElement[bool],
+    phase: ColumnElement[bool],
+) -> tuple[list[int], bool]:
+    """The first page among the newest `size` items, and whether they are all there are."""
     # The window's edge counts every item, urgent ones too (reading each row's risk level
     # cost 135 ms); a page found among fewer candidates is as exact.
     newest = (
         select(Item.received_at, Item.id)
         .where(keyset)
         .order_by(Item.received_at.desc(), Item.id.desc())
-        .limit(search_plan.PROBE_WINDOW)
+        .limit(size)
     )
-    edge = session.execute(newest.offset(search_plan.PROBE_WINDOW - 1).limit(1)).first()
+    edge = session.execute(newest.offset(size - 1).limit(1)).first()
     floor = None
     if p.words and session.get_bind().dialect.name == "sqlite":
         # One FTS5 query from the window's least id on, instead of one per row walked: a
@@ -212,5 +229,4 @@ def _probed_first_page(
     cond = and_(_condition(session, p, probing=True, fts_floor=floor), phase, keyset)
     if edge is not None:
         cond = and_(cond, tuple_(Item.received_at, Item.id) >= tuple_(*edge))
-    ids = list(session.scalars(_ordered_ids(cond).limit(limit)))
-    return ids if len(ids) == limit or edge is None else None
+    return list(session.scalars(_ordered_ids(cond).limit(limit))), edge is None

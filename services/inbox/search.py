@@ -372,6 +372,11 @@ def _text_condition(
         return Item.id.in_(select(fts_table.c.rowid).where(fts.op("MATCH")(literal(match))))
     conditions = []
     vector: ColumnElement[str] = literal_column("item.search_vector")
+    if ctx.fts_probe:
+        # Checked row by row along the date index: for a small window PostgreSQL chose to
+        # AND the window with every match of the word from the text index (270,000 rows for
+        # `school`, 43 ms) over walking the window's newest rows (a few ms).
+        vector = literal_column("coalesce(item.search_vector, ''::tsvector)")
     for t in terms:
         fn = func.phraseto_tsquery if t.phrase else func.plainto_tsquery
         conditions.append(vector.op("@@")(fn("english", t.value)))

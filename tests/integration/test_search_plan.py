@@ -164,6 +164,7 @@ def test_broad_words_probed_in_the_newest_window_list_the_same_rows(
     plain = [r.id for r in inbox.first_page(factory, query, 4)]
     monkeypatch.setattr(search_plan, "BROAD_MATCHES", 5)
     monkeypatch.setattr(search_plan, "PROBE_WINDOW", window)
+    monkeypatch.setattr(search_plan, "FIRST_WINDOW", 3)  # the newest three: no police
     with factory() as s:
         chosen = search_plan.decide_probe(s, search_plan.plan(query))
         sqlite = s.get_bind().dialect.name == "sqlite"
