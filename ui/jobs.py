@@ -73,28 +73,33 @@ class _Runnable(QRunnable):
 
 
 class _AfterPaint(QObject):
-    """Calls `fire` once, just after `widget`'s next paint, or after `limit_ms` at the latest
-    (an obscured window may never paint)."""
+    """Runs what it is given just after `widget`'s next paint, or after `limit_ms` at the
+    latest (an obscured window may never paint). One per widget, for the widget's life:
+    deleting these watchers as they fired crashed the process in the test suite."""
 
-    def __init__(self, widget: QWidget, fire: Callable[[], None], limit_ms: int) -> None:
+    def __init__(self, widget: QWidget, limit_ms: int) -> None:
         super().__init__(widget)
-        self._widget = widget
-        self._fire: Callable[[], None] | None = fire
+        self._pending: list[Callable[[], None]] = []
+        self._limit_ms = limit_ms
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._run)
         widget.installEventFilter(self)
-        QTimer.singleShot(limit_ms, self, self._go)
+
+    def add(self, fn: Callable[[], None]) -> None:
+        self._pending.append(fn)
+        if not self._timer.isActive():
+            self._timer.start(self._limit_ms)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Paint:
-            QTimer.singleShot(0, self, self._go)  # once this paint has finished
+        if self._pending and event.type() == QEvent.Type.Paint:
+            self._timer.start(0)  # once this paint has finished
         return False
 
-    def _go(self) -> None:
-        fire, self._fire = self._fire, None
-        if fire is None:
-            return
-        self._widget.removeEventFilter(self)
-        self.deleteLater()
-        fire()
+    def _run(self) -> None:
+        pending, self._pending = self._pending, []
+        for fn in pending:
+            fn()
 
 
 class Jobs(QObject):
@@ -108,6 +113,9 @@ class Jobs(QObject):
         self._superseded: dict[str, threading.Event] = {}
         self._running = 0
         self._relays: set[_Relay] = set()
+        # Held here: one made on a temporary wrapper (a view's viewport()) would be freed with
+        # it while Qt still calls its event filter.
+        self._watchers: dict[QWidget, _AfterPaint] = {}
 
     @property
     def running(self) -> int:
@@ -163,17 +171,24 @@ class Jobs(QObject):
         so work started beside a first page made that page paint 100-200 ms later.
         """
         generation = self._generation.get(key, 0)
-        self._running += 1  # counted as running, so waiting until idle waits for it too
 
         def fire() -> None:
-            self._running -= 1
             if self._generation.get(key, 0) == generation:
                 fn()
 
-        if widget.isVisible():
-            _AfterPaint(widget, fire, limit_ms=250)
-        else:
+        if not widget.isVisible():
             fire()
+            return
+        self._running += 1  # counted as running, so waiting until idle waits for it too
+
+        def painted() -> None:
+            self._running -= 1
+            fire()
+
+        watcher = self._watchers.get(widget)
+        if watcher is None:
+            watcher = self._watchers[widget] = _AfterPaint(widget, limit_ms=250)
+        watcher.add(painted)
 
     def wait(self, msecs: int = 30_000) -> bool:
         return self._pool.waitForDone(msecs)

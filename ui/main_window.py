@@ -61,6 +61,9 @@ class MainWindow(QMainWindow):
         self._actor = ctx.actor
         self._title = "Inbox"
         self._live = False  # counts, polling and checks: started after the first page
+        self._live_fallback = QTimer(self)  # ... or after 3 s, for a view that never answers
+        self._live_fallback.setSingleShot(True)
+        self._live_fallback.timeout.connect(self._start_live_updates)
         self.display = DisplayPrefs(settings, self)
         self.sidebar = Sidebar(ctx.registry.look, lambda: self.display.theme)
         self.search_bar = SearchBar()
@@ -242,7 +245,7 @@ class MainWindow(QMainWindow):
         self.inbox.first_page_shown.connect(
             self._start_live_updates, Qt.ConnectionType.SingleShotConnection
         )
-        QTimer.singleShot(3000, self, self._start_live_updates)  # a view that never answers
+        self._live_fallback.start(3000)
         self.sidebar.select_view(view)
         # Keyboard first: j, k and the triage keys work at once, without a click.
         self.list.setFocus()
@@ -250,6 +253,7 @@ class MainWindow(QMainWindow):
             self.dialogs.welcome(offer_demo)
 
     def _start_live_updates(self) -> None:
+        self._live_fallback.stop()
         if self._live:
             return
         self._live = True
@@ -267,6 +271,7 @@ class MainWindow(QMainWindow):
 
     def stop_live_updates(self) -> None:
         self._live = True  # a first page landing after this must not start the poller again
+        self._live_fallback.stop()
         self.poller.timer.stop()
         if self.sync is not None:
             self.sync.stop()
