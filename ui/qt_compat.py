@@ -9,10 +9,15 @@ one full repaint costs about 930 references (each row's avatar, chips and text),
 desktop starts with about 66,000, so it would abort after some 70 repaints: within
 minutes of a shift. tests/ui/test_sidebar_pills.py drives it to that point in a child.
 
-The work-around gives None the head-room Python 3.12 gives it: a reference count so
-large that no session can use it up. None is never deallocated in any case (it lives as
-long as the interpreter), so nothing else changes. Remove this module once the project
-runs on Python 3.12 or a shiboken6 that counts None correctly.
+True and False are counted short the same way: a run of three UI test files
+(test_desk_comfort, test_conversation_and_composer, test_jobs_cancel) aborted as the
+interpreter finished with "bool_dealloc: deallocating True or False", on the code of
+session 24 too.
+
+The work-around gives None, True and False the head-room Python 3.12 gives them: a
+reference count so large that no session can use it up. They are never deallocated in
+any case (they live as long as the interpreter), so nothing else changes. Remove this
+module once the project runs on Python 3.12 or a shiboken6 that counts them correctly.
 """
 
 from __future__ import annotations
@@ -24,17 +29,19 @@ _applied = False
 
 
 def keep_none_alive() -> bool:
-    """Give None its head-room once per process; True if it was given now."""
+    """Give None, True and False their head-room once per process; True if given now."""
     global _applied
     if _applied or sys.implementation.name != "cpython" or sys.version_info >= (3, 12):
         return False
     import ctypes
 
-    before = sys.getrefcount(None)
+    singletons = (None, True, False)
     # CPython 3.11: a PyObject starts with its reference count (Py_ssize_t).
-    count = ctypes.c_ssize_t.from_address(id(None))
-    if abs(count.value - before) > 16:  # not the layout we expect (a debug build): leave it
-        return False
-    count.value += HEADROOM
+    counts = [ctypes.c_ssize_t.from_address(id(obj)) for obj in singletons]
+    for obj, count in zip(singletons, counts, strict=True):
+        if abs(count.value - sys.getrefcount(obj)) > 16:  # not the layout we expect: leave it
+            return False
+    for count in counts:
+        count.value += HEADROOM
     _applied = True
     return True

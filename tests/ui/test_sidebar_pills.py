@@ -101,3 +101,35 @@ def test_a_shift_of_painting_does_not_abort_the_desktop() -> None:
     if sys.version_info < (3, 12) and used > 0:
         # Without the head-room None would have been deallocated: the process would abort.
         assert used > initial, (initial, used)
+
+
+HEADROOM_CHILD = """
+import sys
+from ui.qt_compat import HEADROOM, keep_none_alive
+before = [sys.getrefcount(v) for v in (None, True, False)]
+given = keep_none_alive()
+after = [sys.getrefcount(v) for v in (None, True, False)]
+print(given, *(a - b for a, b in zip(after, before)))
+"""
+
+
+def test_true_and_false_get_the_same_head_room_as_none() -> None:
+    """True and False are counted short like None (ui/qt_compat.py): three UI test files
+    run together aborted at exit with "deallocating True or False" without it."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", HEADROOM_CHILD],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    given, *rises = done.stdout.split()
+    if sys.version_info < (3, 12):
+        from ui.qt_compat import HEADROOM
+
+        assert given == "True"
+        assert all(int(r) >= HEADROOM - 16 for r in rises), rises
