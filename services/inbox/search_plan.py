@@ -38,7 +38,6 @@ DEFAULT_TZ = ZoneInfo(DEFAULT_TIMEZONE)
 BROAD_MATCHES = 50_000
 # An author filter matching more people than this is checked along the date index (SQLite).
 MANY_AUTHORS = 1_000
-SELECTIVE_KEYS = ("tag", "from", "assignee")
 # Only the newest items are probed for a first page (see inbox.first_page): FIRST_WINDOW,
 # then PROBE_WINDOW. Finding the larger window's edge took PostgreSQL 30 ms (without a
 # vacuum every row's visibility is checked); most first pages fill in the smaller one.
@@ -59,7 +58,7 @@ class Query:
 
 class Probe(enum.Enum):
     NONE = "none"  # materialise the matches (the usual plan)
-    WINDOW = "window"  # probe the newest PROBE_WINDOW items; fall back if the page is not full
+    WINDOW = "window"  # probe the newest items (probe_windows); fall back if no full page
 
 
 @dataclass(frozen=True)
@@ -73,10 +72,6 @@ class Plan:
     def words(self) -> tuple[Term, ...]:
         """The full-text words and phrases an item must contain."""
         return tuple(t for t in self.terms if t.key is None and not t.negated and not t.ignored)
-
-    @property
-    def selective(self) -> bool:
-        return any(t.key in SELECTIVE_KEYS and not t.negated for t in self.terms)
 
     def condition(
         self, dialect: str, now: datetime, probing: bool = False, fts_floor: int | None = None
