@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from services.channels import bluesky_replies as replies
 from services.channels import bluesky_text as text
+from services.channels import kinds
 from services.channels.bluesky_api import BlueskyApi, KeyringSession, SessionStore
 from services.channels.bluesky_moderation import moderate
 from services.channels.bluesky_posts import body_html, clip, parse_time, post_item, ref
-from services.channels.capabilities import Capabilities
 from services.channels.errors import BadPayload, ChannelError
 from services.channels.incoming import Incoming, ThreadRef
 from services.channels.protocol import Batch, ChannelConfig, ReplyTarget, SentReply, SourceState
@@ -35,22 +35,7 @@ REASONS = ("mention", "reply", "quote")
 MAX_RECONCILE = 100
 
 
-class BlueskyConnector(Capabilities):
-    kind: ClassVar[str] = "bluesky"
-    moderation_actions: ClassVar[tuple[str, ...]] = (
-        "mute",
-        "block",
-        "hide",
-        "report",
-        "report_account",
-    )
-    can_reply: ClassVar[bool] = True
-    display_name: ClassVar[str] = "Bluesky"
-    character_limit: ClassVar[int | None] = 300
-    colour: ClassVar[str] = "#1185fe"
-    icon_letter: ClassVar[str] = "B"
-    reply_problem = staticmethod(text.reply_problem)  # graphemes and UTF-8 bytes
-
+class BlueskyConnector(kinds.Bluesky):
     def __init__(
         self,
         pds: str,

@@ -1,10 +1,10 @@
 """What a connector class declares about its platform, with the defaults most platforms share.
 
-Every connector class inherits `Capabilities` and overrides what differs: the name
-people call the platform by, how long a reply may be and how the platform counts it,
-which moderations it offers, and the colour and letter of its icon (hints the desktop
-draws; services never draw). The registry (protocol.py) answers from these, so no table
-of kinds is kept beside the connectors.
+Every kind of channel (kinds.py) inherits `Capabilities` and overrides what differs: the
+name people call the platform by, how long a reply may be and how the platform counts it,
+which moderations it offers, the colour and letter of its icon (hints the desktop draws;
+services never draw), and its connector class, which inherits the kind. The registry
+(protocol.py) answers from the kinds, so nothing is declared twice.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-import regex
-
 
 def graphemes(text: str) -> int:
     """Extended grapheme clusters, as Bluesky and Mastodon count them (CHANNELS.md §6–7)."""
+    import regex  # 9 ms to import: loaded when a reply is first counted, not at every start
+
     return len(regex.findall(r"\X", text))
 
 
@@ -51,6 +51,8 @@ class Capabilities:
     """The most a reply may count (text_length), or None for no practical limit."""
     colour: ClassVar[str] = UNKNOWN_COLOUR
     icon_letter: ClassVar[str] = UNKNOWN_LETTER
+    connector: ClassVar[str | None] = None
+    """"module:Class" of the connector that reaches the platform (protocol.connector_class)."""
 
     @classmethod
     def text_length(cls, text: str) -> int:

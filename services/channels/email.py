@@ -19,10 +19,9 @@ from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
-from services.channels import email_mime, email_smtp
-from services.channels.capabilities import Capabilities
+from services.channels import email_mime, email_smtp, kinds
 from services.channels.email_imap import MailboxSettings, imap_errors, open_session
 from services.channels.email_items import message_item, to_incoming
 from services.channels.email_threads import ThreadMemory
@@ -56,15 +55,7 @@ class _Found:
     thread: str = ""
 
 
-class EmailConnector(Capabilities):
-    kind: ClassVar[str] = "email"
-    moderation_actions: ClassVar[tuple[str, ...]] = ()
-    can_reply: ClassVar[bool] = True
-    display_name: ClassVar[str] = "email"
-    character_limit: ClassVar[int | None] = 100_000
-    colour: ClassVar[str] = "#5f6368"
-    icon_letter: ClassVar[str] = "@"
-
+class EmailConnector(kinds.Email):
     def __init__(
         self, settings: MailboxSettings, password: str, known_threads: set[str] | None = None
     ) -> None:

@@ -16,11 +16,11 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from services.channels import facebook_api as graph
 from services.channels import facebook_replies as replies
-from services.channels.capabilities import Capabilities
+from services.channels import kinds
 from services.channels.errors import BadPayload, ChannelError, Gone, PermissionMissing
 from services.channels.facebook_api import CONVERSATION_FIELDS, GraphApi, id_of, parse_time
 from services.channels.facebook_text import body_html, clip
@@ -50,15 +50,7 @@ REQUIRED = {
 }
 
 
-class FacebookConnector(Capabilities):
-    kind: ClassVar[str] = "facebook"
-    moderation_actions: ClassVar[tuple[str, ...]] = ("hide", "unhide", "delete")
-    can_reply: ClassVar[bool] = True
-    display_name: ClassVar[str] = "Facebook"
-    character_limit: ClassVar[int | None] = 8000
-    colour: ClassVar[str] = "#1877f2"
-    icon_letter: ClassVar[str] = "f"
-
+class FacebookConnector(kinds.Facebook):
     def __init__(
         self,
         page_id: str,

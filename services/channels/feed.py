@@ -14,10 +14,9 @@ import re
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
-from services.channels import feed_bounds, feed_raw
-from services.channels.capabilities import Capabilities
+from services.channels import feed_bounds, feed_raw, kinds
 from services.channels.errors import BadPayload, ChannelError, Gone
 from services.channels.http import Response, make_client, redact, request
 from services.channels.incoming import Author, Incoming, ThreadRef
@@ -48,15 +47,7 @@ def _entry_id(entry: Any) -> str:
     return "sha256:" + hashlib.sha256(basis.encode()).hexdigest()[:32]
 
 
-class FeedConnector(Capabilities):
-    kind: ClassVar[str] = "feed"
-    moderation_actions: ClassVar[tuple[str, ...]] = ()
-    can_reply: ClassVar[bool] = False
-    display_name: ClassVar[str] = "RSS/Atom feeds"
-    character_limit: ClassVar[int | None] = None
-    colour: ClassVar[str] = "#ee802f"
-    icon_letter: ClassVar[str] = "R"
-
+class FeedConnector(kinds.Feed):
     def __init__(
         self, url: str, client: httpx.Client | None = None, wordpress_comments: bool = False
     ) -> None:

@@ -12,10 +12,9 @@ from __future__ import annotations
 import hashlib
 import html
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
-from services.channels import mastodon_text
-from services.channels.capabilities import Capabilities
+from services.channels import kinds
 from services.channels.errors import BadPayload, ChannelError, Gone, Rejected
 from services.channels.incoming import Author, Incoming, ThreadRef
 from services.channels.mastodon_api import MastodonApi, error_text, id_of, parse_time
@@ -50,18 +49,7 @@ def _clip(text: str, size: int = _TITLE) -> str:
     return text if len(text) <= size else text[: size - 1].rstrip() + "…"
 
 
-class MastodonConnector(Capabilities):
-    kind: ClassVar[str] = "mastodon"
-    moderation_actions: ClassVar[tuple[str, ...]] = ("mute", "block", "report")
-    can_reply: ClassVar[bool] = True
-    display_name: ClassVar[str] = "Mastodon"
-    character_limit: ClassVar[int | None] = 500
-    colour: ClassVar[str] = "#6364ff"
-    icon_letter: ClassVar[str] = "M"
-    # Counts `@user@domain` as `@user`; the limit is the server's own (mastodon_text).
-    text_length = staticmethod(mastodon_text.length)
-    reply_problem = staticmethod(mastodon_text.reply_problem)
-
+class MastodonConnector(kinds.Mastodon):
     def __init__(self, server: str, token: str, client: httpx.Client | None = None) -> None:
         self._api = MastodonApi(server, token, client)
         self._roots: dict[str, ThreadRef] = {}

@@ -6,9 +6,10 @@ maps it onto the domain model, writes it, and keeps the cursor.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast
 
 from services.channels.capabilities import ChannelLook, graphemes, unknown_look
 from services.channels.errors import NoConnector
@@ -83,10 +84,11 @@ class Connector(Protocol):
     def close(self) -> None: ...
 
 
-class ConnectorClass(Protocol):
-    """What the registry keeps of a connector: its capabilities and how to build one.
+class PlatformKind(Protocol):
+    """What the registry keeps of a kind of channel: what its platform allows.
 
-    Connector classes inherit their defaults from capabilities.Capabilities.
+    The kinds (kinds.py) inherit their defaults from capabilities.Capabilities, and each
+    names its connector class, loaded when a channel of the kind is first reached.
     """
 
     @property
@@ -112,7 +114,22 @@ class ConnectorClass(Protocol):
 
     def look(self) -> ChannelLook: ...
 
+
+class ConnectorClass(PlatformKind, Protocol):
+    """A connector class: its kind's capabilities, and how to build one."""
+
     def create(self, cfg: ChannelConfig, client: httpx.Client | None = None) -> Connector: ...
+
+
+def connector_class(found: PlatformKind) -> ConnectorClass:
+    """The class that reaches the platform: `found` itself if it is one (a test's fake), else
+    the connector its kind names ("module:Class"), whose module is imported now."""
+    if hasattr(found, "create"):
+        return cast("ConnectorClass", found)
+    module, _, name = str(getattr(found, "connector", "")).partition(":")
+    if not name:
+        raise NoConnector(f"the {found.kind!r} kind names no connector class")
+    return cast("ConnectorClass", getattr(importlib.import_module(module), name))
 
 
 class Registry:
@@ -124,13 +141,13 @@ class Registry:
     sent, no moderation, its name as stored, lengths in graphemes, no limit.
     """
 
-    def __init__(self, connectors: Iterable[ConnectorClass] = ()) -> None:
-        self._classes: dict[str, ConnectorClass] = {}
-        for connector in connectors:
-            self.register(connector)
+    def __init__(self, kinds: Iterable[PlatformKind] = ()) -> None:
+        self._classes: dict[str, PlatformKind] = {}
+        for kind in kinds:
+            self.register(kind)
 
-    def register(self, connector: ConnectorClass) -> None:
-        self._classes[connector.kind] = connector
+    def register(self, kind: PlatformKind) -> None:
+        self._classes[kind.kind] = kind
 
     def kinds(self) -> list[str]:
         return sorted(self._classes)
@@ -180,10 +197,10 @@ class Registry:
 
     def create(self, cfg: ChannelConfig, client: httpx.Client | None = None) -> Connector:
         try:
-            connector = self._classes[cfg.kind]
+            found = self._classes[cfg.kind]
         except KeyError:
             raise NoConnector(
                 f"Front Counter has no connector for {cfg.kind!r} channels: nothing is polled"
                 " or sent there"
             ) from None
-        return connector.create(cfg, client)
+        return connector_class(found).create(cfg, client)

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
-from services.channels.capabilities import Capabilities
+from services.channels import kinds
 from services.channels.errors import BadPayload, ChannelError, Gone, Rejected
 from services.channels.http import make_client
 from services.channels.incoming import Author, Incoming, ThreadRef
@@ -62,15 +62,7 @@ def _plain(html: Any) -> str:
     return html_to_text(html) if isinstance(html, str) else ""
 
 
-class WordPressConnector(Capabilities):
-    kind: ClassVar[str] = "wordpress"
-    moderation_actions: ClassVar[tuple[str, ...]] = ("approve", "hold", "spam", "trash")
-    can_reply: ClassVar[bool] = True
-    display_name: ClassVar[str] = "WordPress"
-    character_limit: ClassVar[int | None] = 65_525
-    colour: ClassVar[str] = "#21759b"
-    icon_letter: ClassVar[str] = "W"
-
+class WordPressConnector(kinds.WordPress):
     def __init__(
         self,
         site: str,

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
+from services.channels import kinds
 from services.channels import x_replies as replies
-from services.channels import x_text
-from services.channels.capabilities import Capabilities
 from services.channels.errors import BadPayload, ChannelError, Gone, PermissionMissing
 from services.channels.incoming import Author, Incoming, ThreadRef
 from services.channels.mastodon_api import parse_time
@@ -59,18 +58,7 @@ def _clip(text: str, size: int = _TITLE) -> str:
     return text if len(text) <= size else text[: size - 1].rstrip() + "…"
 
 
-class XConnector(Capabilities):
-    kind: ClassVar[str] = "x"
-    moderation_actions: ClassVar[tuple[str, ...]] = ("hide", "unhide")
-    can_reply: ClassVar[bool] = True
-    display_name: ClassVar[str] = "X"
-    character_limit: ClassVar[int | None] = 280
-    colour: ClassVar[str] = "#000000"
-    icon_letter: ClassVar[str] = "X"
-    # Weighted as twitter-text v3 counts: links 23, CJK and emoji 2.
-    text_length = staticmethod(x_text.weighted_length)
-    reply_problem = staticmethod(x_text.reply_problem)
-
+class XConnector(kinds.X):
     def __init__(
         self,
         token: str | TokenSource,
