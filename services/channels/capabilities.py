@@ -16,6 +16,8 @@ from typing import Any, ClassVar
 
 def graphemes(text: str) -> int:
     """Extended grapheme clusters, as Bluesky and Mastodon count them (CHANNELS.md §6–7)."""
+    if text.isascii():  # one cluster a character, but CR LF is one (the composer's empty text)
+        return len(text) - text.count("\r\n")
     import regex  # 9 ms to import: loaded when a reply is first counted, not at every start
 
     return len(regex.findall(r"\X", text))
