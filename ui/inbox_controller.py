@@ -50,6 +50,7 @@ class InboxController(QObject):
         self._search_text = ""
         self._plan: Plan | None = None
         self._last_current: int | None = None
+        self._holding_current = False
         selection = view.selectionModel()
         selection.currentRowChanged.connect(self._on_current_row_changed)
 
@@ -121,12 +122,23 @@ class InboxController(QObject):
     def _on_first_page(self, rows: list[ItemRow]) -> None:
         self.model.set_ids(array("q", (r.id for r in rows)), rows)
         if rows:
-            self._select_row(0)
+            # Highlighted in the first paint, but the pane hears of it once the rows are on
+            # screen: its conversation loading beside that paint held the rows back 40 ms.
+            self._holding_current = True
+            try:
+                self._select_row(0)
+            finally:
+                self._holding_current = False
+            self._ctx.jobs.after_paint(self._view.viewport(), self._release_current)
         else:
             self.current_item_changed.emit(None)
         self._ctx.jobs.after_paint(
             self._view.viewport(), lambda: self._after_first_paint(len(rows)), key="inbox.list"
         )
+
+    def _release_current(self) -> None:
+        """The item selected with a first page, told now (unless the person has moved on)."""
+        self._emit_current(self._view.currentIndex().row())
 
     def _after_first_paint(self, shown: int) -> None:
         self.first_page_shown.emit()
@@ -281,6 +293,8 @@ class InboxController(QObject):
         self._emit_current(self._view.currentIndex().row())
 
     def _emit_current(self, row: int) -> None:
+        if self._holding_current:
+            return
         item_id = self.model.item_id(row)
         if item_id != self._last_current:
             self._last_current = item_id
