@@ -238,10 +238,10 @@ class MainWindow(QMainWindow):
 
     def start(self, offer_demo: bool = False) -> None:
         """Show the last view and begin live updates; on a first day, say hello."""
-        self.saved_searches.load()
         view = str(self._settings.value("view/last", "inbox"))
-        # The first page has the worker threads to itself: counts and checks started beside
-        # it shared the GIL and held the first rows back by 150 ms at a million items.
+        # The first page has the worker threads to itself: counts, checks and the saved
+        # searches started beside it shared the GIL and held the first rows back (150 ms at a
+        # million items).
         self.inbox.first_page_shown.connect(
             self._start_live_updates, Qt.ConnectionType.SingleShotConnection
         )
@@ -257,6 +257,7 @@ class MainWindow(QMainWindow):
         if self._live:
             return
         self._live = True
+        self.saved_searches.load()
         self.refresh_sidebar()
         self.poller.start()
         if self.sync is not None:
