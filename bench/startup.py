@@ -85,6 +85,9 @@ def _probe(url: str) -> None:
     # In console/gui.py's order: the composition root first, Qt with the window's modules
     # after. Once PySide6 is imported every later import passes through its `__feature__`
     # hook, which reads each new module's source: importing Qt first cost 60-80 ms here.
+    from console import startup_gc
+
+    startup_gc.pause()  # as console/cli.py's main does first thing
     from console.context import open_context
     from services import demo
     from services.workspace.users import resolve_actor
@@ -100,6 +103,7 @@ def _probe(url: str) -> None:
     qsettings = QSettings(str(ini), QSettings.Format.IniFormat)
     qsettings.setValue("view/last", "inbox")
     window = app.build_window(ctx.factory, actor, ctx.tz, qsettings, registry=ctx.registry)
+    window.started.connect(lambda: startup_gc.resume(freeze=True))  # as console/gui.py does
     window.resize(1280, 800)
     window.show()
     window.start()

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from console import settings
+from console import settings, startup_gc
 from console.config_file import ConfigError
 
 
@@ -193,12 +193,21 @@ def _register(module: object, sub: argparse._SubParsersAction[argparse.ArgumentP
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    startup_gc.pause()  # until the command runs, or the desktop shows its first rows
+    try:
+        return _main(argv)
+    finally:
+        startup_gc.resume()
+
+
+def _main(argv: Sequence[str] | None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(words)
     args = parser.parse_args(words)
     try:
         if getattr(args, "no_database", False):
             # Commands about the installation itself (`config show`) need no database.
+            startup_gc.resume()
             return int(args.run(None, None, args))
         url = settings.database_url(args.db)
     except ConfigError as exc:  # a configuration file that cannot be used, or a locked --db
@@ -262,6 +271,7 @@ def _run_command(args: argparse.Namespace, url: str) -> int:
         actor = None
         if not getattr(args, "no_actor", False):
             actor = resolve_actor(ctx.factory, settings.acting_user(args.user))
+        startup_gc.resume()
         return int(args.run(ctx, actor, args))
     finally:
         ctx.close()

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from console import platform_os, settings
+from console import platform_os, settings, startup_gc
 
 if TYPE_CHECKING:
     from services.store.db import SessionFactory
@@ -59,6 +59,7 @@ def launch(args: argparse.Namespace) -> int:
             worker_command(ctx.engine.url),
             central=central_config(),  # the settings dialog's rows, IT's locks decided here
             registry=ctx.registry,
+            on_started=lambda: startup_gc.resume(freeze=True),
         )
     finally:
         ctx.close()

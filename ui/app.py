@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -84,12 +84,17 @@ def run(
     central: CentralConfig | None = None,
     *,
     registry: Registry,
+    on_started: Callable[[], None] | None = None,
 ) -> int:
-    """Show the window; in single-user mode `worker_command` starts the sync worker as a child."""
+    """Show the window; in single-user mode `worker_command` starts the sync worker as a child.
+
+    `on_started` is called once the first rows are on screen (MainWindow.started)."""
     app = application()
     window = build_window(
         factory, actor, tz, worker_command=worker_command, central=central, registry=registry
     )
+    if on_started is not None:
+        window.started.connect(on_started, Qt.ConnectionType.SingleShotConnection)
     if not window.geometry_restored:
         window.resize(1280, 800)
     window.show()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QApplication, QMainWindow, QSplitter, QVBoxLayout, QWidget
 
@@ -50,6 +50,9 @@ from ui.window_menus import build_menus, recolour_toolbar_icons
 
 
 class MainWindow(QMainWindow):
+    started = Signal()
+    """The first page is on screen (or 3 s passed without one): live updates begin."""
+
     def __init__(
         self, ctx: UiContext, settings: QSettings, sync: SyncMonitor | None = None
     ) -> None:
@@ -257,6 +260,7 @@ class MainWindow(QMainWindow):
         if self._live:
             return
         self._live = True
+        self.started.emit()
         self.saved_searches.load()
         self.refresh_sidebar()
         self.poller.start()

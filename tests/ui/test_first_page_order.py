@@ -7,11 +7,17 @@ a million items (both want the GIL). The first row is still highlighted in that 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QObject, QSettings
 from pytestqt.qtbot import QtBot
 
+from services.channels.protocol import Registry
+from services.store.db import SessionFactory
+from services.workspace.users import find_user
 from tests.ui.conftest import settle
+from ui.app import build_window
 from ui.main_window import MainWindow
 
 
@@ -47,3 +53,26 @@ def test_the_first_rows_paint_before_the_pane_is_told(
     assert "paint rows, first selected" in log[new_rows:told], log
     assert log[told] == f"pane told {window.inbox.model.item_id(0)}", log
     assert window.pane.isVisible()
+
+
+def test_started_is_said_once_when_the_first_rows_are_on_screen(
+    qtbot: QtBot, demo_factory: SessionFactory, tmp_path: Path, registry: Registry
+) -> None:
+    """console/gui.py turns the garbage collector back on when the window says it started."""
+    actor = find_user(demo_factory, "d.hughes")
+    settings = QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat)
+    window = build_window(
+        demo_factory, actor, ZoneInfo("Europe/London"), settings, registry=registry
+    )
+    qtbot.addWidget(window)
+    said: list[int] = []
+    window.started.connect(lambda: said.append(window.inbox.model.rowCount()))
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    window.start()
+    settle(qtbot, window)
+    window.poller.timer.stop()
+    assert len(said) == 1
+    assert said[0] > 0  # the rows were there when it was said
+    window.jobs.wait()
