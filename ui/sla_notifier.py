@@ -5,13 +5,17 @@ was already there when the desktop started is not news."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
 
-from services.desk import out_of_hours, sla_notices
+from services.desk import sla_notices
 from ui.context import UiContext
 from ui.icons import channel_icon
+
+if TYPE_CHECKING:  # loaded by the first check, after the first rows: not at every start
+    from services.desk import out_of_hours
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,8 @@ class SlaNotifier(QObject):
         after, after_page = self._last or 0, self._last_page or 0
 
         def load() -> _Loaded:
+            from services.desk import out_of_hours  # with the worker's events: 10 ms
+
             return _Loaded(
                 sla_notices.notices_for(f, me, after), out_of_hours.pages_for(f, me, after_page)
             )

@@ -1,0 +1,48 @@
+"""The desktop's own modules leave for later what its first rows do not need.
+
+Each of these was imported by a window module at every start and cost the 1,000,000-item
+bench's start-up some milliseconds: the connectors (35-45 ms), the worker's event
+classes with the out-of-hours service (about 10 ms), `regex` (9 ms), SQLAlchemy's
+PostgreSQL dialect on SQLite (33 ms). They load when first used.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+LATER = (
+    "services.worker_events",
+    "services.desk.out_of_hours",
+    "services.channels.wordpress",
+    "services.channels.email",
+    "services.channels.mastodon",
+    "regex",
+    "imaplib",
+    "smtplib",
+    "sqlalchemy.dialects.postgresql",
+)
+
+CHILD = """
+import json, sys
+import console.gui, console.context, ui.app  # what `python -m console` imports to open the window
+print(json.dumps(sorted(m for m in json.loads(sys.argv[1]) if m in sys.modules)))
+"""
+
+
+def test_the_window_modules_leave_these_for_later() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, json.dumps(LATER)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"},
+        cwd=ROOT,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.splitlines()[-1]) == []
