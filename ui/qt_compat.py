@@ -1,13 +1,14 @@
 """Two defects of the Qt for Python release this desktop runs on, worked around in one place.
 
-**None, True and False counted short.** shiboken6 6.12.0 on CPython 3.11 returns None from every method that returns nothing
-(`painter.setPen(...)`, `label.setText(...)`) without taking a reference to it, so each such
-call made from Python lowers None's reference count by one. Python 3.12 made None immortal,
-which hides it there; on 3.11 the count reaches zero and the process aborts with "Fatal
-Python error: none_dealloc: deallocating None". Measured on the demo inbox at 1280x800:
-one full repaint costs about 930 references (each row's avatar, chips and text), the
-desktop starts with about 66,000, so it would abort after some 70 repaints: within
-minutes of a shift. tests/ui/test_sidebar_pills.py drives it to that point in a child.
+**None, True and False counted short.** shiboken6 6.12.0 on CPython 3.11 returns None from
+every method that returns nothing (`painter.setPen(...)`, `label.setText(...)`) without
+taking a reference to it, so each such call made from Python lowers None's reference count
+by one. Python 3.12 made None immortal, which hides it there; on 3.11 the count reaches
+zero and the process aborts with "Fatal Python error: none_dealloc: deallocating None".
+Measured on the demo inbox at 1280x800: one full repaint costs about 930 references (each
+row's avatar, chips and text), the desktop starts with about 66,000, so it would abort
+after some 70 repaints: within minutes of a shift. tests/ui/test_sidebar_pills.py drives it
+to that point in a child.
 
 True and False are counted short the same way: a run of three UI test files
 (test_desk_comfort, test_conversation_and_composer, test_jobs_cancel) aborted as the
