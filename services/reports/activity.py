@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, Select, or_, select, true
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from services.records.audit_actions import AuditAction
@@ -16,7 +16,7 @@ from services.store import id_lists
 from services.store.models import Item, Reply, ReplyState
 from services.store.models_audit import AuditEvent
 from services.store.models_desk import Escalation
-from services.store.planner import unindexed
+from services.store.planner import unindexed, unindexed_text
 
 
 def minutes(delta: timedelta) -> float:
@@ -139,18 +139,7 @@ def decisions(
     decided_items = sorted({row[4] for row in decided if row[4] is not None})
     submits: dict[int, list[datetime]] = defaultdict(list)
     if decided_items:
-        for at, submitted in (
-            s.connection()
-            .execute(
-                select(AuditEvent.at, reply_id).where(
-                    unindexed(AuditEvent.action, dialect) == AuditAction.REPLY_SUBMIT,
-                    AuditEvent.subject_type == "item",
-                    id_lists.among(AuditEvent.subject_id, decided_items, dialect),
-                    AuditEvent.at < end,
-                )
-            )
-            .all()
-        ):
+        for at, submitted in s.connection().execute(_submissions(decided_items, end, dialect)):
             submits[int(submitted or 0)].append(at)
     out = []
     for action, actor_id, at, decided_reply, _item in decided:
@@ -166,6 +155,32 @@ def decisions(
             )
         )
     return out
+
+
+def _submissions(items: list[int], end: datetime, dialect: str) -> Select[datetime, int]:
+    """When each reply of these items was submitted for review, before `end`: (at, reply id).
+
+    Looked up item by item along ix_audit_subject. On PostgreSQL each id is its own probe
+    (id_lists.each_on_postgresql): given them all at once without statistics it read every
+    item event in the table (0.25 s a week at a million items; 0.1 s now).
+    """
+    reply_id = AuditEvent.after["reply_id"].as_integer()
+    submitted = (
+        unindexed_text(AuditEvent.action) == AuditAction.REPLY_SUBMIT,
+        AuditEvent.subject_type == "item",
+        AuditEvent.at < end,
+    )
+    if dialect != "postgresql":
+        among = id_lists.among(AuditEvent.subject_id, items, dialect)
+        return select(AuditEvent.at, reply_id).where(*submitted, among)
+    wanted = id_lists.each_on_postgresql(items)
+    found = (
+        select(AuditEvent.at, reply_id.label("reply_id"))
+        .where(*submitted, AuditEvent.subject_id == wanted.c.id)
+        .offset(0)  # a fence: kept a per-id probe, not flattened into one join
+        .lateral()
+    )
+    return select(found.c.at, found.c.reply_id).select_from(wanted).join(found, true())
 
 
 def workload(
