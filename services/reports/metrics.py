@@ -144,6 +144,8 @@ class WeeklyReport:
     welfare: dict[str, int] = field(default_factory=dict)
     # Items of the week with a crime reference at the cut-off ("converted to a crime report").
     converted_to_crime: int = 0
+    # The week before, for its headline() only: its review decisions, workload, moderation
+    # and welfare figures are left empty (nothing shows them; 0.15-0.2 s at a million items).
     previous: WeeklyReport | None = field(default=None, repr=False)
 
     @property
@@ -208,11 +210,11 @@ def compute(
         report = _compute(s, week, as_of or week.end)
         if with_previous:
             prev = week.previous()
-            report.previous = _compute(s, prev, prev.end)
+            report.previous = _compute(s, prev, prev.end, headline_only=True)
     return report
 
 
-def _compute(s: Session, week: Week, as_of: datetime) -> WeeklyReport:
+def _compute(s: Session, week: Week, as_of: datetime, headline_only: bool = False) -> WeeklyReport:
     policy = sla.load(s)
     start, end = week.start, week.end
     channels = {c.id: c.name for c in s.scalars(select(Channel))}
@@ -291,7 +293,7 @@ def _compute(s: Session, week: Week, as_of: datetime) -> WeeklyReport:
         spam_count=sum(
             1 for f in items if f.status == "spam" or f.source_state in ("spam", "hidden")
         ),
-        moderation=activity.moderation(s, start, end),
+        moderation={} if headline_only else activity.moderation(s, start, end),
         needing_answer=len(needing),
         answered=len(answered),
         response_rate=len(answered) / len(needing) if needing else None,
@@ -313,11 +315,11 @@ def _compute(s: Session, week: Week, as_of: datetime) -> WeeklyReport:
         escalations_by_reason=dict(Counter(e.reason for e in escalations).most_common()),
         escalations_by_target=dict(Counter(e.target for e in escalations).most_common()),
         open_escalations=open_at_end,
-        decisions=activity.decisions(s, users, start, end),
+        decisions=[] if headline_only else activity.decisions(s, users, start, end),
         sentiment=dict(Counter(f.sentiment or "unrated" for f in items).most_common()),
-        workload=activity.workload(s, users, start, end),
+        workload={} if headline_only else activity.workload(s, users, start, end),
         risk=risk_figures.compute(s, start, end, as_of),
-        welfare=welfare.opened_in_week(s, users, start, end),
+        welfare={} if headline_only else welfare.opened_in_week(s, users, start, end),
         converted_to_crime=len(crime),
     )
 

@@ -227,6 +227,18 @@ def test_every_metric_matches_the_hand_count(
     assert r.headline()["inbound items"] == 10
 
 
+def test_the_week_befores_headline_is_that_weeks_own(
+    factory: SessionFactory, week_world: dict[str, int]
+) -> None:
+    """The report computes the week before for its headline only (fewer figures, faster):
+    each headline figure still equals that week's own report's."""
+    following = metrics.compute(factory, parse_week("2026-W44", LONDON))
+    own = metrics.compute(factory, parse_week("2026-W43", LONDON), with_previous=False)
+    assert following.previous is not None
+    assert following.previous.headline() == own.headline()
+    assert own.headline()["inbound items"] == 10 and own.decisions  # a week with everything
+
+
 def test_as_of_is_reproducible_and_a_later_cut_off_counts_later_answers(
     factory: SessionFactory, week_world: dict[str, int], officer: Actor
 ) -> None:
