@@ -323,7 +323,10 @@ def _is_filter(value: str, ctx: SearchContext) -> ColumnElement[bool]:
     if value == "outbound":
         return Item.direction == Direction.OUTBOUND
     if value == "risk":
-        return Item.risk_level.is_not(None)
+        # Each level by name: `IS NOT NULL` alone made SQLite without statistics scan every
+        # item (0.5 s at a million); IS NOT NULL kept so `-is:risk` stays true for the rest.
+        levels = [v for v in RISK_VALUES if v != "none"]
+        return and_(Item.risk_level.is_not(None), Item.risk_level.in_(levels))
     raise QuerySyntaxError(f"unknown 'is:{value}' — use one of " + ", ".join(IS_VALUES))
 
 

@@ -85,6 +85,7 @@ def test_an_urgent_comment_is_flagged_at_sync_with_its_reasons_and_found_by_sear
     # Negated: the unflagged comment is not lost to NULL logic.
     assert inbox.count(factory, inbox.Query("-risk:urgent")) == 2
     assert inbox.count(factory, inbox.Query("risk:none")) == 1
+    assert inbox.count(factory, inbox.Query("-is:risk")) == 1
 
 
 def test_an_edit_on_the_platform_that_removes_the_words_lowers_the_flag_at_reconcile(
