@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from services.desk.risk import Assessment, Reason, RiskLevel, RuleSet, classify
@@ -81,6 +81,17 @@ def active_rules(session: Session) -> ActiveRules:
     if row is None:
         return ActiveRules(*_parsed(default_body()), None)
     return ActiveRules(*_parsed(row.body), row.id)
+
+
+def flagged() -> ColumnElement[bool]:
+    """Items that carry a risk level (the rules' finding or an override): `is:risk`, the veil.
+
+    Each level by name, along ix_item_risk: `IS NOT NULL` alone made SQLite without
+    statistics scan every item (0.35-0.55 s at a million). IS NOT NULL stays beside it so
+    that the negation (`-is:risk`) is true for the unflagged, not NULL.
+    """
+    levels = [level.value for level in RiskLevel]
+    return and_(Item.risk_level.is_not(None), Item.risk_level.in_(levels))
 
 
 def effective(auto: str | None, override: str | None) -> str | None:

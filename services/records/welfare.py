@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from services.desk.risk_rule_parts import RiskLevel
+from services.desk import risk_store
 from services.errors import InvalidInput, NotFound
 from services.inbox import item_versions, triage
 from services.records.audit_actions import AuditAction
@@ -126,12 +126,8 @@ def veiled_for(factory: SessionFactory, user_id: int) -> frozenset[int]:
         by_risk = {
             item_id
             for item_id, reasons in s.execute(
-                # Only flagged items carry a level, and they are few: read along the risk
-                # index. Each level by name, as `IS NOT NULL` made SQLite without statistics
-                # scan the whole table (350 ms at a million items, on every window start).
-                select(Item.id, Item.risk_reasons).where(
-                    Item.risk_level.in_([v.value for v in RiskLevel])
-                )
+                # Only flagged items carry a level, and they are few (risk_store.flagged).
+                select(Item.id, Item.risk_reasons).where(risk_store.flagged())
             )
             if is_distressing((), reasons)
         }
