@@ -9,12 +9,9 @@ PostgreSQL dialect on SQLite (33 ms). They load when first used.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.ui.child_python import in_a_child
+
 LATER = (
     "services.worker_events",
     "services.desk.out_of_hours",
@@ -35,14 +32,6 @@ print(json.dumps(sorted(m for m in json.loads(sys.argv[1]) if m in sys.modules))
 
 
 def test_the_window_modules_leave_these_for_later() -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", CHILD, json.dumps(LATER)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"},
-        cwd=ROOT,
-        timeout=300,
-        check=False,
-    )
+    done = in_a_child(CHILD, json.dumps(LATER))
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout.splitlines()[-1]) == []

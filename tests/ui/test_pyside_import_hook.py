@@ -9,12 +9,8 @@ module the desktop's start loads.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.ui.child_python import in_a_child
 
 CHILD = """
 import json, sys
@@ -35,15 +31,7 @@ print(json.dumps({
 
 
 def test_the_quick_check_answers_as_pysides_own_for_every_module_the_desktop_loads() -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", CHILD],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"},
-        cwd=ROOT,
-        timeout=300,
-        check=False,
-    )
+    done = in_a_child(CHILD)
     assert done.returncode == 0, done.stderr[-2000:]
     found = json.loads(done.stdout.splitlines()[-1])
     assert found["replaced"], "PySide's check was not replaced: has PySide changed?"

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+
+from tests.ui.child_python import in_a_child
 
 if TYPE_CHECKING:
     from pytestqt.qtbot import QtBot
@@ -17,7 +16,6 @@ if TYPE_CHECKING:
     from ui.main_window import MainWindow
 
 pytestmark = pytest.mark.qt
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _close(a: str, b: str, slack: int = 12) -> bool:
@@ -83,23 +81,10 @@ print(initial, start - sys.getrefcount(None))
 """
 
 
-def _in_a_child(code: str, *args: str) -> subprocess.CompletedProcess[str]:
-    """`code` run by a fresh interpreter (its None, True and False counts are its own)."""
-    return subprocess.run(
-        [sys.executable, "-c", code, *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        cwd=ROOT,
-        timeout=300,
-        check=False,
-    )
-
-
 def test_a_shift_of_painting_does_not_abort_the_desktop() -> None:
     """Each Python call to a Qt method that returns nothing costs None a reference on
     shiboken6 6.12 with Python 3.11 (ui/qt_compat.py): paint more than None has, and live."""
-    done = _in_a_child(CHILD, "600")
+    done = in_a_child(CHILD, "600")
     assert done.returncode == 0, done.stderr[-2000:]
     initial, used = (int(v) for v in done.stdout.split()[-2:])
     if sys.version_info < (3, 12) and used > 0:
@@ -120,7 +105,7 @@ print(given, *(a - b for a, b in zip(after, before)))
 def test_true_and_false_get_the_same_head_room_as_none() -> None:
     """True and False are counted short like None (ui/qt_compat.py): three UI test files
     run together aborted at exit with "deallocating True or False" without it."""
-    done = _in_a_child(HEADROOM_CHILD)
+    done = in_a_child(HEADROOM_CHILD)
     assert done.returncode == 0, done.stderr[-2000:]
     given, *rises = done.stdout.split()
     if sys.version_info < (3, 12):
