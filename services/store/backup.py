@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine, inspect
-from sqlalchemy.engine import URL
 
 from services.errors import InvalidInput, KnownError
+from services.store.pg_login import login_password
 
 PG_DUMP_TIMEOUT_S = 3600
 
@@ -40,7 +40,7 @@ def backup(engine: Engine, out: Path) -> BackupResult:
         _sqlite_backup(engine, out)
         kind = "sqlite"
     else:
-        _pg_tool(["pg_dump", "--format=custom", f"--file={out}"], engine.url)
+        _pg_tool(["pg_dump", "--format=custom", f"--file={out}"], engine)
         kind = "pg_dump custom format"
     return BackupResult(out, out.stat().st_size, kind)
 
@@ -87,25 +87,26 @@ def restore(engine: Engine, source: Path) -> None:
         return
     _pg_tool(
         ["pg_restore", "--single-transaction", "--exit-on-error", "--no-owner", str(source)],
-        engine.url,
+        engine,
         with_dbname=True,
     )
 
 
-def _pg_tool(args: list[str], url: URL, with_dbname: bool = False) -> None:
+def _pg_tool(args: list[str], engine: Engine, with_dbname: bool = False) -> None:
     program = shutil.which(args[0])
     if program is None:
         raise KnownError(
             f"{args[0]} is not installed: install the PostgreSQL client "
             "(Debian: apt install postgresql-client) of the server's major version"
         )
+    url = engine.url
     env = dict(os.environ)
     # libpq's own variables: the password never appears on a command line.
     for var, value in (
         ("PGHOST", url.host),
         ("PGPORT", str(url.port) if url.port else None),
         ("PGUSER", url.username),
-        ("PGPASSWORD", url.password),
+        ("PGPASSWORD", login_password(engine)),
         ("PGDATABASE", url.database),
     ):
         if value:

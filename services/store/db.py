@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.errors import DatabaseFault, KnownError
@@ -26,6 +26,7 @@ from services.store import (
     models_presence,
     models_records,
     models_sla,
+    pg_login,
     roles,
 )
 from services.store.faults import describe_location
@@ -77,8 +78,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _SqliteConnect(path))
         event.listen(engine.pool, "close", _sqlite_optimize)
         return engine
-    engine = create_engine(with_keyring_password(parsed), pool_pre_ping=True, **kwargs)
+    engine = create_engine(parsed, pool_pre_ping=True, **kwargs)
     event.listen(engine, "connect", _postgresql_session)
+    pg_login.ask_keyring_when_needed(engine, parsed)
     return engine
 
 
@@ -94,22 +96,6 @@ def _postgresql_session(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.execute("SET TIME ZONE 'UTC'")
     dbapi_connection.execute("SET jit = off")
     dbapi_connection.autocommit = autocommit
-
-
-def with_keyring_password(url: URL) -> URL:
-    """A PostgreSQL URL without a password gets the one stored in the OS keyring, if any.
-
-    The URL's own password and PGPASSWORD come first; with no keyring entry libpq reads
-    PGPASSFILE (~/.pgpass) itself. The password stays in the engine's URL (which masks
-    it when printed) and is never written to the database or a log.
-    """
-    if url.password is not None or os.environ.get("PGPASSWORD"):
-        return url
-    from services.workspace import secrets  # keyring loads only for PostgreSQL
-
-    key = secrets.database_key(url.username, url.host, url.port, url.database)
-    found = secrets.load_database_password(key)
-    return url if found is None else url.set(password=found)
 
 
 class _SqliteConnect:

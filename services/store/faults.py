@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from services.errors import DatabaseFault
+from services.store.pg_login import server_wants_a_password
 
 _SQLITE = {
     "SQLITE_FULL": "is full: the disk has no space left. Free some space and try again; "
@@ -73,6 +74,30 @@ def sqlite_fault(error_name: str | None) -> str | None:
     return None
 
 
+# A login libpq could not complete carries no SQLSTATE, only the server's message (in the
+# server's language) and libpq's own flags on the failed connection.
+_NO_PASSWORD = (
+    "asked for a password and none was found. Store yours in the OS keyring with "
+    "`front-counter db password set`, or in ~/.pgpass"
+)
+_WRONG_PASSWORD = (
+    "refused the password. If it has changed, store the new one with "
+    "`front-counter db password set`; else ask the server's administrator"
+)
+
+
+def login_fault(exc: BaseException | None) -> str | None:
+    """Why a PostgreSQL login failed, where libpq can say: no password, or a refused one."""
+    if server_wants_a_password(exc):
+        return _NO_PASSWORD
+    message = str(exc)
+    if "password authentication failed" in message:
+        return _WRONG_PASSWORD
+    if 'database "' in message and "does not exist" in message:
+        return _POSTGRES["3D000"]
+    return None
+
+
 def postgres_fault(sqlstate: str | None, connection_failed: bool) -> str | None:
     if not sqlstate:
         # No SQLSTATE: the connection itself failed (refused, unknown host, timed out).
@@ -94,7 +119,9 @@ def database_fault(exc: BaseException, url: str) -> DatabaseFault | None:
     if hasattr(orig, "sqlite_errorname"):
         advice = sqlite_fault(getattr(orig, "sqlite_errorname", None))
     elif type(orig).__module__.startswith("psycopg"):
-        advice = postgres_fault(getattr(orig, "sqlstate", None), isinstance(exc, OperationalError))
+        advice = login_fault(orig) or postgres_fault(
+            getattr(orig, "sqlstate", None), isinstance(exc, OperationalError)
+        )
     else:
         advice = None
     if advice is None:

@@ -7,10 +7,12 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine, func, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from services.store.db import SessionFactory, check_database_file, origin_of
 from services.store.models_audit import Change
+from services.store.pg_login import login_password
 from services.workspace.changes import ChangeKind, Changes
 
 MAX_ROWS = 1000
@@ -192,11 +194,17 @@ def _conninfo(engine: Engine) -> str:
     from psycopg.conninfo import make_conninfo
 
     url = engine.url
+    try:
+        password = login_password(engine)
+    except DBAPIError as exc:
+        if exc.orig is None:
+            raise
+        raise exc.orig from None  # the driver's own error, as psycopg.connect raises it
     parts = {
         "host": url.host,
         "port": url.port,
         "user": url.username,
-        "password": url.password,
+        "password": password,
         "dbname": url.database,
         "application_name": "front-counter listener",
         "connect_timeout": 10,  # a reconnect to an unreachable server gives up and tries later
