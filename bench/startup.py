@@ -82,23 +82,25 @@ def help_start() -> tuple[float, float]:
 
 
 def _probe(url: str) -> None:
-    # In console/gui.py's order: the composition root first, Qt with the window's modules
-    # after. Once PySide6 is imported every later import passes through its `__feature__`
-    # hook, which reads each new module's source: importing Qt first cost 60-80 ms here.
+    # In console/gui.py's order: the composition root and the database first, Qt with the
+    # window's modules after. Once PySide6 is imported every later import passes through its
+    # `__feature__` hook, which reads each new module's source: importing Qt first cost
+    # 60-80 ms here.
     from console import startup_gc
 
     startup_gc.pause()  # as console/cli.py's main does first thing
     from console.context import open_context
     from services import demo
     from services.workspace.users import resolve_actor
-    from ui import app
 
     ctx = open_context(url, "Europe/London")
-    from PySide6.QtCore import QSettings  # loaded with ui.app
-    from PySide6.QtWidgets import QApplication
-
     actor = resolve_actor(ctx.factory, "bench")
     demo.is_empty_workspace(ctx.factory)
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from ui import app
+
     ini = Path(tempfile.mkdtemp()) / "bench.ini"
     qsettings = QSettings(str(ini), QSettings.Format.IniFormat)
     qsettings.setValue("view/last", "inbox")
