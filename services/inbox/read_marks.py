@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, exists, select
-from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
 from services.store.db import SessionFactory
@@ -26,16 +25,19 @@ def mark(session: Session, user_id: int, item_id: int, now: datetime) -> None:
     """Record that `user_id` opened `item_id` (once; a second desktop racing us is harmless)."""
     row = {"user_id": user_id, "item_id": item_id, "read_at": now}
     keys = ["user_id", "item_id"]
+    # Each dialect's insert is imported here, on its own database: the other dialect would
+    # cost every start its import (PostgreSQL's 33 ms on SQLite, SQLite's 5-7 ms the other way).
     if session.get_bind().dialect.name == "postgresql":
-        # Imported here: on SQLite the PostgreSQL dialect would cost every start 33 ms.
         from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 
         session.execute(
             postgresql_insert(ReadMark).values(row).on_conflict_do_nothing(index_elements=keys)
         )
     else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
         session.execute(
-            sqlite.insert(ReadMark).values(row).on_conflict_do_nothing(index_elements=keys)
+            sqlite_insert(ReadMark).values(row).on_conflict_do_nothing(index_elements=keys)
         )
 
 
