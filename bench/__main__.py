@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -111,10 +112,23 @@ def _measure(args: argparse.Namespace, built: Built) -> int:
     return 0
 
 
+STARTS = 5
+
+
 def _startup(figs: Figures, built: Built) -> None:
-    app_s = min(startup.app_first_rows(built.url) for _ in range(2))
-    bare_s = min(startup.bare_first_rows(built.url, built.dialect) for _ in range(2))
-    figs.out.append(Figure("start-up to first Inbox rows", app_s, bare_s, "≤ 0.6 s", app_s <= 0.6))
+    # The best of five starts, the app's and the bare probe's taken in turn: on a shared
+    # machine one start took 540 ms and the next 690 ms, and nothing but noise makes a start
+    # slower than its best. The median says how far the others strayed.
+    app: list[float] = []
+    bare: list[float] = []
+    for _ in range(STARTS):
+        app.append(startup.app_first_rows(built.url))
+        bare.append(startup.bare_first_rows(built.url, built.dialect))
+    app_s, bare_s = min(app), min(bare)
+    note = f"best of {STARTS}; median {statistics.median(app) * 1000:.0f} ms"
+    figs.out.append(
+        Figure("start-up to first Inbox rows", app_s, bare_s, "≤ 0.6 s", app_s <= 0.6, note=note)
+    )
     help_s, python_s = startup.help_start()
     figs.out.append(
         Figure("`python -m console --help`", help_s, python_s, "(bare: python -c pass)", True)

@@ -22,9 +22,9 @@ def register_password(dsub: argparse._SubParsersAction[argparse.ArgumentParser])
         help="PostgreSQL: keep your database password in the OS keyring",
         description=(
             "Keep the password of the database login in the OS keyring (service "
-            "'front-counter', key 'postgresql://USER@HOST:PORT/DATABASE'). It is used when "
-            "the database URL carries no password and PGPASSWORD is unset; without it "
-            "libpq reads PGPASSFILE (~/.pgpass)."
+            "'front-counter', key 'postgresql://USER@HOST:PORT/DATABASE'). It is read when "
+            "the server asks for a password that the database URL, PGPASSWORD and "
+            "PGPASSFILE (~/.pgpass) did not give."
         ),
         epilog="Example: front-counter --db postgresql://d.hughes@db.force.local/fc "
         "db password set",

@@ -88,6 +88,8 @@ _WRONG_PASSWORD = (
 
 def login_fault(exc: BaseException | None) -> str | None:
     """Why a PostgreSQL login failed, where libpq can say: no password, or a refused one."""
+    if getattr(exc, "pgconn", None) is None or getattr(exc, "sqlstate", None):
+        return None  # not a failed connection attempt
     if server_wants_a_password(exc):
         return _NO_PASSWORD
     message = str(exc)

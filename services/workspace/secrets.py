@@ -106,8 +106,8 @@ def delete(channel_id: int) -> None:
 # Stored under SERVICE with the key DATABASE_KEY_PREFIX + "USER@HOST:PORT/DATABASE", e.g.
 # "postgresql://d.hughes@db.force.local:5432/frontcounter", filled in as libpq would
 # (PGUSER or the OS login, PGHOST or localhost, PGPORT or 5432, PGDATABASE or the user).
-# Read only when the database URL carries no password and PGPASSWORD is unset; without an
-# entry (or without a keyring) libpq goes on to PGPASSFILE / ~/.pgpass as usual.
+# Read only when the server asks for a password that the URL, PGPASSWORD and PGPASSFILE
+# (~/.pgpass) did not give (services/store/pg_login.py).
 DATABASE_KEY_PREFIX = "postgresql://"
 
 
