@@ -78,7 +78,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _SqliteConnect(path))
         event.listen(engine.pool, "close", _sqlite_optimize)
         return engine
-    engine = create_engine(parsed, pool_pre_ping=True, **kwargs)
+    # No hstore column here: without this, the first connection asks the server for the
+    # hstore type's oids (a catalog query and psycopg's TypeInfo) at every start.
+    engine = create_engine(parsed, pool_pre_ping=True, use_native_hstore=False, **kwargs)
     event.listen(engine, "connect", _postgresql_session)
     pg_login.ask_keyring_when_needed(engine, parsed)
     return engine
