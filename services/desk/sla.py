@@ -49,23 +49,6 @@ class SlaPolicy:
         raise InvalidInput("the SLA target is too long for the business hours set")
 
 
-def business_elapsed(
-    start: datetime, end: datetime, hours: BusinessHours, tz: ZoneInfo
-) -> timedelta:
-    total = timedelta()
-    cursor = start.astimezone(tz)
-    end = end.astimezone(tz)
-    while cursor < end:
-        day_start = datetime.combine(cursor.date(), hours.start, tz)
-        day_end = datetime.combine(cursor.date(), hours.end, tz)
-        if cursor.weekday() in hours.weekdays:
-            lo, hi = max(cursor, day_start), min(end, day_end)
-            if hi > lo:
-                total += hi - lo
-        cursor = datetime.combine(cursor.date() + timedelta(days=1), time(0), tz)
-    return total
-
-
 def load(session: Session) -> SlaPolicy:
     v = workspace_settings.value(session, workspace_settings.SLA_POLICY) or {}
     bh = v.get("business_hours")

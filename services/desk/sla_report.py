@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -35,6 +35,7 @@ from services.desk.sla_timers import (
     first_response_clock,
     item_timers,
     update_round_timers,
+    working_between,
 )
 
 NOT_TIMED = "n/a"
@@ -109,6 +110,14 @@ class WeekClocks:
             )
             for p in waiting
         }
+
+    def business_elapsed(self, start: datetime, end: datetime) -> timedelta | None:
+        """Open time between two moments on the SLA's calendar (its business hours, less its
+        holidays), as the timers count it; None when the policy keeps no business hours."""
+        calendar = self._policy.calendar
+        if calendar.hours is None:
+            return None
+        return working_between(start, end, calendar, self._tz)
 
     def judge(
         self,

@@ -361,11 +361,8 @@ def _facts(
     responder = users.get(responder_id) if first_at and responder_id else None
     timed = first_at if counts else None
     frt = _minutes(timed - posted) if timed else None
-    frt_business = (
-        _minutes(sla.business_elapsed(posted, timed, policy.business_hours, week.tz))
-        if timed and policy.business_hours
-        else None
-    )
+    business = clocks.business_elapsed(posted, timed) if timed else None
+    frt_business = _minutes(business) if business is not None else None
     resolved = (
         resolved_at if resolved_at and resolved_at <= as_of and status == Status.DONE else None
     )

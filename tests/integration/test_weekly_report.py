@@ -15,7 +15,7 @@ import pytest
 
 from services.channels.incoming import Author, Incoming, ThreadRef
 from services.channels.ingest import upsert
-from services.desk import response, sla
+from services.desk import response, sla, sla_policy
 from services.records.audit_actions import AuditAction
 from services.reports import export, metrics
 from services.reports.week import parse_week
@@ -278,6 +278,25 @@ def test_business_hours_variant(
     # 24 working hours after Mon 19 Oct 13:00 BST: 5 h Monday + 10 h Tuesday + 9 h Wednesday.
     assert by_id[w["I"]].sla_due == datetime(2026, 10, 21, 17, 0, tzinfo=LONDON)
     assert r.frt_business is not None and r.frt_business.n == 6
+
+
+def test_business_hours_first_response_skips_the_slas_holidays(
+    factory: SessionFactory, week_world: dict[str, int], admin: Actor
+) -> None:
+    """The report's first response in business hours keeps the SLA clock's calendar: a
+    holiday the policy names is no working time, in the figure as on the timer."""
+    sla.set_policy(factory, admin, sla.SlaPolicy(24, sla.BusinessHours(time(8), time(18))))
+    week = parse_week("2026-W43", LONDON)
+    before = {f.item_id: f for f in metrics.compute(factory, week).items}
+    h = week_world["H"]
+    assert before[h].frt_business_minutes == 85  # Fri 23 Oct 11:00-12:25 BST, a working day
+    sla_policy.change(
+        factory, admin, lambda old: sla_policy.with_holidays(old, [date(2026, 10, 23)], [])
+    )
+    after = {f.item_id: f for f in metrics.compute(factory, week).items}
+    assert after[h].frt_business_minutes == 0  # the whole day is a holiday
+    g = week_world["G"]  # Thu 22 Oct 09:00-09:30 BST: not the holiday
+    assert after[g].frt_business_minutes == before[g].frt_business_minutes == 30
 
 
 def test_csv_rows_recheck_the_figures(
