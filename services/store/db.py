@@ -225,10 +225,25 @@ def newest_migration() -> str:
 def _stored_revision(engine: Engine) -> str | None:
     """The schema stamp, read with one SELECT (None: no stamp, or not a single one)."""
     with engine.connect() as conn:
-        if not inspect(conn).has_table("alembic_version"):
+        if not _has_stamp_table(conn):
             return None
         stamps = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all()
     return str(stamps[0]) if len(stamps) == 1 else None
+
+
+def _has_stamp_table(conn: Connection) -> bool:
+    """Whether the default schema has Alembic's stamp table, as `inspect().has_table` says,
+    asked of the catalog directly: SQLAlchemy's reflection would load its PostgreSQL catalog
+    module and compile a query at every start."""
+    if conn.dialect.name == "postgresql":
+        found = conn.exec_driver_sql(
+            "SELECT to_regclass(quote_ident(current_schema()) || '.alembic_version')"
+        ).scalar()
+    else:
+        found = conn.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+        ).scalar()
+    return found is not None
 
 
 # Tables whose planner statistics the views' plans lean on (PostgreSQL); see `_gather_statistics`.
