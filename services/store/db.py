@@ -262,19 +262,25 @@ def _gather_statistics(engine: Engine) -> None:
     if engine.dialect.name != "postgresql":
         return
     with engine.connect() as conn:
+        # The usual start finds every table analysed, in one cheap query (pg_stats once
+        # rather than per table: 5 ms on a new connection's cold catalog cache).
+        analysed = set(
+            conn.exec_driver_sql(
+                "SELECT DISTINCT tablename FROM pg_stats"
+                " WHERE schemaname = current_schema() AND tablename = ANY(%(tables)s)",
+                {"tables": list(_BIG_TABLES)},
+            ).scalars()
+        )
+        missing = [t for t in _BIG_TABLES if t not in analysed]
+        if not missing:
+            return
         bare = (
             conn.exec_driver_sql(
                 "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
                 " WHERE n.nspname = current_schema() AND c.relkind = 'r'"
                 " AND c.relname = ANY(%(tables)s)"
-                " AND (c.reltuples >= %(rows)s OR pg_relation_size(c.oid) >= %(bytes)s)"
-                " AND NOT EXISTS (SELECT 1 FROM pg_stats s WHERE s.schemaname = n.nspname"
-                " AND s.tablename = c.relname)",
-                {
-                    "tables": list(_BIG_TABLES),
-                    "rows": _ANALYZE_FROM_ROWS,
-                    "bytes": _ANALYZE_FROM_BYTES,
-                },
+                " AND (c.reltuples >= %(rows)s OR pg_relation_size(c.oid) >= %(bytes)s)",
+                {"tables": missing, "rows": _ANALYZE_FROM_ROWS, "bytes": _ANALYZE_FROM_BYTES},
             )
             .scalars()
             .all()
