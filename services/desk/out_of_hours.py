@@ -47,7 +47,7 @@ from services.desk.out_of_hours_admin import (
     load,
     system_user_id,
 )
-from services.desk.risk_store import URGENT
+from services.desk.risk_levels import URGENT
 from services.records.audit_actions import AuditAction
 from services.store.db import SessionFactory
 from services.store.models import (

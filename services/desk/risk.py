@@ -21,13 +21,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from services.desk.risk_levels import Reason, RiskLevel
 from services.desk.risk_rule_parts import (
     RANK,
     Effect,
     Guard,
     GuardKind,
     Matcher,
-    RiskLevel,
     Rule,
     RuleError,
 )
@@ -48,15 +48,6 @@ __all__ = [
     "evaluate",
     "explain",
 ]
-
-
-@dataclass(frozen=True)
-class Reason:
-    rule_id: str
-    category: str
-    level: RiskLevel
-    matched: tuple[str, ...]  # the public's own words, in the order written
-    explanation: str
 
 
 @dataclass(frozen=True)

@@ -15,16 +15,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from services.desk.risk_levels import RiskLevel
 from services.desk.risk_phrases import PhraseError, PhrasePattern, compile_phrase
 from services.errors import InvalidInput
 
 MAX_WITHIN = 30
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-
-
-class RiskLevel(StrEnum):
-    URGENT = "urgent"
-    WATCH = "watch"
 
 
 RANK = {RiskLevel.WATCH: 1, RiskLevel.URGENT: 2}

@@ -16,15 +16,15 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, bindparam, or_, select, update
+from sqlalchemy import Table, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
-from services.desk.risk import Assessment, Reason, RiskLevel, RuleSet, classify
+from services.desk.risk import Assessment, RuleSet, classify
+from services.desk.risk_levels import URGENT, WATCH, auto_level, rank
 from services.errors import InvalidInput
 from services.inbox.item_versions import load_items
 from services.records.audit_actions import AuditAction
@@ -36,18 +36,12 @@ from services.workspace.actor import Actor, Permission
 from services.workspace.changes import ChangeKind, Changes
 from services.workspace.unit_of_work import write_transaction
 
-URGENT, WATCH = RiskLevel.URGENT.value, RiskLevel.WATCH.value
 OVERRIDES = (URGENT, WATCH, "none")
-_RANK = {None: 0, WATCH: 1, URGENT: 2}
 # Items still being worked: re-classified when the rules change (done and spam keep their finding).
 OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING, Status.SNOOZED)
 STALE_BATCH = 500
 _SWEPT_KEY = "risk_swept"  # the rules version every open item was last brought up to
 MAX_REASON_CHARS = 2000
-
-
-def rank(level: str | None) -> int:
-    return _RANK.get(level, 0)
 
 
 def digest(body: str) -> str:
@@ -83,28 +77,11 @@ def active_rules(session: Session) -> ActiveRules:
     return ActiveRules(*_parsed(row.body), row.id)
 
 
-def flagged() -> ColumnElement[bool]:
-    """Items that carry a risk level (the rules' finding or an override): `is:risk`, the veil.
-
-    Each level by name, along ix_item_risk: `IS NOT NULL` alone made SQLite without
-    statistics scan every item (0.35-0.55 s at a million). IS NOT NULL stays beside it so
-    that the negation (`-is:risk`) is true for the unflagged, not NULL.
-    """
-    levels = [level.value for level in RiskLevel]
-    return and_(Item.risk_level.is_not(None), Item.risk_level.in_(levels))
-
-
 def effective(auto: str | None, override: str | None) -> str | None:
     """The level an item shows: a person's override wins over the classifier."""
     if override is None:
         return auto
     return None if override == "none" else override
-
-
-def auto_level(reasons: Sequence[dict[str, Any]] | None) -> str | None:
-    """The classifier's level, read back from its stored reasons."""
-    levels = [r.get("level") for r in reasons or ()]
-    return max(levels, key=rank, default=None) if levels else None
 
 
 def reasons_json(assessment: Assessment) -> list[dict[str, Any]] | None:
@@ -120,25 +97,6 @@ def reasons_json(assessment: Assessment) -> list[dict[str, Any]] | None:
         }
         for r in assessment.reasons
     ]
-
-
-def reasons_from_json(data: Sequence[dict[str, Any]] | None) -> tuple[Reason, ...]:
-    out: list[Reason] = []
-    for r in data or ():
-        try:
-            level = RiskLevel(str(r.get("level")))
-        except ValueError:
-            continue
-        out.append(
-            Reason(
-                str(r.get("rule_id", "")),
-                str(r.get("category", "")),
-                level,
-                tuple(str(m) for m in r.get("matched") or ()),
-                str(r.get("explanation", "")),
-            )
-        )
-    return tuple(out)
 
 
 # ---- ingest ----------------------------------------------------------------------

@@ -17,8 +17,7 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from services.desk import automatic_replies
-from services.desk.risk import Reason
-from services.desk.risk_store import URGENT, auto_level, reasons_from_json
+from services.desk.risk_levels import URGENT, Reason, auto_level, reasons_from_json
 from services.errors import InvalidInput, NotFound
 from services.records.audit_actions import AuditAction
 from services.store.db import SessionFactory

@@ -19,8 +19,7 @@ from sqlalchemy.orm import Session
 
 from services.desk import presence, response, sla_policy
 from services.desk.response import NOT_APPLICABLE, SlaClock
-from services.desk.risk import Reason
-from services.desk.risk_store import reasons_from_json
+from services.desk.risk_levels import Reason, reasons_from_json
 from services.desk.sla_facts import ItemBasics, Place, timers_for
 from services.desk.sla_timers import NO_TIMERS, ItemTimers, first_response_clock
 from services.inbox.search_plan import DEFAULT_TZ

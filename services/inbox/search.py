@@ -34,7 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import BindParameter
 
-from services.desk import references, response, risk_store
+from services.desk import references, response, risk_levels
 from services.errors import QuerySyntaxError
 from services.inbox import read_marks
 from services.inbox.stop_words import is_stop_word
@@ -323,7 +323,7 @@ def _is_filter(value: str, ctx: SearchContext) -> ColumnElement[bool]:
     if value == "outbound":
         return Item.direction == Direction.OUTBOUND
     if value == "risk":
-        return risk_store.flagged()
+        return risk_levels.flagged()
     raise QuerySyntaxError(f"unknown 'is:{value}' — use one of " + ", ".join(IS_VALUES))
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from services.desk import risk_store
+from services.desk import risk_levels
 from services.errors import InvalidInput, NotFound
 from services.inbox import item_versions, triage
 from services.records.audit_actions import AuditAction
@@ -126,8 +126,8 @@ def veiled_for(factory: SessionFactory, user_id: int) -> frozenset[int]:
         by_risk = {
             item_id
             for item_id, reasons in s.execute(
-                # Only flagged items carry a level, and they are few (risk_store.flagged).
-                select(Item.id, Item.risk_reasons).where(risk_store.flagged())
+                # Only flagged items carry a level, and they are few (risk_levels.flagged).
+                select(Item.id, Item.risk_reasons).where(risk_levels.flagged())
             )
             if is_distressing((), reasons)
         }
