@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QLabel
 
 from services.errors import NotFound
-from services.inbox import conversation, triage
-from services.inbox.conversation import Conversation
+from services.inbox import triage
 from services.records import attachments, welfare
 from services.workspace.actor import Permission
 from services.workspace.changes import Changes
@@ -24,6 +23,11 @@ from ui.panes.conversation_pane import ConversationPane
 from ui.panes.review_panel import ReviewPanel
 from ui.theme import Theme
 from ui.welfare_veil import Veil
+
+if TYPE_CHECKING:  # loaded with the first conversation, after the first rows
+    from services.inbox.conversation import Conversation
+
+    Found = tuple[Changes, Conversation, frozenset[int], tuple[attachments.AttachmentView, ...]]
 
 
 class ThemeSource(Protocol):
@@ -82,9 +86,10 @@ class ConversationController(QObject):
         f, actor, registry = self._ctx.factory, self._ctx.actor, self._ctx.registry
         self._show_chips()
 
-        Found = tuple[Changes, Conversation, frozenset[int], tuple[attachments.AttachmentView, ...]]
-
         def work() -> Found:
+            # Loaded here, off the GUI thread, after the first rows: not needed to show them.
+            from services.inbox import conversation
+
             read = Changes()
             if mark_read and actor.can(Permission.TRIAGE):
                 read = triage.mark_read(f, actor, item_id)

@@ -22,12 +22,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from services.errors import NotFound
-from services.inbox.conversation import ReplyView
 from services.store.db import SessionFactory
 from services.store.models import Item, ReplyState, User, utcnow
 from services.store.models_audit import Change
@@ -35,6 +35,9 @@ from services.store.models_presence import Presence
 from services.workspace import change_feed
 from services.workspace.actor import Actor, Permission
 from services.workspace.changes import ChangeKind, Changes
+
+if TYPE_CHECKING:  # loaded with the first conversation, after the first rows
+    from services.inbox.conversation import ReplyView
 
 # The composer beats every HEARTBEAT; a row three beats old belongs to a desktop that is gone.
 HEARTBEAT = timedelta(seconds=15)

@@ -4,7 +4,8 @@ Each of these was imported by a window module at every start and cost the 1,000,
 bench's start-up some milliseconds: the connectors (35-45 ms), the worker's event
 classes with the out-of-hours service (about 10 ms), `regex` (9 ms), SQLAlchemy's
 PostgreSQL dialect on SQLite (33 ms) and its SQLite dialect on PostgreSQL (5-7 ms), the
-risk classifier (8-9 ms: the list reads flags through services/desk/risk_levels.py). They
+risk classifier (8-9 ms: the list reads flags through services/desk/risk_levels.py), the
+conversation's loader (5 ms: it loads in the first conversation's job). They
 load when first used; a database's own dialect loads as it opens.
 """
 
@@ -26,6 +27,7 @@ LATER = (
     "sqlalchemy.dialects.postgresql",
     "sqlalchemy.dialects.sqlite",
     "services.desk.risk",
+    "services.inbox.conversation",
 )
 
 CHILD = """

@@ -6,6 +6,8 @@ already on their way; focusing the editor tells the others this person is replyi
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -19,11 +21,13 @@ from PySide6.QtWidgets import (
 )
 
 from services.answers import replies
-from services.inbox.conversation import Conversation
 from services.workspace.actor import Permission
 from services.workspace.changes import Changes
 from ui.context import UiContext
 from ui.panes.reply_watch import ReplyWatch
+
+if TYPE_CHECKING:  # loaded with the first conversation, after the first rows
+    from services.inbox.conversation import Conversation
 
 AUTOSAVE_MS = 1200
 EDITABLE = ("draft", "returned")

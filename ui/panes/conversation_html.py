@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from html import escape
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from services.inbox.conversation import Conversation, MessageView
 from services.records.attachments import AttachmentView
 from ui.bidi import isolate
+
+if TYPE_CHECKING:  # loaded with the first conversation, after the first rows
+    from services.inbox.conversation import Conversation, MessageView
 
 STYLE = """
 body { font-family: 'DejaVu Sans', sans-serif; font-size: 10pt; color: #1d1d1f; }

@@ -7,16 +7,18 @@ open in the system browser only when clicked.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
-from services.inbox.conversation import Conversation
 from services.records.attachments import AttachmentView
 from ui.panes.conversation_html import render
+
+if TYPE_CHECKING:  # loaded with the first conversation, after the first rows
+    from services.inbox.conversation import Conversation
 
 SAFE_SCHEMES = {"http", "https", "mailto"}
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Sequence
 from html import escape
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt, QTimer
@@ -19,9 +20,11 @@ from shiboken6 import isValid
 
 from services.desk import presence
 from services.desk.presence import Replier
-from services.inbox.conversation import ReplyView
 from services.workspace.changes import ChangeKind, Changes
 from ui.context import UiContext
+
+if TYPE_CHECKING:  # loaded with the first conversation, after the first rows
+    from services.inbox.conversation import ReplyView
 
 _PENDING_WORDS = {
     "in_review": "is waiting for review",

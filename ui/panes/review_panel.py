@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 from html import escape
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -17,12 +18,14 @@ from PySide6.QtWidgets import (
 )
 
 from services.answers import review
-from services.inbox.conversation import Conversation, ReplyView
 from services.workspace.actor import Permission
 from services.workspace.changes import Changes
 from ui.bidi import isolate
 from ui.context import UiContext
 from ui.dialogs.triage_dialogs import NameDialog
+
+if TYPE_CHECKING:  # loaded with the first conversation, after the first rows
+    from services.inbox.conversation import Conversation, ReplyView
 
 
 def word_diff_html(before: str, after: str) -> str:
