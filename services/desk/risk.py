@@ -21,9 +21,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from services.desk.risk_levels import Reason, RiskLevel
+from services.desk.risk_levels import Reason, RiskLevel, rank
 from services.desk.risk_rule_parts import (
-    RANK,
     Effect,
     Guard,
     GuardKind,
@@ -216,7 +215,7 @@ def evaluate(text: str, rules: RuleSet) -> Evaluation:
                 continue
             lowered.extend(n for n in mine if n.outcome == "lowered to watch")
             quotes[scan.canon.quote(*match)] = None
-            if best is None or RANK[level] > RANK[best]:
+            if best is None or rank(level) > rank(best):
                 best = level
         if best is not None:
             explanation = rule.description
@@ -226,7 +225,7 @@ def evaluate(text: str, rules: RuleSet) -> Evaluation:
             reasons.append(Reason(rule.id, rule.category, best, tuple(quotes), explanation))
     if not reasons:
         return Evaluation(NOT_FLAGGED, tuple(notes))
-    reasons.sort(key=lambda r: -RANK[r.level])  # stable: rule order within a level
+    reasons.sort(key=lambda r: -rank(r.level))  # stable: rule order within a level
     top = reasons[0].level
     return Evaluation(Assessment(top, tuple(reasons)), tuple(notes))
 

@@ -23,9 +23,6 @@ MAX_WITHIN = 30
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
-RANK = {RiskLevel.WATCH: 1, RiskLevel.URGENT: 2}
-
-
 class GuardKind(StrEnum):
     IDIOM = "idiom"
     NEGATION = "negation"

@@ -21,12 +21,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.desk import automatic_replies
+from services.desk.risk_levels import rank
 from services.reports.activity import minutes
 from services.store.models import Reply
 from services.store.models_audit import AuditEvent
 from services.store.models_desk import RiskChange
-
-_RANK = {None: 0, "watch": 1, "urgent": 2}
 
 
 @dataclass(frozen=True)
@@ -82,8 +81,8 @@ def compute(s: Session, start: datetime, end: datetime, as_of: datetime) -> Risk
     urgent_at: dict[int, datetime] = {}
     cleared: set[int] = set()
     for item_id, at, before, after, by_id in rows:
-        if _RANK.get(after, 0) > _RANK.get(before, 0) and after is not None:
-            if _RANK[after] > _RANK.get(highest.get(item_id), 0):
+        if rank(after) > rank(before) and after is not None:
+            if rank(after) > rank(highest.get(item_id)):
                 highest[item_id] = after
             if after == "urgent":
                 urgent_at.setdefault(item_id, at)
