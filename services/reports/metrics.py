@@ -256,7 +256,7 @@ def _compute(s: Session, week: Week, as_of: datetime, headline_only: bool = Fals
     posted = Posted(end, [(r[13], r[14], r[6], r[0]) for r in map(tuple, rows)])
     clocks = WeekClocks(s, start, as_of, week.tz, places, posted)  # the list's own timers
     items = [
-        _facts(row, channels, connected, users, tags[row[0]], policy, clocks, week, as_of)
+        _facts(row, channels, connected, users, tags[row[0]], clocks, week, as_of)
         for row in rows
     ]
     if crime:
@@ -330,7 +330,6 @@ def _facts(
     connected: dict[int, datetime],
     users: dict[int, str],
     tags: list[str],
-    policy: sla.SlaPolicy,
     clocks: WeekClocks,
     week: Week,
     as_of: datetime,
