@@ -256,8 +256,7 @@ def _compute(s: Session, week: Week, as_of: datetime, headline_only: bool = Fals
     posted = Posted(end, [(r[13], r[14], r[6], r[0]) for r in map(tuple, rows)])
     clocks = WeekClocks(s, start, as_of, week.tz, places, posted)  # the list's own timers
     items = [
-        _facts(row, channels, connected, users, tags[row[0]], clocks, week, as_of)
-        for row in rows
+        _facts(row, channels, connected, users, tags[row[0]], clocks, week, as_of) for row in rows
     ]
     if crime:
         items = [
