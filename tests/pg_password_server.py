@@ -13,13 +13,14 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.engine import URL
+
+from tests.ports import free_port
 
 SUPERUSER = "fc_admin"
 START_TIMEOUT_S = 60
@@ -46,13 +47,6 @@ def missing_parts() -> str | None:
         except KeyError:
             return "running as root without the postgres system user to run the server as"
     return None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -87,7 +81,7 @@ class PasswordServer:
             raise RuntimeError(f"{Path(argv[0]).name} failed: {done.stderr.strip()[-600:]}")
 
     def start(self) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         pwfile = self.folder / "pwfile"
         pwfile.write_text(self.password + "\n")
         if os.geteuid() == 0:

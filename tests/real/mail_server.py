@@ -29,6 +29,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from imapclient import IMAPClient
 
+from tests.ports import free_port
+
 DOVECOT = "/usr/sbin/dovecot"
 DOVEADM = "/usr/bin/doveadm"
 LDA = "/usr/lib/dovecot/dovecot-lda"
@@ -52,13 +54,6 @@ def missing_parts() -> str | None:
     if os.getuid() != 0:
         return "Dovecot must be started as root here (it switches to its own users)"
     return None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _config(folder: Path, port: int) -> str:
@@ -140,7 +135,7 @@ class Dovecot:
         # Not under pytest's tmp folder: that one is private to root, and dovenull must reach our sockets.
         self.folder = Path(tempfile.mkdtemp(prefix="front-counter-dovecot-"))
         self.folder.chmod(0o755)
-        self.port = _free_port()
+        self.port = free_port()
         self.conf = self.folder / "dovecot.conf"
         self._users = self.folder / "users"
         self._lock = threading.Lock()
@@ -307,7 +302,7 @@ class SmtpServer:
     """aiosmtpd on 127.0.0.1: AUTH against the Dovecot users, delivery through the LDA."""
 
     def __init__(self, dovecot: Dovecot) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self._dovecot = dovecot
         self._handler = _Handler(dovecot)
         self._controller = Controller(

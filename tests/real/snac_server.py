@@ -13,13 +13,14 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
+from tests.ports import free_port
 
 GET_SNAC2 = Path(__file__).with_name("get_snac2.sh")
 START_DEADLINE = 20.0
@@ -44,13 +45,6 @@ def snac_binary() -> tuple[Path | None, str]:
 CLOSE = {"Connection": "close"}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @dataclass(frozen=True)
 class Account:
     uid: str
@@ -64,7 +58,7 @@ class SnacServer:
         self.binary = binary
         self.data = folder / "data"
         self.log = folder / "snac.log"
-        self.port = _free_port()
+        self.port = free_port()
         self.host = f"127.0.0.1:{self.port}"
         self.url = f"http://{self.host}"
         self.accounts: dict[str, Account] = {}

@@ -14,7 +14,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from dataclasses import dataclass
@@ -22,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from tests.ports import free_port
 
 WP_ROOT = Path("/usr/share/wordpress")
 CONFIG_DIR = Path("/etc/wordpress")
@@ -51,13 +52,6 @@ def missing_parts() -> str | None:
 
 def _tool(name: str) -> str:
     return shutil.which(name) or str(Path("/usr/sbin", name))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _wait_for(what: str, ready: Any, proc: subprocess.Popen[bytes], log: Path) -> None:
@@ -143,7 +137,7 @@ class WordPressSite:
 
     def __init__(self, folder: Path, db: MariaDB, subfolder: str = "") -> None:
         self.folder = folder
-        self.port = _free_port()
+        self.port = free_port()
         self.name = f"front-counter-test-{self.port}"
         self.host = f"127.0.0.1:{self.port}"
         self.site = f"http://{self.host}/" + (f"{subfolder}/" if subfolder else "")
