@@ -25,29 +25,20 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from services.desk import sla_facts, sla_policy
-from services.desk.response import NOT_APPLICABLE, SlaClock
 from services.desk.sla_facts import Place, Posted
-from services.desk.sla_timers import (
-    FIRST_RESPONSE,
-    RESOLUTION,
-    SlaFacts,
-    Timer,
-    first_response_clock,
-    item_timers,
-    update_round_timers,
-    working_between,
-)
+from services.desk.sla_timers import SlaFacts, Verdict, week_verdicts, working_between
 
 NOT_TIMED = "n/a"
 
 
 class WeekTimers(NamedTuple):
-    first_response: SlaClock
+    first_response: str  # within, breached, pending, n/a: the list's SLA chip
+    first_response_due: datetime | None
     update: str  # within, breached, pending, n/a
     resolution: str  # within, breached, pending, n/a
 
 
-NO_WEEK_TIMERS = WeekTimers(NOT_APPLICABLE, NOT_TIMED, NOT_TIMED)
+NO_WEEK_TIMERS = WeekTimers(NOT_TIMED, None, NOT_TIMED, NOT_TIMED)
 
 
 @dataclass(frozen=True)
@@ -70,18 +61,20 @@ class StateCounts:
         )
 
 
-def _state(timer: Timer | None) -> str:
+def _state(timer: Verdict | None) -> str:
     if timer is None:
         return NOT_TIMED
-    return "pending" if timer.state == "paused" else timer.state
+    return "pending" if timer.state == "paused" else timer.state  # not yet judged either way
 
 
-def _worst(rounds: Sequence[Timer]) -> str:
+def _worst(rounds: Sequence[Verdict]) -> str:
+    if not rounds:
+        return NOT_TIMED
     states = {_state(t) for t in rounds}
     for state in ("breached", "pending", "within"):
         if state in states:
             return state
-    return NOT_TIMED
+    return NOT_TIMED  # pragma: no cover
 
 
 class WeekClocks:
@@ -123,7 +116,7 @@ class WeekClocks:
         self,
         item_id: int,
         channel_id: int,
-        tags: Sequence[str],
+        tags: tuple[str, ...],
         posted: datetime,
         counts: bool,
         first_at: datetime | None,
@@ -134,7 +127,7 @@ class WeekClocks:
             return NO_WEEK_TIMERS
         facts = SlaFacts(
             channel_id,
-            tuple(tags),
+            tags,
             posted,
             True,
             first_at,
@@ -142,12 +135,10 @@ class WeekClocks:
             None,
             self._pauses.get(item_id, ()),
         )
-        policy, tz, as_of = self._policy, self._tz, self._as_of
-        timers = item_timers(policy, tz, facts, as_of, (FIRST_RESPONSE, RESOLUTION))
         place = self._places.get(item_id)
         rounds = sla_facts.update_rounds(self._threads, place, first_at) if place else []
-        return WeekTimers(
-            first_response_clock(timers),
-            _worst(update_round_timers(policy, tz, facts, rounds, as_of)),
-            _state(timers.get(RESOLUTION)),
+        first, updates, resolution = week_verdicts(
+            self._policy, self._tz, facts, rounds, self._as_of
         )
+        assert first is not None  # it counts, so its first-response timer applies
+        return WeekTimers(_state(first), first.due, _worst(updates), _state(resolution))

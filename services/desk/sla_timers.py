@@ -165,7 +165,9 @@ def working_between(
     tz: ZoneInfo,
     pauses: Sequence[tuple[datetime, datetime]] = (),
 ) -> timedelta:
-    if end > start and cal.hours is not None and not pauses:
+    if not pauses and end > start:
+        if cal.hours is None:
+            return end - start  # open all the time: what the walk's one endless segment gives
         known = open_time(cal, tz).between(start, end)
         if known is not None:
             return known
@@ -208,8 +210,16 @@ def _closed(pauses: Sequence[Pause], until: datetime) -> list[tuple[datetime, da
     return out
 
 
-def _judge(
-    name: str,
+class Verdict(NamedTuple):
+    """A timer's judgement as of a moment: a tuple, as the report judges 100,000 a week."""
+
+    state: str  # pending, paused, breached, within
+    due: datetime
+    met_at: datetime | None = None
+    at_risk: bool = False
+
+
+def judge(
     start: datetime,
     hours: float,
     met: datetime | None,
@@ -217,19 +227,23 @@ def _judge(
     cal: Calendar,
     tz: ZoneInfo,
     as_of: datetime,
-) -> Timer:
+) -> Verdict:
     """One timer as of a moment: met in time or late, overdue, or running (paused, at risk)."""
     met = met if met is not None and met <= as_of else None
     pauses = _closed(all_pauses, met or as_of) if all_pauses else []
     due = add_working(start, hours, cal, tz, pauses)
     if met is not None:
-        return Timer(name, "within" if met <= due else "breached", start, due, met)
+        return Verdict("within" if met <= due else "breached", due, met)
     if due <= as_of:
-        return Timer(name, "breached", start, due)
+        return Verdict("breached", due)
     left = working_between(as_of, due, cal, tz, pauses)
     at_risk = left <= timedelta(hours=hours) * (1 - AT_RISK_SHARE)
     paused_now = any(a <= as_of and (b is None or b > as_of) for a, b in all_pauses)
-    return Timer(name, "paused" if paused_now else "pending", start, due, None, at_risk)
+    return Verdict("paused" if paused_now else "pending", due, None, at_risk)
+
+
+def _timer(name: str, start: datetime, v: Verdict) -> Timer:
+    return Timer(name, v.state, start, v.due, v.met_at, v.at_risk)
 
 
 def item_timers(
@@ -243,38 +257,63 @@ def item_timers(
     if not f.counts:
         return NO_TIMERS
     targets = policy.for_item(f.channel_id, f.tags)
-
-    def timer(name: str, start: datetime, hours: float, met: datetime | None) -> Timer:
-        return _judge(name, start, hours, met, f.pauses, policy.calendar, tz, as_of)
-
+    cal, pauses = policy.calendar, f.pauses
     out = []
     if FIRST_RESPONSE in names:
-        out.append(timer(FIRST_RESPONSE, f.posted_at, targets.first_hours, f.first_response_at))
+        v = judge(f.posted_at, targets.first_hours, f.first_response_at, pauses, cal, tz, as_of)
+        out.append(_timer(FIRST_RESPONSE, f.posted_at, v))
     if UPDATE in names and targets.update_hours and f.followup_at and f.followup_at <= as_of:
-        out.append(timer(UPDATE, f.followup_at, targets.update_hours, None))
+        v = judge(f.followup_at, targets.update_hours, None, pauses, cal, tz, as_of)
+        out.append(_timer(UPDATE, f.followup_at, v))
     if RESOLUTION in names and targets.resolution_hours:
-        out.append(timer(RESOLUTION, f.posted_at, targets.resolution_hours, f.resolved_at))
+        v = judge(f.posted_at, targets.resolution_hours, f.resolved_at, pauses, cal, tz, as_of)
+        out.append(_timer(RESOLUTION, f.posted_at, v))
     return ItemTimers(tuple(out), targets.source)
 
 
-def update_round_timers(
+class WeekVerdicts(NamedTuple):
+    """An item's timers for the weekly report: None where a timer does not apply."""
+
+    first_response: Verdict | None
+    update_rounds: tuple[Verdict, ...]
+    resolution: Verdict | None
+
+
+NO_VERDICTS = WeekVerdicts(None, (), None)
+
+
+def week_verdicts(
     policy: PolicySet,
     tz: ZoneInfo,
     f: SlaFacts,
     rounds: Sequence[tuple[datetime, datetime | None]],
     as_of: datetime,
-) -> tuple[Timer, ...]:
-    """Every update round of the item (the public writing again, our next reply: None while
-    open), each judged as `item_timers` judges the open one; for the report, which also counts
-    a round answered late. The list times only the open round (a met one needs nothing)."""
-    hours = policy.for_item(f.channel_id, f.tags).update_hours if f.counts else None
-    if not hours:
-        return ()
-    return tuple(
-        _judge(UPDATE, start, hours, met, f.pauses, policy.calendar, tz, as_of)
-        for start, met in rounds
-        if start <= as_of
+) -> WeekVerdicts:
+    """`item_timers`' first-response and resolution timers, and every update round of the item
+    (the public writing again, our next reply: None while open), each judged as `item_timers`
+    judges the open one; for the report, which also counts a round answered late. The list
+    times only the open round (a met one needs nothing). Verdicts, not Timers: 100,000 a week."""
+    if not f.counts:
+        return NO_VERDICTS
+    targets = policy.for_item(f.channel_id, f.tags)
+    cal, pauses = policy.calendar, f.pauses
+    first = judge(f.posted_at, targets.first_hours, f.first_response_at, pauses, cal, tz, as_of)
+    hours = targets.update_hours
+    updates = (
+        tuple(
+            judge(start, hours, met, pauses, cal, tz, as_of)
+            for start, met in rounds
+            if start <= as_of
+        )
+        if hours and rounds
+        else ()
     )
+    resolution = (
+        judge(f.posted_at, targets.resolution_hours, f.resolved_at, pauses, cal, tz, as_of)
+        if targets.resolution_hours
+        else None
+    )
+    return WeekVerdicts(first, updates, resolution)
 
 
 def first_response_clock(timers: ItemTimers) -> SlaClock:

@@ -1,14 +1,15 @@
-"""The tags of the week's items, for the weekly report: looked up in bulk by the items' ids."""
+"""The tags and authors of the week's items, for the weekly report: looked up in bulk by id."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.store import id_lists
-from services.store.models import ItemTag, Tag
+from services.store.models import Contact, ItemTag, Tag
 
 
 def tags_of(s: Session, item_ids: list[int]) -> dict[int, list[str]]:
@@ -30,3 +31,11 @@ def tags_of(s: Session, item_ids: list[int]) -> dict[int, list[str]]:
     for found in tags.values():
         found.sort()
     return tags
+
+
+def names_of(s: Session, contact_ids: Collection[int]) -> dict[int, str]:
+    """Each contact's display name, looked up by id (one array of ids, as above)."""
+    if not contact_ids:
+        return {}
+    among = id_lists.among(Contact.id, list(contact_ids), s.get_bind().dialect.name)
+    return dict(s.connection().execute(select(Contact.id, Contact.display_name).where(among)).all())

@@ -177,6 +177,14 @@ def test_week_bounds_follow_the_clock_change() -> None:
     assert week.end - week.start == timedelta(hours=169)
 
 
+def test_each_moment_falls_on_its_local_day_across_the_clock_change() -> None:
+    week = parse_week("2026-W43", LONDON)
+    moment = week.start - timedelta(hours=2)
+    while moment < week.end + timedelta(hours=2):
+        assert week.local_day(moment) == moment.astimezone(LONDON).date(), moment
+        moment += timedelta(minutes=15)
+
+
 def test_every_metric_matches_the_hand_count(
     factory: SessionFactory, week_world: dict[str, int]
 ) -> None:
