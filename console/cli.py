@@ -212,27 +212,28 @@ def _main(argv: Sequence[str] | None) -> int:
         url = settings.database_url(args.db)
     except ConfigError as exc:  # a configuration file that cannot be used, or a locked --db
         return _error(str(exc))
+    desktop = getattr(args, "run", None) is None
     refusal = missing_database(args, url)
     if refusal:
-        return _error(refusal)
+        return _error(refusal, desktop)
     from sqlalchemy.exc import DBAPIError
 
     from services.errors import KnownError
     from services.store.faults import database_fault
 
     try:
-        if getattr(args, "run", None) is None:
+        if desktop:
             from console import gui
 
             return gui.launch(args)
         return _run_command(args, url)
     except (KnownError, ConfigError) as exc:
-        return _error(str(exc))
+        return _error(str(exc), desktop)
     except DBAPIError as exc:
         fault = database_fault(exc, url)
         if fault is None:
             raise  # not the database's own fault: a bug, keep its traceback
-        return _error(str(fault))
+        return _error(str(fault), desktop)
 
 
 def missing_database(args: argparse.Namespace, url: str) -> str | None:
@@ -277,6 +278,10 @@ def _run_command(args: argparse.Namespace, url: str) -> int:
         ctx.close()
 
 
-def _error(message: str) -> int:
+def _error(message: str, desktop: bool = False) -> int:
     print(f"error: {message}", file=sys.stderr)
+    if desktop:
+        from console import gui
+
+        gui.tell_start_failure(message)
     return 1

@@ -9,7 +9,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from console import platform_os, settings, startup_gc
 
@@ -67,6 +67,25 @@ def launch(args: argparse.Namespace) -> int:
         )
     finally:
         ctx.close()
+
+
+def tell_start_failure(message: str, stderr: TextIO | None = None) -> bool:
+    """Show why the desktop could not start in a window, when nobody will read the console:
+    started from the applications menu, stderr is no terminal. Returns whether it showed one."""
+    err = stderr or sys.stderr
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    if err.isatty() or not platform_os.has_display() or platform.startswith(UNSEEN_PLATFORMS):
+        return False
+    if xcb_problem():
+        return False  # Qt cannot open a window here; the console has said why
+    from ui import start_failure
+
+    start_failure.show(message)
+    return True
+
+
+# Qt platforms that draw where nobody sees: a failure window there would wait for ever.
+UNSEEN_PLATFORMS = ("offscreen", "minimal")
 
 
 def load_demo_on_first_start(factory: SessionFactory) -> bool:

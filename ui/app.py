@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QSettings, Qt
@@ -16,12 +15,11 @@ from services.store.db import SessionFactory
 from services.workspace.actor import Actor
 from services.workspace.site_config import CentralConfig
 from ui.context import UiContext
+from ui.icons import APP_ICON
 from ui.jobs import Jobs
 from ui.main_window import MainWindow
 from ui.qt_compat import keep_none_alive
 from ui.sync_monitor import SyncMonitor
-
-APP_ICON = Path(__file__).resolve().parents[1] / "resources" / "icons" / "front-counter.svg"
 
 
 def application() -> QApplication:

@@ -7,11 +7,14 @@ registry's `look`); this module only draws them.
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPainterPath, QPen, QPixmap
 
 from services.channels.capabilities import ChannelLook
+
+APP_ICON = Path(__file__).resolve().parents[1] / "resources" / "icons" / "front-counter.svg"
 
 
 @cache
