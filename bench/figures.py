@@ -31,6 +31,7 @@ INGEST = 10_000
 PAGE = 100
 WARM = 1_000  # comments through each side, untimed, before ingest is timed
 BULK = 1_000
+BULK_RUNS = 3
 
 
 @dataclass(frozen=True)
@@ -243,43 +244,54 @@ class Figures:
         from bench.bare_ingest import bare_status, bare_tag
 
         ids = list(inbox.item_ids(self.factory, inbox.Query("is:inbox", self.actor.id)))
-        n = min(BULK, len(ids) // 4)  # small workspaces have small Inboxes
         tagged = set(
             self.bare.col(
                 "SELECT item_id FROM item_tag WHERE tag_id ="
                 " (SELECT id FROM tag WHERE name = 'media-enquiry')"
             )
         )
-        app_ids = [i for i in ids[:n] if i not in tagged]
-        bare_ids = [i for i in ids[n : 2 * n] if i not in tagged]
-        with self.diag.watch("bulk tag"):
-            app_s, _ = best_of(
-                lambda: triage.tag(self.factory, self.actor, app_ids, "media-enquiry"), 1
+        # Each run changes its own 1,000 Inbox items (a change done once is a no-op after):
+        # three for the app and three for bare SQL, taken in turn, per action, and one more
+        # each for the diagnosis. One run each swung 2x with the machine's speed.
+        chunks = BULK_RUNS * 4 + 2
+        n = min(BULK, len(ids) // chunks)  # small workspaces have small Inboxes
+        part = [ids[k * n : (k + 1) * n] for k in range(chunks)]
+
+        def tag(ids: list[int]) -> Callable[[], object]:
+            fresh = [i for i in ids if i not in tagged]
+            return lambda: triage.tag(self.factory, self.actor, fresh, "media-enquiry")
+
+        def bare_tag_of(ids: list[int]) -> Callable[[], object]:
+            fresh = [i for i in ids if i not in tagged]
+            return lambda: bare_tag(self.bare, self.actor.id, fresh, "media-enquiry")
+
+        def status(ids: list[int]) -> Callable[[], object]:
+            return lambda: triage.set_status(self.factory, self.actor, ids, Status.DONE)
+
+        def bare_status_of(ids: list[int]) -> Callable[[], object]:
+            return lambda: bare_status(self.bare, self.actor.id, ids, "done")
+
+        runs = BULK_RUNS
+        for name, app, bare, first in (
+            ("tag", tag, bare_tag_of, 0),
+            ("status", status, bare_status_of, 2 * runs),
+        ):
+            app_times, bare_times = [], []
+            with self.diag.watch(f"bulk {name}"):
+                for k in range(runs):
+                    app_times.append(best_of(app(part[first + k]), 1)[0])
+                    bare_times.append(best_of(bare(part[first + runs + k]), 1)[0])
+            app_s, bare_s = statistics.median(app_times), statistics.median(bare_times)
+            ok = app_s <= 2 * bare_s
+            self.out.append(
+                Figure(
+                    f"bulk {name} {n:,} items",
+                    app_s,
+                    bare_s,
+                    "near bare (≤ 2×)",
+                    ok,
+                    note=f"median of {runs}, taken in turn",
+                )
             )
-        bare_s, _ = best_of(
-            lambda: bare_tag(self.bare, self.actor.id, bare_ids, "media-enquiry"), 1
-        )
-        ok = app_s <= 2 * bare_s
-        self.out.append(Figure(f"bulk tag {n:,} items", app_s, bare_s, "near bare (≤ 2×)", ok))
-        spare = [i for i in ids[4 * n : 5 * n] if i not in tagged]
-        self.diag.consider(
-            "bulk tag",
-            app_s,
-            ok,
-            lambda: spare and triage.tag(self.factory, self.actor, spare, "media-enquiry"),
-        )
-        app_ids, bare_ids = ids[2 * n : 3 * n], ids[3 * n : 4 * n]
-        with self.diag.watch("bulk status"):
-            app_s, _ = best_of(
-                lambda: triage.set_status(self.factory, self.actor, app_ids, Status.DONE), 1
-            )
-        bare_s, _ = best_of(lambda: bare_status(self.bare, self.actor.id, bare_ids, "done"), 1)
-        ok = app_s <= 2 * bare_s
-        self.out.append(Figure(f"bulk status {n:,} items", app_s, bare_s, "near bare (≤ 2×)", ok))
-        spare = ids[5 * n : 6 * n]
-        self.diag.consider(
-            "bulk status",
-            app_s,
-            ok,
-            lambda: spare and triage.set_status(self.factory, self.actor, spare, Status.DONE),
-        )
+            spare = part[4 * runs + (0 if name == "tag" else 1)]
+            self.diag.consider(f"bulk {name}", app_s, ok, app(spare))
