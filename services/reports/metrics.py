@@ -257,7 +257,7 @@ def _compute(s: Session, week: Week, as_of: datetime, headline_only: bool = Fals
     posted = Posted(end, [(r[12], r[13], r[6], r[0]) for r in map(tuple, rows)])
     clocks = WeekClocks(s, start, as_of, week.tz, places, posted)  # the list's own timers
     items = [
-        _facts(row, channels, connected, users, authors, tags[row[0]], clocks, week, as_of)
+        _facts(row, channels, connected, users, authors, tags.get(row[0], ()), clocks, week, as_of)
         for row in rows
     ]
     if crime:
@@ -331,7 +331,7 @@ def _facts(
     connected: dict[int, datetime],
     users: dict[int, str],
     authors: dict[int, str],
-    tags: list[str],
+    tags: tuple[str, ...],
     clocks: WeekClocks,
     week: Week,
     as_of: datetime,
@@ -366,8 +366,7 @@ def _facts(
     resolved = (
         resolved_at if resolved_at and resolved_at <= as_of and status == Status.DONE else None
     )
-    tagged = tuple(tags)
-    timers = clocks.judge(item_id, channel_id, tagged, posted, counts, first_at, resolved)
+    timers = clocks.judge(item_id, channel_id, tags, posted, counts, first_at, resolved)
     return ItemFacts(
         item_id,
         channels.get(channel_id, "?"),
@@ -378,7 +377,7 @@ def _facts(
         counts,
         str(status),
         source_state,
-        tagged,
+        tags,
         sentiment,
         first_at,
         responder,
@@ -389,6 +388,7 @@ def _facts(
         resolved,
         _minutes(resolved - posted) if resolved else None,
         permalink,
-        update_sla=timers.update,
-        resolution_sla=timers.resolution,
+        (),
+        timers.update,
+        timers.resolution,
     )
