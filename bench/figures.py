@@ -255,6 +255,8 @@ class Figures:
         # each for the diagnosis. One run each swung 2x with the machine's speed.
         chunks = BULK_RUNS * 4 + 2
         n = min(BULK, len(ids) // chunks)  # small workspaces have small Inboxes
+        if n == 0:
+            return  # too few Inbox items to time
         part = [ids[k * n : (k + 1) * n] for k in range(chunks)]
 
         def tag(ids: list[int]) -> Callable[[], object]:

@@ -204,6 +204,7 @@ def _main(argv: Sequence[str] | None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(words)
     args = parser.parse_args(words)
+    desktop = getattr(args, "run", None) is None
     try:
         if getattr(args, "no_database", False):
             # Commands about the installation itself (`config show`) need no database.
@@ -211,8 +212,7 @@ def _main(argv: Sequence[str] | None) -> int:
             return int(args.run(None, None, args))
         url = settings.database_url(args.db)
     except ConfigError as exc:  # a configuration file that cannot be used, or a locked --db
-        return _error(str(exc))
-    desktop = getattr(args, "run", None) is None
+        return _error(str(exc), desktop)
     refusal = missing_database(args, url)
     if refusal:
         return _error(refusal, desktop)
@@ -283,5 +283,8 @@ def _error(message: str, desktop: bool = False) -> int:
     if desktop:
         from console import gui
 
-        gui.tell_start_failure(message)
+        try:
+            gui.tell_start_failure(message)
+        except Exception as exc:  # the window is a courtesy: the reason is already on stderr
+            print(f"(the window that says so could not open: {exc})", file=sys.stderr)
     return 1

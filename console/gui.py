@@ -69,12 +69,16 @@ def launch(args: argparse.Namespace) -> int:
         ctx.close()
 
 
-def tell_start_failure(message: str, stderr: TextIO | None = None) -> bool:
+def tell_start_failure(
+    message: str, stdin: TextIO | None = None, stderr: TextIO | None = None
+) -> bool:
     """Show why the desktop could not start in a window, when nobody will read the console:
-    started from the applications menu, stderr is no terminal. Returns whether it showed one."""
-    err = stderr or sys.stderr
+    started from the applications menu, neither stdin nor stderr is a terminal (a terminal
+    start with stderr sent to a file still has its stdin there). Returns whether it showed one.
+    """
+    at_terminal = (stdin or sys.stdin).isatty() or (stderr or sys.stderr).isatty()
     platform = os.environ.get("QT_QPA_PLATFORM", "")
-    if err.isatty() or not platform_os.has_display() or platform.startswith(UNSEEN_PLATFORMS):
+    if at_terminal or not platform_os.has_display() or platform.startswith(UNSEEN_PLATFORMS):
         return False
     if xcb_problem():
         return False  # Qt cannot open a window here; the console has said why

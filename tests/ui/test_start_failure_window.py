@@ -27,8 +27,9 @@ def test_a_start_without_a_terminal_shows_the_reason_in_a_window(
         [sys.executable, "-m", "console", "--db", str(missing)],
         cwd=ROOT,
         env=_x_env(x_display),
+        stdin=subprocess.DEVNULL,  # as a menu launch gives: no terminal
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,  # a pipe, as a menu launch gives: no terminal
+        stderr=subprocess.PIPE,
         text=True,
     )
     try:
@@ -64,9 +65,12 @@ class _Terminal(io.StringIO):
 def test_on_a_terminal_the_reason_stays_on_stderr(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DISPLAY", ":0")
     monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
-    assert gui.tell_start_failure("no database at /x.db", _Terminal()) is False
+    message = "no database at /x.db"
+    assert gui.tell_start_failure(message, _Terminal(), _Terminal()) is False
+    # Typed at a terminal with stderr sent to a file: the person still reads the terminal.
+    assert gui.tell_start_failure(message, _Terminal(), io.StringIO()) is False
 
 
 def test_offscreen_no_window_waits_for_nobody(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
-    assert gui.tell_start_failure("no database at /x.db", io.StringIO()) is False
+    assert gui.tell_start_failure("no database at /x.db", io.StringIO(), io.StringIO()) is False
