@@ -25,6 +25,7 @@ from services.channels.outside_text import clean_id, clean_name, clean_text, cut
 from services.channels.sanitise import sanitise_html, sanitise_with_text, text_to_html
 from services.desk.risk_store import IngestRisk
 from services.records import attachments, payloads
+from services.store.id_lists import keys_among
 from services.store.models import (
     Contact,
     Direction,
@@ -115,6 +116,10 @@ def _once_each(batch: Iterable[Incoming]) -> list[Incoming]:
     return list(latest.values())
 
 
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
 def _contacts(
     session: Session, channel_id: int, new: list[Incoming], now: datetime
 ) -> dict[str, int]:
@@ -130,11 +135,14 @@ def _contacts(
     if not authors:
         return {}
     ids: dict[str, int] = dict(
-        session.execute(  # rows of (external id, id)
+        session.connection()
+        .execute(  # rows of (external id, id)
             select(Contact.external_id, Contact.id).where(
-                Contact.channel_id == channel_id, Contact.external_id.in_(authors)
+                Contact.channel_id == channel_id,
+                keys_among(Contact.external_id, authors, _dialect(session)),
             )
-        ).all()
+        )
+        .all()
     )
     added: list[dict[str, Any]] = [
         {
@@ -164,9 +172,10 @@ def _threads(session: Session, channel_id: int, new: list[Incoming]) -> dict[str
         return {}
     ids: dict[str, int] = {}
     changed: list[int] = []  # known threads the batch tells something new about
-    for row in session.execute(
+    for row in session.connection().execute(
         select(Thread.id, Thread.external_id, Thread.title, Thread.url, Thread.body_text).where(
-            Thread.channel_id == channel_id, Thread.external_id.in_(refs)
+            Thread.channel_id == channel_id,
+            keys_among(Thread.external_id, refs, _dialect(session)),
         )
     ):
         ref = refs[row.external_id]
@@ -218,7 +227,11 @@ def upsert(
             for i in session.scalars(
                 select(Item).where(
                     Item.channel_id == channel_id,
-                    Item.external_id.in_({x.external_id for x in incoming_list}),
+                    keys_among(
+                        Item.external_id,
+                        {x.external_id for x in incoming_list},
+                        _dialect(session),
+                    ),
                 )
             )
         }

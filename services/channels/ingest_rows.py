@@ -8,9 +8,10 @@ Split from services/channels/ingest.py, which decides what each row holds.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from services.store.models import Item
@@ -26,33 +27,29 @@ def insert_items(session: Session, rows: list[dict[str, Any]]) -> None:
 
 
 def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Rows that all name the same columns, in one executemany; their new ids written into them.
+    """Rows that all name the same columns, in one statement; their new ids written into them.
 
     Ids are given before the insert: SQLite's next ones (`next_ids`), PostgreSQL's from the
-    table's sequence (`sequence_ids`).
+    table's sequence (`sequence_ids`), so no RETURNING is needed.
     """
     if not rows:
         return
     if session.get_bind().dialect.name == "sqlite":
-        for row, new_id in zip(rows, next_ids(session, table, len(rows)), strict=True):
-            row["id"] = new_id
-        # Tuples straight to the driver, each value bound by its column's type: Core's
-        # per-row parameter building cost more than SQLite's insert.
-        bulk_insert.insert_rows(session.connection(), table, rows)
-        return
-    # Ids from the table's own sequence first, then a plain executemany: psycopg sends it as
-    # one short statement, parsed once, where a RETURNING insert is one statement of
-    # 26 parameters a row that psycopg parses anew for every page.
-    for row, new_id in zip(rows, sequence_ids(session, table, len(rows)), strict=True):
+        ids: Sequence[int] = next_ids(session, table, len(rows))
+    else:
+        ids = sequence_ids(session, table, len(rows))
+    for row, new_id in zip(rows, ids, strict=True):
         row["id"] = new_id
-    session.execute(insert(table), rows)
+    # Straight to the driver, each value bound by its column's type: SQLite's executemany of
+    # tuples, PostgreSQL's COPY (Core's per-row parameter building cost more than either).
+    bulk_insert.insert_rows(session.connection(), table, rows)
 
 
 def sequence_ids(session: Session, table: Table, n: int) -> list[int]:
     """PostgreSQL: `n` new ids from the table's id sequence, ascending, as its inserts take them."""
     sequence = func.pg_get_serial_sequence(table.name, table.c.id.name)
     ids = select(func.nextval(sequence)).select_from(func.generate_series(1, n))
-    return sorted(session.scalars(ids))
+    return sorted(session.connection().scalars(ids))
 
 
 def next_ids(session: Session, table: Table, n: int) -> range:
@@ -63,6 +60,5 @@ def next_ids(session: Session, table: Table, n: int) -> range:
     SQLite's write lock from its first statement: the ids after the largest are ours,
     exactly as SQLite would have chosen them.
     """
-    with session.no_autoflush:
-        largest = session.scalar(select(func.max(table.c.id))) or 0
+    largest = session.connection().scalar(select(func.max(table.c.id))) or 0
     return range(largest + 1, largest + n + 1)

@@ -45,6 +45,9 @@ def cut(text: str, limit: int) -> str:
 
 def clean_name(text: str, limit: int) -> str:
     """A person's name or handle: one line, no invisible characters, fits its column."""
+    if text.isascii() and text.isprintable() and "  " not in text:
+        # Most names: the only white space ASCII lets print is the space, and no run of it.
+        return cut(text.strip(" "), limit)
     text = _INVISIBLE.sub("", _CONTROLS.sub("", text))
     return cut(_SPACE_RUN.sub(" ", text).strip(), limit)
 

@@ -8,7 +8,7 @@ as one JSON array read by `json_each`; either way the database looks each id up 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -34,6 +34,17 @@ def among(
         return col == any_(_postgresql_array(ids))
     every = text("SELECT value FROM json_each(:ids)").bindparams(ids=json.dumps(list(ids)))
     return col.in_(every.columns(column("value", BigInteger)))
+
+
+def keys_among(
+    col: ColumnElement[Any] | QueryableAttribute[Any], keys: Iterable[str], dialect: str
+) -> ColumnElement[bool]:
+    """`col IN keys` for a page's external ids: on PostgreSQL one array parameter, so the
+    statement's text is the same for every page (psycopg parses a text it has not seen
+    before anew, and SQLAlchemy renders each IN list's parameters for every page)."""
+    if dialect == "postgresql":
+        return col == any_(bindparam("keys", list(keys), type_=ARRAY(Text), unique=True))
+    return col.in_(list(keys))
 
 
 def each_on_postgresql(ids: Sequence[int]) -> TableValuedAlias:
