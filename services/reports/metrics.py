@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
@@ -52,6 +52,7 @@ from services.reports import activity, risk_figures, week_tags
 from services.reports.activity import EscalationFacts, ReviewDecision, Workload
 from services.reports.risk_figures import RiskFigures
 from services.reports.week import Week
+from services.store import snapshots
 from services.store.db import SessionFactory
 from services.store.models import (
     Channel,
@@ -203,18 +204,66 @@ def _minutes(delta: timedelta) -> float:
     return round(delta.total_seconds() / 60, 2)
 
 
+class _Side(NamedTuple):
+    """The figures that need none of the week's items, read beside them (services/store/snapshots.py)."""
+
+    escalations: list[EscalationFacts]
+    open_escalations: list[EscalationFacts]
+    new_contacts: int
+    moderation: dict[str, int]
+    decisions: list[ReviewDecision]
+    workload: dict[str, Workload]
+    risk: RiskFigures
+    welfare: dict[str, int]
+
+
+def _side(
+    s: Session, start: datetime, end: datetime, as_of: datetime, headline_only: bool
+) -> _Side:
+    users = {u.id: u.display_name for u in s.scalars(select(User))}
+    new_contacts = s.scalar(
+        select(func.count()).where(Contact.first_seen_at >= start, Contact.first_seen_at < end)
+    )
+    return _Side(
+        escalations=activity.escalations(s, users, start, end),
+        open_escalations=activity.escalations(s, users, None, end, open_only=True),
+        new_contacts=new_contacts or 0,
+        moderation={} if headline_only else activity.moderation(s, start, end),
+        decisions=[] if headline_only else activity.decisions(s, users, start, end),
+        workload={} if headline_only else activity.workload(s, users, start, end),
+        risk=risk_figures.compute(s, start, end, as_of),
+        welfare={} if headline_only else welfare.opened_in_week(s, users, start, end),
+    )
+
+
 def compute(
     factory: SessionFactory, week: Week, as_of: datetime | None = None, with_previous: bool = True
 ) -> WeeklyReport:
+    cut_off = as_of or week.end
+    prev = week.previous() if with_previous else None
+
+    def side_figures(side: Session) -> tuple[_Side, _Side | None]:
+        this = _side(side, week.start, week.end, cut_off, headline_only=False)
+        before = _side(side, prev.start, prev.end, prev.end, headline_only=True) if prev else None
+        return this, before
+
     with factory() as s, heap.collector_paused():
-        report = _compute(s, week, as_of or week.end)
-        if with_previous:
-            prev = week.previous()
-            report.previous = _compute(s, prev, prev.end, headline_only=True)
+        shared = snapshots.begin_shared(s)
+        sides = snapshots.beside(factory, s, shared, side_figures)
+        report = _compute(s, week, cut_off, lambda: sides()[0])
+        if prev is not None:
+            report.previous = _compute(s, prev, prev.end, lambda: _given(sides()[1]))
     return report
 
 
-def _compute(s: Session, week: Week, as_of: datetime, headline_only: bool = False) -> WeeklyReport:
+def _given(side: _Side | None) -> _Side:
+    assert side is not None
+    return side
+
+
+def _compute(
+    s: Session, week: Week, as_of: datetime, side_figures: Callable[[], _Side]
+) -> WeeklyReport:
     policy = sla.load(s)
     start, end = week.start, week.end
     channels = {c.id: c.name for c in s.scalars(select(Channel))}
@@ -277,8 +326,7 @@ def _compute(s: Session, week: Week, as_of: datetime, headline_only: bool = Fals
     for f in items:
         day = volume_by_day.setdefault(f.local_day, {})
         day[f.channel] = day.get(f.channel, 0) + 1
-    escalations = activity.escalations(s, users, start, end)
-    open_at_end = activity.escalations(s, users, None, end, open_only=True)
+    side = side_figures()
     return WeeklyReport(
         week=week,
         as_of=as_of,
@@ -286,15 +334,12 @@ def _compute(s: Session, week: Week, as_of: datetime, headline_only: bool = Fals
         items=items,
         volume_by_channel=dict(Counter(f.channel for f in items).most_common()),
         volume_by_day=volume_by_day,
-        new_contacts=s.scalar(
-            select(func.count()).where(Contact.first_seen_at >= start, Contact.first_seen_at < end)
-        )
-        or 0,
+        new_contacts=side.new_contacts,
         by_tag=dict(Counter(t for f in items for t in f.tags).most_common()),
         spam_count=sum(
             1 for f in items if f.status == "spam" or f.source_state in ("spam", "hidden")
         ),
-        moderation={} if headline_only else activity.moderation(s, start, end),
+        moderation=side.moderation,
         needing_answer=len(needing),
         answered=len(answered),
         response_rate=len(answered) / len(needing) if needing else None,
@@ -312,15 +357,15 @@ def _compute(s: Session, week: Week, as_of: datetime, headline_only: bool = Fals
         sla_pending=sum(1 for f in needing if f.sla_state == "pending"),
         update_sla=StateCounts.of((f.item_id, f.update_sla) for f in needing),
         resolution_sla=StateCounts.of((f.item_id, f.resolution_sla) for f in needing),
-        escalations=escalations,
-        escalations_by_reason=dict(Counter(e.reason for e in escalations).most_common()),
-        escalations_by_target=dict(Counter(e.target for e in escalations).most_common()),
-        open_escalations=open_at_end,
-        decisions=[] if headline_only else activity.decisions(s, users, start, end),
+        escalations=side.escalations,
+        escalations_by_reason=dict(Counter(e.reason for e in side.escalations).most_common()),
+        escalations_by_target=dict(Counter(e.target for e in side.escalations).most_common()),
+        open_escalations=side.open_escalations,
+        decisions=side.decisions,
         sentiment=dict(Counter(f.sentiment or "unrated" for f in items).most_common()),
-        workload={} if headline_only else activity.workload(s, users, start, end),
-        risk=risk_figures.compute(s, start, end, as_of),
-        welfare={} if headline_only else welfare.opened_in_week(s, users, start, end),
+        workload=side.workload,
+        risk=side.risk,
+        welfare=side.welfare,
         converted_to_crime=len(crime),
     )
 
