@@ -69,11 +69,9 @@ def default_body() -> str:
 
 def active_rules(session: Session) -> ActiveRules:
     """The workspace's rules in force (its latest revision), else the shipped defaults."""
-    row = (
-        session.connection()
-        .execute(select(RiskRuleSet.id, RiskRuleSet.body).order_by(RiskRuleSet.id.desc()).limit(1))
-        .first()
-    )
+    row = session.execute(
+        select(RiskRuleSet.id, RiskRuleSet.body).order_by(RiskRuleSet.id.desc()).limit(1)
+    ).first()
     if row is None:
         return ActiveRules(*_parsed(default_body()), None)
     return ActiveRules(*_parsed(row.body), row.id)
